@@ -1,0 +1,79 @@
+/**
+ * Durable state behind the allocation engine (DESIGN §6, issue 7). Small on purpose: the engine's
+ * arithmetic lives in TypeScript; a backend only stores and sums atomically.
+ * Times are unix milliseconds; usage is kept in minute buckets (`minute = floor(ms / 60000)`).
+ */
+
+/** Tokens added to one agent's minute bucket. `demand` counts what was asked (served, queued or refused, at estimated cost); `consumed` what was charged. */
+export interface UsageDelta {
+  agent: string;
+  minute: number;
+  demand: number;
+  consumed: number;
+}
+
+/** Sum of an agent's usage over a window of minutes. */
+export interface UsageTotal {
+  agent: string;
+  demand: number;
+  consumed: number;
+}
+
+export interface TaskOutcome {
+  agent: string;
+  task: string;
+  at: number;
+  completed: boolean;
+  /** 0–1, already scaled by the configured trust where self-reported. */
+  quality: number;
+}
+
+/** A manual allocation; `tokensPerMinute` replaces the engine's figure until `expiresAt` (if any). */
+export interface Override {
+  agent: string;
+  tokensPerMinute: number;
+  setAt: number;
+  expiresAt?: number;
+  reason?: string;
+}
+
+export interface AgentSeen {
+  agent: string;
+  firstSeen: number;
+}
+
+export interface BurstState {
+  tick: number;
+  capacity: number;
+  available: number;
+}
+
+export interface Store {
+  /** Backend name for logs and metrics: `memory`, `sqlite`, `redis`. */
+  readonly kind: string;
+  /** Add usage to minute buckets (additive; deltas for the same agent and minute sum). */
+  addUsage(deltas: readonly UsageDelta[]): Promise<void>;
+  /** Per-agent sums over minutes `[fromMinute, toMinute)`; agents with nothing in the window are omitted. */
+  usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]>;
+  addTasks(outcomes: readonly TaskOutcome[]): Promise<void>;
+  /** Task outcomes with `at >= sinceMs`, oldest first. */
+  tasksSince(sinceMs: number): Promise<TaskOutcome[]>;
+  setOverride(override: Override): Promise<void>;
+  deleteOverride(agent: string): Promise<boolean>;
+  /** Overrides not expired at `now`. */
+  overrides(now: number): Promise<Override[]>;
+  /** Record first-seen times; an agent already known keeps its earlier time. */
+  touchAgents(seen: readonly AgentSeen[]): Promise<void>;
+  agents(): Promise<AgentSeen[]>;
+  /**
+   * Take up to `amount` tokens from the fleet-wide burst pool of `tick` (a pool that starts at `capacity`
+   * the first time a tick is touched). Returns the tokens granted (0..amount), atomically across processes.
+   */
+  burstTake(tick: number, capacity: number, amount: number): Promise<number>;
+  /** Give back tokens to the pool of `tick` (never above its capacity). */
+  burstReturn(tick: number, capacity: number, amount: number): Promise<void>;
+  burstState(tick: number, capacity: number): Promise<BurstState>;
+  /** Drop history older than `beforeMs` (memory/sqlite; redis uses TTLs). */
+  prune(beforeMs: number): Promise<void>;
+  close(): Promise<void>;
+}
