@@ -1,0 +1,462 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
+import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
+import { packageVersion } from './package-version.js';
+
+/** Prefix of every metric Token Ninja exports (DESIGN §5). */
+export const METRIC_PREFIX = 'token_ninja_';
+
+/** Routes allowed as a `route` label; anything else is `other`. */
+export const METRIC_ROUTES: readonly (MeteredRoute | 'other')[] = [
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/responses',
+  '/v1/embeddings',
+  '/v1/messages',
+  'other',
+];
+
+const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic'];
+
+/** What became of a request on a metered route (DESIGN §5). */
+export type RequestOutcome = 'forwarded' | 'queued' | 'burst' | 'rejected' | 'upstream_error' | 'client_closed';
+
+/** What enforcement would have done in observe mode. */
+export type WouldBeDecision = 'queued' | 'burst' | 'rejected';
+
+export type TokenKind = 'input' | 'output';
+
+/** One row of the allocation table as the gauges need it. */
+export interface AllocationMetricRow {
+  agent: string;
+  /** Tokens per tick. */
+  allocation: number;
+  /** Productivity score (null or undefined while calibrating: the gauge is left unset). */
+  score?: number | null;
+  priorityWeight: number;
+  /** Forecast demand, tokens per tick. */
+  forecast: number;
+}
+
+/** An agent's token bucket balance. */
+export interface RemainingRow {
+  agent: string;
+  remaining: number;
+}
+
+export interface MetricsOptions {
+  /** Distinct agent label values before the rest fold into `other` (default 1000). */
+  maxAgentLabels?: number;
+  /** Distinct model label values before the rest fold into `other` (default 200). */
+  maxModelLabels?: number;
+  /** Version for `build_info` (default: package.json). */
+  version?: string;
+  /** Reallocation tick length for `tick_seconds` (default 30; dashboards turn per-tick figures into per-minute). */
+  tickSeconds?: number;
+  /** Process and Node.js runtime metrics, event-loop lag included (default true). */
+  defaultMetrics?: boolean;
+}
+
+/** Metric names without the prefix, in exposition order of the docs. */
+const NAMES = {
+  tokens: 'tokens_total',
+  requests: 'requests_total',
+  allocation: 'allocation_tokens',
+  remaining: 'remaining_tokens',
+  productivity: 'productivity_score',
+  forecast: 'demand_forecast_tokens',
+  priority: 'priority_weight',
+  burstPool: 'burst_pool_tokens',
+  queueDepth: 'queue_depth',
+  queueWait: 'queue_wait_seconds',
+  reallocationDuration: 'reallocation_duration_seconds',
+  reallocations: 'reallocations_total',
+  upstream: 'upstream_duration_seconds',
+  overhead: 'proxy_overhead_seconds',
+  estimateError: 'estimate_error_ratio',
+  tasks: 'tasks_completed_total',
+  burstDraws: 'burst_draws_total',
+  storeUp: 'store_up',
+  storeErrors: 'store_errors_total',
+  sseMalformed: 'sse_malformed_events_total',
+  wouldBe: 'would_be_decisions_total',
+  tickSeconds: 'tick_seconds',
+  buildInfo: 'build_info',
+} as const;
+
+/** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
+export const METRIC_NAMES: readonly string[] = Object.values(NAMES).map((n) => METRIC_PREFIX + n);
+
+/** Of METRIC_NAMES, the histograms (exported with `_bucket`, `_sum` and `_count` series). */
+export const HISTOGRAM_NAMES: readonly string[] = [
+  NAMES.queueWait,
+  NAMES.reallocationDuration,
+  NAMES.upstream,
+  NAMES.overhead,
+  NAMES.estimateError,
+].map((n) => METRIC_PREFIX + n);
+
+/**
+ * Default runtime gauges whose names end in `_total` although they are gauges: `promtool check metrics`
+ * rejects them, and the same numbers are exported per type without the suffix (sum them in PromQL).
+ */
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+const DEFAULT_MAX_AGENT_LABELS = 1000;
+const DEFAULT_MAX_MODEL_LABELS = 200;
+
+/**
+ * Every metric of DESIGN §5 (and a few operators expect) in a registry of its own, behind a small typed
+ * API: callers pass raw agent ids, routes and models; this class bounds and sanitises every label.
+ */
+export class Metrics {
+  /** The registry to expose at /metrics. */
+  readonly registry = new Registry();
+  private readonly agents: LabelBound;
+  private readonly models: LabelBound;
+
+  private readonly tokens: Counter<'agent' | 'provider' | 'model' | 'kind'>;
+  private readonly requests: Counter<'agent' | 'route' | 'outcome'>;
+  private readonly allocation: Gauge<'agent'>;
+  private readonly remaining: Gauge<'agent'>;
+  private readonly productivity: Gauge<'agent'>;
+  private readonly forecast: Gauge<'agent'>;
+  private readonly priority: Gauge<'agent'>;
+  private readonly burstPool: Gauge<'state'>;
+  private readonly queueDepth: Gauge;
+  private readonly queueWait: Histogram;
+  private readonly reallocationDuration: Histogram;
+  private readonly reallocations: Counter;
+  private readonly upstream: Histogram<'provider'>;
+  private readonly overhead: Histogram;
+  private readonly estimateError: Histogram;
+  private readonly tasks: Counter<'agent'>;
+  private readonly burstDraws: Counter<'agent'>;
+  private readonly storeUp: Gauge;
+  private readonly storeErrors: Counter;
+  private readonly sseMalformed: Counter;
+  private readonly wouldBe: Counter<'agent' | 'decision'>;
+  private readonly tickSeconds: Gauge;
+  private remainingSource: (() => Iterable<RemainingRow>) | undefined;
+
+  constructor(options: MetricsOptions = {}) {
+    const maxAgents = options.maxAgentLabels ?? DEFAULT_MAX_AGENT_LABELS;
+    const maxModels = options.maxModelLabels ?? DEFAULT_MAX_MODEL_LABELS;
+    if (!Number.isInteger(maxAgents) || maxAgents < 0) throw new RangeError('maxAgentLabels must be an integer >= 0');
+    if (!Number.isInteger(maxModels) || maxModels < 0) throw new RangeError('maxModelLabels must be an integer >= 0');
+    this.agents = new LabelBound(maxAgents, sanitiseAgent);
+    this.models = new LabelBound(maxModels, sanitiseModel);
+
+    const registers = [this.registry];
+    const name = (n: string): string => METRIC_PREFIX + n;
+
+    this.tokens = new Counter({
+      name: name(NAMES.tokens),
+      help: 'Tokens charged, by agent, provider, model and kind (input|output).',
+      labelNames: ['agent', 'provider', 'model', 'kind'],
+      registers,
+    });
+    this.requests = new Counter({
+      name: name(NAMES.requests),
+      help: 'Requests on metered routes, by agent, route and outcome.',
+      labelNames: ['agent', 'route', 'outcome'],
+      registers,
+    });
+    this.allocation = new Gauge({
+      name: name(NAMES.allocation),
+      help: "Agent's current allocation, tokens per tick.",
+      labelNames: ['agent'],
+      registers,
+    });
+    this.remaining = new Gauge({
+      name: name(NAMES.remaining),
+      help: "Tokens in the agent's bucket now (negative while it repays a reservation's overshoot).",
+      labelNames: ['agent'],
+      registers,
+      // An arrow: prom-client calls collect with the gauge as `this`; we need the Metrics instance.
+      collect: () => {
+        if (this.remainingSource) this.applyRemaining(this.remainingSource());
+      },
+    });
+    this.productivity = new Gauge({
+      name: name(NAMES.productivity),
+      help: 'Productivity score: completed tasks times quality per token, over the scoring window.',
+      labelNames: ['agent'],
+      registers,
+    });
+    this.forecast = new Gauge({
+      name: name(NAMES.forecast),
+      help: "Forecast of the agent's demand for the tick, tokens.",
+      labelNames: ['agent'],
+      registers,
+    });
+    this.priority = new Gauge({
+      name: name(NAMES.priority),
+      help: "Agent's priority weight in the last reallocation.",
+      labelNames: ['agent'],
+      registers,
+    });
+    this.burstPool = new Gauge({
+      name: name(NAMES.burstPool),
+      help: 'Burst buffer tokens, by state (available|capacity).',
+      labelNames: ['state'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: name(NAMES.queueDepth),
+      help: 'Requests waiting in the priority queue.',
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: name(NAMES.queueWait),
+      help: 'Time requests waited in the queue before being served or refused.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
+      registers,
+    });
+    this.reallocationDuration = new Histogram({
+      name: name(NAMES.reallocationDuration),
+      help: 'Time one reallocation took, store reads included.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.reallocations = new Counter({
+      name: name(NAMES.reallocations),
+      help: 'Reallocations computed.',
+      registers,
+    });
+    this.upstream = new Histogram({
+      name: name(NAMES.upstream),
+      help: "Upstream time from forwarding a request to the response's end, by provider.",
+      labelNames: ['provider'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: name(NAMES.overhead),
+      help: 'Time the proxy adds to a request (admission, estimation, metering), queue wait excluded.',
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    this.estimateError = new Histogram({
+      name: name(NAMES.estimateError),
+      help: 'Estimated tokens divided by actual tokens, per reconciled request.',
+      buckets: [0.25, 0.5, 0.75, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2, 4],
+      registers,
+    });
+    this.tasks = new Counter({
+      name: name(NAMES.tasks),
+      help: 'Task outcomes reported with completed: true.',
+      labelNames: ['agent'],
+      registers,
+    });
+    this.burstDraws = new Counter({
+      name: name(NAMES.burstDraws),
+      help: 'Requests served from the burst buffer.',
+      labelNames: ['agent'],
+      registers,
+    });
+    this.storeUp = new Gauge({
+      name: name(NAMES.storeUp),
+      help: 'Whether the store answered its last call (1) or not (0).',
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: name(NAMES.storeErrors),
+      help: 'Store calls that failed.',
+      registers,
+    });
+    this.sseMalformed = new Counter({
+      name: name(NAMES.sseMalformed),
+      help: 'Upstream SSE events that could not be parsed (forwarded untouched, not metered).',
+      registers,
+    });
+    this.wouldBe = new Counter({
+      name: name(NAMES.wouldBe),
+      help: 'Observe mode: requests enforcement would have queued, served from burst or rejected.',
+      labelNames: ['agent', 'decision'],
+      registers,
+    });
+    this.tickSeconds = new Gauge({
+      name: name(NAMES.tickSeconds),
+      help: 'Length of a reallocation tick: per-tick gauges times 60 / this give tokens per minute.',
+      registers,
+    });
+    this.tickSeconds.set(options.tickSeconds ?? 30);
+    const buildInfo = new Gauge({
+      name: name(NAMES.buildInfo),
+      help: 'Always 1; the version is in the label.',
+      labelNames: ['version'],
+      registers,
+    });
+    buildInfo.set({ version: options.version ?? packageVersion() }, 1);
+    this.storeUp.set(1);
+    this.queueDepth.set(0);
+
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+      for (const n of MISNAMED_DEFAULT_METRICS) this.registry.removeSingleMetric(METRIC_PREFIX + n);
+    }
+  }
+
+  /** The bounded label for an agent id (what the metrics will show for it). */
+  agentLabel(agent: string): string {
+    return this.agents.label(agent);
+  }
+
+  /** Tokens charged to an agent for one reconciled request. */
+  recordTokens(agent: string, provider: ProviderName, model: string, kind: TokenKind, n: number): void {
+    if (!(n > 0)) return;
+    this.tokens.inc(
+      { agent: this.agentLabel(agent), provider: providerLabel(provider), model: this.models.label(model), kind },
+      n,
+    );
+  }
+
+  /** One request on a metered route and what became of it. */
+  recordRequest(agent: string, route: string, outcome: RequestOutcome): void {
+    this.requests.inc({ agent: this.agentLabel(agent), route: routeLabel(route), outcome });
+  }
+
+  /** Replace the per-agent allocation gauges with a new table (agents gone from it disappear). */
+  setAllocationTable(rows: readonly AllocationMetricRow[]): void {
+    const allocation = new Map<string, number>();
+    const forecast = new Map<string, number>();
+    const score = new Map<string, number[]>();
+    const weight = new Map<string, number[]>();
+    for (const row of rows) {
+      const label = this.agentLabel(row.agent);
+      // Agents folded into `other` add up where the figure is an amount, and average where it is a rate.
+      add(allocation, label, row.allocation);
+      add(forecast, label, row.forecast);
+      if (row.score !== null && row.score !== undefined && Number.isFinite(row.score)) push(score, label, row.score);
+      push(weight, label, row.priorityWeight);
+    }
+    this.allocation.reset();
+    this.forecast.reset();
+    this.productivity.reset();
+    this.priority.reset();
+    for (const [agent, v] of allocation) this.allocation.set({ agent }, v);
+    for (const [agent, v] of forecast) this.forecast.set({ agent }, v);
+    for (const [agent, vs] of score) this.productivity.set({ agent }, mean(vs));
+    for (const [agent, vs] of weight) this.priority.set({ agent }, mean(vs));
+  }
+
+  /** Replace the bucket balances (agents folded into `other` add up). */
+  setRemaining(rows: Iterable<RemainingRow>): void {
+    this.applyRemaining(rows);
+  }
+
+  /** Read bucket balances at scrape time instead (buckets refill continuously); replaces any earlier source. */
+  setRemainingSource(source: (() => Iterable<RemainingRow>) | undefined): void {
+    this.remainingSource = source;
+  }
+
+  setBurstPool(pool: { available: number; capacity: number }): void {
+    this.burstPool.set({ state: 'available' }, pool.available);
+    this.burstPool.set({ state: 'capacity' }, pool.capacity);
+  }
+
+  /** A request was served from the burst buffer. */
+  recordBurstDraw(agent: string): void {
+    this.burstDraws.inc({ agent: this.agentLabel(agent) });
+  }
+
+  setQueueDepth(depth: number): void {
+    this.queueDepth.set(depth);
+  }
+
+  /** How long a request waited in the queue (served or not). */
+  observeQueueWait(seconds: number): void {
+    this.queueWait.observe(seconds);
+  }
+
+  /** One reallocation finished; counts it too. */
+  observeReallocation(seconds: number): void {
+    this.reallocationDuration.observe(seconds);
+    this.reallocations.inc();
+  }
+
+  observeUpstream(provider: ProviderName, seconds: number): void {
+    this.upstream.observe({ provider: providerLabel(provider) }, seconds);
+  }
+
+  /** Time the proxy itself added to one request. */
+  observeOverhead(seconds: number): void {
+    this.overhead.observe(seconds);
+  }
+
+  /** Estimate quality of one reconciled request; ignored when nothing was actually used. */
+  observeEstimateError(estimatedTokens: number, actualTokens: number): void {
+    if (!(actualTokens > 0) || !(estimatedTokens >= 0)) return;
+    this.estimateError.observe(estimatedTokens / actualTokens);
+  }
+
+  /** A task reported with completed: true. */
+  recordTaskCompleted(agent: string): void {
+    this.tasks.inc({ agent: this.agentLabel(agent) });
+  }
+
+  setStoreUp(up: boolean): void {
+    this.storeUp.set(up ? 1 : 0);
+  }
+
+  recordStoreError(): void {
+    this.storeErrors.inc();
+  }
+
+  recordMalformedSse(events = 1): void {
+    if (events > 0) this.sseMalformed.inc(events);
+  }
+
+  /** Observe mode: what enforcement would have done to this request. */
+  recordWouldBe(agent: string, decision: WouldBeDecision): void {
+    this.wouldBe.inc({ agent: this.agentLabel(agent), decision });
+  }
+
+  setTickSeconds(seconds: number): void {
+    this.tickSeconds.set(seconds);
+  }
+
+  /** The Prometheus text exposition. */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Content type of the exposition. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private applyRemaining(rows: Iterable<RemainingRow>): void {
+    const sums = new Map<string, number>();
+    for (const row of rows) add(sums, this.agentLabel(row.agent), row.remaining);
+    this.remaining.reset();
+    for (const [agent, v] of sums) this.remaining.set({ agent }, v);
+  }
+}
+
+function providerLabel(provider: string): string {
+  return (PROVIDERS as readonly string[]).includes(provider) ? provider : OTHER_LABEL;
+}
+
+function routeLabel(route: string): string {
+  return (METRIC_ROUTES as readonly string[]).includes(route) ? route : OTHER_LABEL;
+}
+
+function add(map: Map<string, number>, key: string, v: number): void {
+  map.set(key, (map.get(key) ?? 0) + v);
+}
+
+function push(map: Map<string, number[]>, key: string, v: number): void {
+  const list = map.get(key);
+  if (list) list.push(v);
+  else map.set(key, [v]);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}

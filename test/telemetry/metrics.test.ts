@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { HISTOGRAM_NAMES, METRIC_NAMES, METRIC_PREFIX, Metrics } from '../../src/telemetry/metrics.js';
+import { promtool } from './promtool.js';
+import { recordRealisticTraffic } from './realistic-traffic.js';
+
+/** Parse the value of one series from the exposition text; undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return undefined;
+}
+
+/** Label values of `label` across all series of `metric`. */
+function labelValues(text: string, metric: string, label: string): Set<string> {
+  const values = new Set<string>();
+  const re = new RegExp(`${label}="([^"]*)"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`)) continue;
+    const m = re.exec(line);
+    if (m?.[1] !== undefined) values.add(m[1]);
+  }
+  return values;
+}
+
+describe('Metrics', () => {
+  it('exports every DESIGN §5 metric with its label names', async () => {
+    const m = new Metrics({ version: '1.2.3', defaultMetrics: false });
+    recordRealisticTraffic(m);
+    const text = await m.exposition();
+    for (const name of METRIC_NAMES) expect(text, name).toContain(`# TYPE ${name} `);
+    for (const name of HISTOGRAM_NAMES) expect(text, name).toContain(`# TYPE ${name} histogram`);
+    expect(text).toContain(
+      'token_ninja_tokens_total{agent="planner",provider="openai",model="gpt-4o-mini",kind="input"} 1200',
+    );
+    expect(text).toContain(
+      'token_ninja_requests_total{agent="coder",route="/v1/messages",outcome="queued"} 1',
+    );
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="planner"}')).toBe(250_000);
+    expect(sample(text, 'token_ninja_remaining_tokens{agent="coder"}')).toBe(-300);
+    expect(sample(text, 'token_ninja_productivity_score{agent="planner"}')).toBe(1.4);
+    // A calibrating agent (score null) has no productivity series rather than a fake 0.
+    expect(sample(text, 'token_ninja_productivity_score{agent="reviewer"}')).toBeUndefined();
+    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="coder"}')).toBe(180_000);
+    expect(sample(text, 'token_ninja_priority_weight{agent="planner"}')).toBe(2);
+    expect(sample(text, 'token_ninja_burst_pool_tokens{state="available"}')).toBe(40_000);
+    expect(sample(text, 'token_ninja_burst_pool_tokens{state="capacity"}')).toBe(50_000);
+    expect(sample(text, 'token_ninja_queue_depth')).toBe(3);
+    expect(sample(text, 'token_ninja_queue_wait_seconds_count')).toBe(4);
+    expect(sample(text, 'token_ninja_reallocations_total')).toBe(2);
+    expect(sample(text, 'token_ninja_reallocation_duration_seconds_count')).toBe(2);
+    expect(sample(text, 'token_ninja_upstream_duration_seconds_count{provider="anthropic"}')).toBe(1);
+    expect(sample(text, 'token_ninja_proxy_overhead_seconds_bucket{le="0.0001"}')).toBe(1);
+    expect(sample(text, 'token_ninja_estimate_error_ratio_sum')).toBeCloseTo(1.9);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="planner"}')).toBe(1);
+    expect(sample(text, 'token_ninja_burst_draws_total{agent="coder"}')).toBe(1);
+    expect(sample(text, 'token_ninja_store_up')).toBe(0);
+    expect(sample(text, 'token_ninja_store_errors_total')).toBe(1);
+    expect(sample(text, 'token_ninja_sse_malformed_events_total')).toBe(2);
+    expect(sample(text, 'token_ninja_would_be_decisions_total{agent="planner",decision="rejected"}')).toBe(1);
+    expect(sample(text, 'token_ninja_build_info{version="1.2.3"}')).toBe(1);
+  });
+
+  it('includes process and event-loop metrics by default, under the prefix', async () => {
+    const text = await new Metrics().exposition();
+    expect(text).toContain('# TYPE token_ninja_process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE token_ninja_nodejs_eventloop_lag_seconds gauge');
+    expect(text).not.toContain('nodejs_active_handles_total');
+  });
+
+  it('keeps instances independent (own registry each)', async () => {
+    const a = new Metrics({ defaultMetrics: false });
+    const b = new Metrics({ defaultMetrics: false });
+    a.recordTaskCompleted('x');
+    expect(await a.exposition()).toContain('token_ninja_tasks_completed_total{agent="x"} 1');
+    expect(await b.exposition()).not.toContain('agent="x"');
+  });
+
+  it('replaces the allocation table: agents gone from it disappear', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    m.setAllocationTable([{ agent: 'a', allocation: 1, score: 1, priorityWeight: 1, forecast: 1 }]);
+    m.setAllocationTable([{ agent: 'b', allocation: 2, score: 1, priorityWeight: 1, forecast: 1 }]);
+    const text = await m.exposition();
+    expect(text).not.toContain('token_ninja_allocation_tokens{agent="a"}');
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="b"}')).toBe(2);
+  });
+
+  it('reads bucket balances from a source at scrape time', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    let balance = 10;
+    m.setRemainingSource(() => [{ agent: 'a', remaining: balance }]);
+    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a"}')).toBe(10);
+    balance = 7;
+    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a"}')).toBe(7);
+  });
+
+  it('never lets an unchecked string become a label', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    m.recordRequest('bad agent"}\n', '/v1/chat/completions?x=1', 'forwarded');
+    m.recordRequest('ok', '/secret/path/123', 'forwarded');
+    m.recordTokens('ok', 'mystery' as 'openai', 'gpt 4"\n{evil}', 'input', 5);
+    m.recordTokens('ok', 'openai', 'gpt-4o', 'output', 0); // zero: nothing recorded
+    const text = await m.exposition();
+    expect(text).toContain('token_ninja_requests_total{agent="other",route="other",outcome="forwarded"} 1');
+    expect(text).toContain('token_ninja_requests_total{agent="ok",route="other",outcome="forwarded"} 1');
+    expect(text).toContain('provider="other",model="gpt_4___evil_",kind="input"} 5');
+    expect(text).not.toContain('kind="output"');
+  });
+
+  it('folds agents past maxAgentLabels into other, summing amounts and averaging rates', async () => {
+    const m = new Metrics({ maxAgentLabels: 1, defaultMetrics: false });
+    m.setAllocationTable([
+      { agent: 'a', allocation: 10, score: 1, priorityWeight: 1, forecast: 5 },
+      { agent: 'b', allocation: 20, score: 2, priorityWeight: 4, forecast: 6 },
+      { agent: 'c', allocation: 30, score: 4, priorityWeight: 2, forecast: 7 },
+    ]);
+    const text = await m.exposition();
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="a"}')).toBe(10);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="other"}')).toBe(50);
+    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="other"}')).toBe(13);
+    expect(sample(text, 'token_ninja_productivity_score{agent="other"}')).toBe(3);
+    expect(sample(text, 'token_ninja_priority_weight{agent="other"}')).toBe(3);
+  });
+
+  it('bounds the agent label: 10,000 distinct agents give at most maxAgentLabels + 1 values', async () => {
+    const maxAgentLabels = 1000;
+    const m = new Metrics({ maxAgentLabels, defaultMetrics: false });
+    for (let i = 0; i < 10_000; i++) {
+      const agent = `agent-${i}`;
+      m.recordRequest(agent, '/v1/messages', 'forwarded');
+      m.recordTokens(agent, 'anthropic', 'claude-haiku-4-5', 'input', 10);
+      m.recordTaskCompleted(agent);
+    }
+    const text = await m.exposition();
+    for (const metric of [
+      'token_ninja_requests_total',
+      'token_ninja_tokens_total',
+      'token_ninja_tasks_completed_total',
+    ]) {
+      const values = labelValues(text, metric, 'agent');
+      expect(values.size, metric).toBe(maxAgentLabels + 1);
+      expect(values.has('other')).toBe(true);
+    }
+    // Nothing is lost: the folded agents are counted under `other`.
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="other"}')).toBe(9_000);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="agent-0"}')).toBe(1);
+  });
+
+  it('bounds the model label', async () => {
+    const m = new Metrics({ maxModelLabels: 200, defaultMetrics: false });
+    for (let i = 0; i < 1000; i++) m.recordTokens('a', 'openai', `model-${i}`, 'input', 1);
+    const values = labelValues(await m.exposition(), 'token_ninja_tokens_total', 'model');
+    expect(values.size).toBe(201);
+  });
+
+  it('passes promtool check metrics after a realistic mix of traffic', async () => {
+    const m = new Metrics();
+    recordRealisticTraffic(m);
+    const text = await m.exposition();
+    expect(text.startsWith('# HELP')).toBe(true);
+    const result = promtool(['check', 'metrics'], text);
+    expect(result.output).toBe('');
+    expect(result.status).toBe(0);
+    expect(METRIC_NAMES.every((n) => n.startsWith(METRIC_PREFIX))).toBe(true);
+  });
+});
