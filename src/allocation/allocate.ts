@@ -1,0 +1,213 @@
+import { TokenNinjaError } from '../errors/errors.js';
+import { burstReserve } from './burst.js';
+import { forecastDemand } from './forecast.js';
+import { perTick } from './policy.js';
+import { priorityWeight } from './priority.js';
+import { calibrationStatus, productivityScore, rawProductivity } from './productivity.js';
+import type { RawProductivity } from './productivity.js';
+import type {
+  AgentAllocation,
+  AgentInput,
+  AllocationExplanation,
+  AllocationInput,
+  AllocationTable,
+  BoundBy,
+  CalibrationExplanation,
+  ForecastExplanation,
+  PriorityExplanation,
+} from './types.js';
+import { waterFill } from './water-fill.js';
+import type { FillItem } from './water-fill.js';
+
+/** Two inputs for the same agent: the caller must merge them first. */
+export class DuplicateAgentError extends TokenNinjaError {
+  constructor(agent: string) {
+    super('ALLOCATION_DUPLICATE_AGENT', 500, `allocation input names agent "${agent}" twice`);
+  }
+}
+
+interface Prepared {
+  input: AgentInput;
+  forecast: ForecastExplanation;
+  raw: RawProductivity;
+  calibration: CalibrationExplanation;
+  priority: PriorityExplanation;
+  overridePerTick: number | null;
+}
+
+const RULES: Record<BoundBy, string> = {
+  override: 'A manual override sets this allocation.',
+  baseline: 'Still calibrating: the baseline until it has enough tasks, tokens and time.',
+  cap: 'Capped at forecast demand plus headroom; the surplus went to other agents or the burst buffer.',
+  floor: 'Held at the floor: its weighted share (or its forecast) was below it.',
+  share: 'Its share of the pool in proportion to score × priority weight.',
+  overcommitted: 'Overrides alone exceed the pool: every agent without one gets the floor.',
+};
+
+function byId(a: AgentInput, b: AgentInput): number {
+  return a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0;
+}
+
+/**
+ * One reallocation tick (DESIGN §6): plain data and `now` in, the allocation table out. Deterministic and
+ * independent of the order of `input.agents`. Order of claims on the pool: active overrides; then the
+ * baselines of calibrating agents and the floors of the rest (scaled down together if they do not fit,
+ * after the burst reserve has given way); then the burst reserve; then weighted water-filling of the
+ * remainder by score × priority weight, each capped at forecast × (1 + headroom); what nobody can use
+ * joins the burst buffer.
+ */
+export function allocate(input: AllocationInput, now: number): AllocationTable {
+  const { policy } = input;
+  const tickLength = policy.tickSeconds * 1000;
+  const pool = perTick(policy, policy.tokensPerMinute);
+  const sorted = [...input.agents].sort(byId);
+  for (let i = 1; i < sorted.length; i++) {
+    if ((sorted[i] as AgentInput).agent === (sorted[i - 1] as AgentInput).agent) throw new DuplicateAgentError((sorted[i] as AgentInput).agent);
+  }
+
+  const prepared: Prepared[] = sorted.map((agent) => {
+    const raw = rawProductivity(agent, now, policy);
+    const o = agent.override;
+    const active = o !== undefined && (o.expiresAt === undefined || o.expiresAt > now);
+    return {
+      input: agent,
+      forecast: forecastDemand(agent.usage, agent.queuedDemandTokens ?? 0, policy),
+      raw,
+      calibration: calibrationStatus(raw, agent.firstSeen, now, policy),
+      priority: priorityWeight(agent, now, policy),
+      overridePerTick: active ? Math.max(0, perTick(policy, o.tokensPerMinute)) : null,
+    };
+  });
+
+  // Mean P over the agents past calibration (an override does not make a score meaningless).
+  let pSum = 0;
+  let pCount = 0;
+  for (const p of prepared) {
+    if (p.calibration.calibrating) continue;
+    pSum += p.raw.productivity;
+    pCount += 1;
+  }
+  const meanP = pCount > 0 ? pSum / pCount : 0;
+
+  let overrideTotal = 0;
+  let nCalibrating = 0;
+  let nScored = 0;
+  for (const p of prepared) {
+    if (p.overridePerTick !== null) overrideTotal += p.overridePerTick;
+    else if (p.calibration.calibrating) nCalibrating += 1;
+    else nScored += 1;
+  }
+
+  const { reserve: wantedReserve, demandStdDev } = burstReserve(input.fleet.recentAggregateDemand, pool, policy.burst);
+  const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
+  // A baseline below the floor would starve a newcomer the floor protects: the floor wins.
+  const baseline = Math.max(
+    floor,
+    policy.baseline.tokensPerMinute !== undefined
+      ? perTick(policy, policy.baseline.tokensPerMinute)
+      : prepared.length > 0
+        ? Math.max(0, pool - wantedReserve) / prepared.length
+        : 0,
+  );
+
+  const overcommitted = overrideTotal > pool;
+  const afterOverrides = Math.max(0, pool - overrideTotal);
+  const minimums = nCalibrating * baseline + nScored * floor;
+  // Minimums come before the burst reserve: the reserve gives way first, then minimums scale together.
+  const reserve = overcommitted ? 0 : Math.min(wantedReserve, Math.max(0, afterOverrides - minimums));
+  const available = afterOverrides - reserve;
+  const minimumScale = overcommitted || minimums <= available || minimums === 0 ? 1 : available / minimums;
+  const floorNow = floor * minimumScale;
+  const baselineNow = baseline * minimumScale;
+
+  // Water-fill the scored agents.
+  const items: FillItem[] = [];
+  const itemOf = new Int32Array(prepared.length).fill(-1);
+  const scores = new Float64Array(prepared.length);
+  const normalisedPs = new Float64Array(prepared.length);
+  const caps = new Float64Array(prepared.length);
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as Prepared;
+    const { normalised, score } = p.calibration.calibrating
+      ? { normalised: 0, score: 0 }
+      : productivityScore(p.raw.productivity, meanP, p.raw.decayedTaskCount, policy.scorePriorTasks);
+    scores[i] = score;
+    normalisedPs[i] = normalised;
+    caps[i] = p.forecast.forecast * (1 + Math.max(0, policy.headroom));
+    if (overcommitted || p.overridePerTick !== null || p.calibration.calibrating) continue;
+    itemOf[i] = items.length;
+    items.push({ weight: score * p.priority.priorityWeight, lo: floorNow, hi: Math.max(floorNow, caps[i] as number) });
+  }
+  const fillTotal = overcommitted ? 0 : available - nCalibrating * baselineNow;
+  const filled = waterFill(items, Math.max(fillTotal, items.length * floorNow));
+
+  const agents: AgentAllocation[] = [];
+  let allocatedNonOverride = 0;
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as Prepared;
+    let allocation: number;
+    let boundBy: BoundBy;
+    if (p.overridePerTick !== null) {
+      allocation = p.overridePerTick;
+      boundBy = 'override';
+    } else if (overcommitted) {
+      allocation = floor;
+      boundBy = 'overcommitted';
+    } else if (p.calibration.calibrating) {
+      allocation = baselineNow;
+      boundBy = 'baseline';
+    } else {
+      const k = itemOf[i] as number;
+      allocation = filled.amounts[k] as number;
+      const b = filled.bound[k] as number;
+      boundBy = b === 0 || (caps[i] as number) <= floorNow ? 'floor' : b === 2 ? 'cap' : 'share';
+    }
+    if (p.overridePerTick === null) allocatedNonOverride += allocation;
+    const o = p.input.override;
+    const explanation: AllocationExplanation = {
+      forecast: p.forecast,
+      productivity: {
+        tasksCompleted: p.raw.tasksCompleted,
+        decayedQualityTasks: p.raw.decayedQualityTasks,
+        decayedTokens: p.raw.decayedTokens,
+        tokensConsumed: p.raw.tokensConsumed,
+        halfLifeSeconds: policy.scoreHalfLifeSeconds,
+        productivity: p.raw.productivity,
+        meanProductivity: meanP,
+        normalised: normalisedPs[i] as number,
+        score: scores[i] as number,
+      },
+      priority: p.priority,
+      calibration: p.calibration,
+      shareWeight: (scores[i] as number) * p.priority.priorityWeight,
+      floor: overcommitted ? floor : floorNow,
+      cap: caps[i] as number,
+      baseline: baselineNow,
+      override: o === undefined ? null : { ...o, active: p.overridePerTick !== null },
+      rule: RULES[boundBy],
+    };
+    agents.push({
+      agent: p.input.agent,
+      allocation,
+      tokensPerMinute: (allocation * 60) / policy.tickSeconds,
+      score: scores[i] as number,
+      productivity: p.raw.productivity,
+      priorityWeight: p.priority.priorityWeight,
+      forecast: p.forecast.forecast,
+      boundBy,
+      calibrating: p.calibration.calibrating,
+      explanation,
+    });
+  }
+
+  const leftover = overcommitted ? 0 : Math.max(0, available - allocatedNonOverride);
+  return {
+    at: now,
+    tick: Math.floor(now / tickLength),
+    pool,
+    burst: { capacity: reserve + leftover, reserve, leftover, demandStdDev },
+    agents,
+    overcommitted,
+    minimumScale,
+  };
+}

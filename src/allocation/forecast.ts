@@ -1,0 +1,88 @@
+import type { AllocationPolicy, ForecastExplanation, ForecastWindowExplanation, UsageWindows } from './types.js';
+
+const WINDOW_NAMES = ['lastHour', 'sameHourYesterday', 'sameHourLastWeek'] as const;
+
+/**
+ * Demand forecast for the next tick (DESIGN §6.1): a weighted mean of the windows' rates, each rate taken
+ * over the time its history covers, weights renormalised over the windows that have any; then pulled up
+ * toward the demand queued now.
+ */
+export function forecastDemand(
+  usage: UsageWindows,
+  queuedDemandTokens: number,
+  policy: Pick<AllocationPolicy, 'demandWeights' | 'queuePull' | 'tickSeconds'>,
+): ForecastExplanation {
+  const present: Array<{ window: keyof UsageWindows; demandTokens: number; coveredSeconds: number; rate: number; raw: number }> = [];
+  let weightSum = 0;
+  for (const window of WINDOW_NAMES) {
+    const w = usage[window];
+    if (w === undefined || !(w.coveredSeconds > 0)) continue;
+    const raw = policy.demandWeights[window];
+    if (!(raw > 0)) continue;
+    present.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate: Math.max(0, w.demandTokens) / w.coveredSeconds, raw });
+    weightSum += raw;
+  }
+  const windows: ForecastWindowExplanation[] = [];
+  let ratePerSecond = 0;
+  for (const p of present) {
+    const weight = p.raw / weightSum;
+    ratePerSecond += weight * p.rate;
+    windows.push({ window: p.window, demandTokens: p.demandTokens, coveredSeconds: p.coveredSeconds, rate: p.rate, weight });
+  }
+  const historical = ratePerSecond * policy.tickSeconds;
+  const queued = Math.max(0, queuedDemandTokens);
+  const forecast = historical + policy.queuePull * Math.max(0, queued - historical);
+  return { windows, historical, queuedDemandTokens: queued, queuePull: policy.queuePull, forecast };
+}
+
+/** Tokens asked for in one usage bucket starting at `start` (unix ms). */
+export interface DemandBucket {
+  start: number;
+  demandTokens: number;
+}
+
+export interface WindowsFromBucketsOptions {
+  now: number;
+  /** Bucket length: 60_000 for minute buckets, 3_600_000 for hourly ones. */
+  bucketMs: number;
+  /** When history begins (the agent's first-seen time, or when the store started keeping it). */
+  historyStart: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The three demand windows from usage buckets: the trailing 60 minutes, and the same 60 minutes 24 hours
+ * and 7 days earlier. A bucket straddling a window's edge counts in proportion to the overlap (so hourly
+ * buckets are interpolated); coverage is the part of the window after `historyStart` and before `now`,
+ * and a window with no coverage is absent.
+ */
+export function windowsFromBuckets(buckets: readonly DemandBucket[], options: WindowsFromBucketsOptions): UsageWindows {
+  const { now, bucketMs } = options;
+  let historyStart = options.historyStart;
+  for (const b of buckets) if (b.start < historyStart) historyStart = b.start;
+  const spans: Array<[keyof UsageWindows, number]> = [
+    ['lastHour', now - HOUR_MS],
+    ['sameHourYesterday', now - DAY_MS - HOUR_MS],
+    ['sameHourLastWeek', now - 7 * DAY_MS - HOUR_MS],
+  ];
+  const result: UsageWindows = {};
+  for (const [name, from] of spans) {
+    const to = from + HOUR_MS;
+    const coveredFrom = Math.max(from, historyStart);
+    const coveredTo = Math.min(to, now);
+    if (coveredTo <= coveredFrom) continue;
+    let demand = 0;
+    for (const b of buckets) {
+      // The current bucket is still filling: its demand so far belongs to [start, now).
+      const end = Math.min(b.start + bucketMs, now);
+      const length = end - b.start;
+      if (length <= 0) continue;
+      const overlap = Math.min(end, coveredTo) - Math.max(b.start, coveredFrom);
+      if (overlap > 0) demand += (b.demandTokens * overlap) / length;
+    }
+    result[name] = { demandTokens: demand, coveredSeconds: (coveredTo - coveredFrom) / 1000 };
+  }
+  return result;
+}

@@ -1,0 +1,55 @@
+import type { AllocationPolicy } from './types.js';
+
+/** Defaults of every allocation setting (the README's table mirrors these). */
+export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.freeze({
+  tokensPerMinute: 1_000_000,
+  tickSeconds: 30,
+  classWeights: { critical: 4, high: 2, normal: 1, low: 0.5 },
+  taskTypeClasses: {},
+  deadline: { horizonSeconds: 3600, maxFactor: 2 },
+  dependency: { perBlockedTask: 0.25, maxFactor: 2 },
+  baseline: {},
+  calibration: { minTasks: 3, minTokens: 20_000, minSeconds: 600 },
+  scoringWindowSeconds: 3600,
+  scoreHalfLifeSeconds: 1800,
+  scorePriorTasks: 2,
+  demandWeights: { lastHour: 0.4, sameHourYesterday: 0.3, sameHourLastWeek: 0.3 },
+  queuePull: 1,
+  burst: { minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 },
+  headroom: 0.25,
+  floorTokensPerMinute: 1000,
+});
+
+/** Overrides applied to a policy (one level deep for the nested groups). */
+export type AllocationPolicyOverrides = {
+  [K in keyof AllocationPolicy]?: AllocationPolicy[K] extends Record<string, unknown>
+    ? Partial<AllocationPolicy[K]>
+    : AllocationPolicy[K];
+};
+
+/** The default policy with `overrides` merged in (nested groups merged key by key). */
+export function allocationPolicy(overrides: AllocationPolicyOverrides = {}): AllocationPolicy {
+  const d = DEFAULT_ALLOCATION_POLICY;
+  return {
+    ...d,
+    ...overrides,
+    classWeights: { ...d.classWeights, ...overrides.classWeights },
+    taskTypeClasses: { ...d.taskTypeClasses, ...overrides.taskTypeClasses } as AllocationPolicy['taskTypeClasses'],
+    deadline: { ...d.deadline, ...overrides.deadline },
+    dependency: { ...d.dependency, ...overrides.dependency },
+    baseline: { ...d.baseline, ...overrides.baseline },
+    calibration: { ...d.calibration, ...overrides.calibration },
+    demandWeights: { ...d.demandWeights, ...overrides.demandWeights },
+    burst: { ...d.burst, ...overrides.burst },
+  };
+}
+
+/** Tokens per tick for a rate in tokens per minute. */
+export function perTick(policy: Pick<AllocationPolicy, 'tickSeconds'>, tokensPerMinute: number): number {
+  return (tokensPerMinute * policy.tickSeconds) / 60;
+}
+
+/** Tick length in milliseconds. */
+export function tickMs(policy: Pick<AllocationPolicy, 'tickSeconds'>): number {
+  return policy.tickSeconds * 1000;
+}

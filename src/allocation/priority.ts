@@ -1,0 +1,61 @@
+import { PRIORITY_CLASSES } from './types.js';
+import type { AgentInput, AllocationPolicy, PriorityClass, PriorityExplanation } from './types.js';
+
+function rank(c: PriorityClass): number {
+  return PRIORITY_CLASSES.indexOf(c);
+}
+
+/**
+ * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the
+ * hinted class and the task type's class, else the configured criticality, else `normal`; never above
+ * the agent's ceiling.
+ */
+export function priorityWeight(
+  agent: Pick<AgentInput, 'criticality' | 'priorityCeiling' | 'hints'>,
+  now: number,
+  policy: Pick<AllocationPolicy, 'classWeights' | 'taskTypeClasses' | 'deadline' | 'dependency'>,
+): PriorityExplanation {
+  const hints = agent.hints ?? {};
+  const hinted = hints.priorityClass;
+  const typed = hints.taskType !== undefined && Object.hasOwn(policy.taskTypeClasses, hints.taskType) ? policy.taskTypeClasses[hints.taskType] : undefined;
+  let cls: PriorityClass = 'normal';
+  let classSource: PriorityExplanation['classSource'] = 'default';
+  if (hinted !== undefined && (typed === undefined || rank(hinted) >= rank(typed))) {
+    cls = hinted;
+    classSource = 'hint';
+  } else if (typed !== undefined) {
+    cls = typed;
+    classSource = 'taskType';
+  } else if (agent.criticality !== undefined) {
+    cls = agent.criticality;
+    classSource = 'criticality';
+  }
+  let ceilingApplied = false;
+  if (agent.priorityCeiling !== undefined && rank(cls) > rank(agent.priorityCeiling)) {
+    cls = agent.priorityCeiling;
+    ceilingApplied = true;
+  }
+  const classWeight = policy.classWeights[cls];
+  const deadlineSecondsLeft = hints.nearestDeadline === undefined ? null : (hints.nearestDeadline - now) / 1000;
+  const deadlineFactor = deadlineSecondsLeft === null ? 1 : deadlineFactorFor(deadlineSecondsLeft, policy.deadline.horizonSeconds, policy.deadline.maxFactor);
+  const blocking = Math.max(0, hints.blocking ?? 0);
+  const dependencyFactor = Math.max(1, Math.min(policy.dependency.maxFactor, 1 + policy.dependency.perBlockedTask * blocking));
+  return {
+    class: cls,
+    classSource,
+    ceilingApplied,
+    classWeight,
+    deadlineSecondsLeft,
+    deadlineFactor,
+    blocking,
+    dependencyFactor,
+    priorityWeight: classWeight * deadlineFactor * dependencyFactor,
+  };
+}
+
+/** 1 at `horizon` seconds or more, rising linearly to `max` at the deadline; overdue counts as due now. */
+export function deadlineFactorFor(secondsLeft: number, horizon: number, max: number): number {
+  if (!(horizon > 0)) return secondsLeft <= 0 ? Math.max(1, max) : 1;
+  const nearness = Math.min(1, Math.max(0, 1 - secondsLeft / horizon));
+  return 1 + (Math.max(1, max) - 1) * nearness;
+}

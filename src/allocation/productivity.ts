@@ -1,0 +1,89 @@
+import type { AgentInput, AllocationPolicy, CalibrationExplanation } from './types.js';
+
+/** Raw productivity of one agent before normalisation. */
+export interface RawProductivity {
+  tasksCompleted: number;
+  /** Σ decay over completed outcomes: how much evidence the score rests on. */
+  decayedTaskCount: number;
+  decayedQualityTasks: number;
+  decayedTokens: number;
+  tokensConsumed: number;
+  productivity: number;
+}
+
+/** Weight of an outcome `ageSeconds` old: halves every `halfLifeSeconds` (no decay when the half-life is not positive). */
+export function decayWeight(ageSeconds: number, halfLifeSeconds: number): number {
+  if (!(halfLifeSeconds > 0)) return 1;
+  return Math.pow(2, -Math.max(0, ageSeconds) / halfLifeSeconds);
+}
+
+/** Mean decay weight over a window of `windowSeconds` for tokens spread evenly across it. */
+export function meanDecayOverWindow(windowSeconds: number, halfLifeSeconds: number): number {
+  if (!(halfLifeSeconds > 0) || !(windowSeconds > 0)) return 1;
+  const x = windowSeconds / halfLifeSeconds;
+  return (1 - Math.pow(2, -x)) / (x * Math.LN2);
+}
+
+/**
+ * P = Σ(completed × quality × decay) / decayed tokens, over the scoring window. Tokens attributed to an
+ * outcome decay with that outcome; the rest are taken as spread evenly over the window, so a fleet whose
+ * tasks arrive evenly scores exactly `quality-weighted tasks / tokens`, and recent work counts for more.
+ */
+export function rawProductivity(
+  agent: Pick<AgentInput, 'outcomes' | 'tokensConsumed'>,
+  now: number,
+  policy: Pick<AllocationPolicy, 'scoringWindowSeconds' | 'scoreHalfLifeSeconds'>,
+): RawProductivity {
+  const h = policy.scoreHalfLifeSeconds;
+  const windowSeconds = policy.scoringWindowSeconds;
+  let tasksCompleted = 0;
+  let decayedTaskCount = 0;
+  let decayedQualityTasks = 0;
+  let attributed = 0;
+  let decayedAttributed = 0;
+  for (const o of agent.outcomes) {
+    const age = Math.max(0, (now - o.at) / 1000);
+    if (age > windowSeconds) continue;
+    const d = decayWeight(age, h);
+    if (o.tokens !== undefined && o.tokens > 0) {
+      attributed += o.tokens;
+      decayedAttributed += d * o.tokens;
+    }
+    if (!o.completed) continue;
+    tasksCompleted += 1;
+    decayedTaskCount += d;
+    decayedQualityTasks += d * Math.min(1, Math.max(0, o.quality));
+  }
+  const tokensConsumed = Math.max(0, agent.tokensConsumed);
+  const unattributed = Math.max(0, tokensConsumed - attributed);
+  const decayedTokens = decayedAttributed + unattributed * meanDecayOverWindow(windowSeconds, h);
+  const productivity = decayedTokens > 0 ? decayedQualityTasks / decayedTokens : 0;
+  return { tasksCompleted, decayedTaskCount, decayedQualityTasks, decayedTokens, tokensConsumed, productivity };
+}
+
+/** Whether an agent is still on the baseline: too new, too few tasks or too few tokens. */
+export function calibrationStatus(
+  raw: Pick<RawProductivity, 'tasksCompleted' | 'tokensConsumed'>,
+  firstSeen: number,
+  now: number,
+  policy: Pick<AllocationPolicy, 'calibration'>,
+): CalibrationExplanation {
+  const ageSeconds = Math.max(0, (now - firstSeen) / 1000);
+  const missing: CalibrationExplanation['missing'] = [];
+  if (raw.tasksCompleted < policy.calibration.minTasks) missing.push('tasks');
+  if (raw.tokensConsumed < policy.calibration.minTokens) missing.push('tokens');
+  if (ageSeconds < policy.calibration.minSeconds) missing.push('seconds');
+  return { calibrating: missing.length > 0, tasksCompleted: raw.tasksCompleted, tokensConsumed: raw.tokensConsumed, ageSeconds, missing };
+}
+
+/**
+ * Score of a scored agent: P over the fleet's mean P, mixed with `priorTasks` pseudo-tasks of score 1
+ * (the fleet mean) so that little evidence gives a cautious score. 1 for everyone when the mean is 0.
+ */
+export function productivityScore(productivity: number, meanProductivity: number, decayedTaskCount: number, priorTasks: number): { normalised: number; score: number } {
+  const normalised = meanProductivity > 0 ? productivity / meanProductivity : 1;
+  const m = Math.max(0, priorTasks);
+  const n = Math.max(0, decayedTaskCount);
+  const score = n + m > 0 ? (n * normalised + m) / (n + m) : normalised;
+  return { normalised, score };
+}

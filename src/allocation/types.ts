@@ -1,0 +1,272 @@
+/**
+ * Plain-data inputs and outputs of the allocation engine (DESIGN §6). Times are unix milliseconds,
+ * token amounts are tokens, rates say their unit in their name.
+ */
+
+/** Business-criticality classes, lowest to highest. */
+export const PRIORITY_CLASSES = ['low', 'normal', 'high', 'critical'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+
+/** Deadline proximity: the factor rises linearly from 1 (deadline `horizonSeconds` or more away) to `maxFactor` (due now or overdue). */
+export interface DeadlineFactorPolicy {
+  horizonSeconds: number;
+  maxFactor: number;
+}
+
+/** Dependency chain: factor `1 + perBlockedTask × blocking`, at most `maxFactor`. */
+export interface DependencyFactorPolicy {
+  perBlockedTask: number;
+  maxFactor: number;
+}
+
+/** An agent stays on the baseline until it has all three. */
+export interface CalibrationPolicy {
+  minTasks: number;
+  minTokens: number;
+  minSeconds: number;
+}
+
+/** Burst buffer: `volatilityMultiplier × stddev(recent aggregate demand per tick)`, clamped to `[minFraction, maxFraction] × pool`. */
+export interface BurstPolicy {
+  minFraction: number;
+  maxFraction: number;
+  volatilityMultiplier: number;
+}
+
+/** Everything the engine is configured with. Build one with `allocationPolicy()` to get the defaults. */
+export interface AllocationPolicy {
+  /** The pool rate shared by all agents. */
+  tokensPerMinute: number;
+  tickSeconds: number;
+  classWeights: Record<PriorityClass, number>;
+  /** Task type (the `x-token-ninja-task-type` hint) → class. */
+  taskTypeClasses: Record<string, PriorityClass>;
+  deadline: DeadlineFactorPolicy;
+  dependency: DependencyFactorPolicy;
+  /** Calibrating agents get this; absent means an equal share of the pool left after the burst reserve. */
+  baseline: { tokensPerMinute?: number };
+  calibration: CalibrationPolicy;
+  scoringWindowSeconds: number;
+  /** Half-life of a task outcome's weight in the productivity score. */
+  scoreHalfLifeSeconds: number;
+  /**
+   * Pseudo-tasks of fleet-average productivity mixed into each scored agent's score, so that a handful
+   * of lucky (or unlucky) tasks does not swing an allocation (0 turns the smoothing off).
+   */
+  scorePriorTasks: number;
+  /** Demand-window weights before renormalisation (DESIGN §6.1: 0.4 / 0.3 / 0.3). */
+  demandWeights: { lastHour: number; sameHourYesterday: number; sameHourLastWeek: number };
+  /** How far the forecast is pulled up toward this tick's queued demand (0 = not at all, 1 = fully). */
+  queuePull: number;
+  burst: BurstPolicy;
+  /** A share is capped at `forecast × (1 + headroom)`. */
+  headroom: number;
+  floorTokensPerMinute: number;
+}
+
+/** Demand seen over one history window, and how much of the window the history actually covers. */
+export interface UsageWindow {
+  demandTokens: number;
+  coveredSeconds: number;
+}
+
+/** The three demand windows of DESIGN §6.1; a window with no history is absent. */
+export interface UsageWindows {
+  lastHour?: UsageWindow;
+  sameHourYesterday?: UsageWindow;
+  sameHourLastWeek?: UsageWindow;
+}
+
+/** One reported task outcome inside the scoring window. */
+export interface OutcomeSample {
+  at: number;
+  completed: boolean;
+  /** 0–1, already scaled by the configured trust in self-reported quality. */
+  quality: number;
+  /** Tokens spent on this task, where known: lets the token side of P decay with the task's age. */
+  tokens?: number;
+}
+
+/** Request hints currently in force for an agent (DESIGN §3). */
+export interface AgentHints {
+  priorityClass?: PriorityClass;
+  taskType?: string;
+  /** Unix ms of the nearest deadline among its open tasks. */
+  nearestDeadline?: number;
+  /** Tasks waiting on this agent's work. */
+  blocking?: number;
+}
+
+/** A manual allocation; replaces the engine's figure until `expiresAt` (if any). */
+export interface AllocationOverride {
+  tokensPerMinute: number;
+  expiresAt?: number;
+}
+
+/** Everything the engine knows about one agent this tick. */
+export interface AgentInput {
+  agent: string;
+  firstSeen: number;
+  /** Configured class for the agent when no hint names one. */
+  criticality?: PriorityClass;
+  /** The highest class the agent may claim. */
+  priorityCeiling?: PriorityClass;
+  hints?: AgentHints;
+  usage: UsageWindows;
+  /** Outcomes reported within the scoring window. */
+  outcomes: readonly OutcomeSample[];
+  /** Tokens charged to the agent within the scoring window. */
+  tokensConsumed: number;
+  /** Demand waiting in queues right now, at estimated cost. */
+  queuedDemandTokens?: number;
+  override?: AllocationOverride;
+}
+
+/** Fleet-wide figures. */
+export interface FleetInput {
+  /** Total demand per recent tick (tokens), oldest first; sizes the burst buffer. */
+  recentAggregateDemand: readonly number[];
+}
+
+export interface AllocationInput {
+  policy: AllocationPolicy;
+  agents: readonly AgentInput[];
+  fleet: FleetInput;
+}
+
+/** The rule that settled an agent's allocation. */
+export type BoundBy =
+  /** a manual override */
+  | 'override'
+  /** still calibrating: the baseline */
+  | 'baseline'
+  /** capped at forecast × (1 + headroom) */
+  | 'cap'
+  /** held up by the floor */
+  | 'floor'
+  /** its weighted share, between floor and cap */
+  | 'share'
+  /** overrides took the whole pool; the floor is all that is left */
+  | 'overcommitted';
+
+/** One demand window's part in the forecast. */
+export interface ForecastWindowExplanation {
+  window: keyof UsageWindows;
+  demandTokens: number;
+  coveredSeconds: number;
+  /** Tokens per second over the covered time. */
+  rate: number;
+  /** Weight after renormalisation over windows with data. */
+  weight: number;
+}
+
+export interface ForecastExplanation {
+  windows: ForecastWindowExplanation[];
+  /** From history alone, tokens per tick. */
+  historical: number;
+  queuedDemandTokens: number;
+  queuePull: number;
+  /** After the pull toward queued demand, tokens per tick. */
+  forecast: number;
+}
+
+export interface ProductivityExplanation {
+  tasksCompleted: number;
+  /** Σ completed × quality × decay. */
+  decayedQualityTasks: number;
+  /** The token side after decay. */
+  decayedTokens: number;
+  tokensConsumed: number;
+  halfLifeSeconds: number;
+  /** Raw P, quality-weighted tasks per token. */
+  productivity: number;
+  /** Mean P of the scored agents. */
+  meanProductivity: number;
+  /** P / mean P before smoothing. */
+  normalised: number;
+  /** After mixing in `scorePriorTasks` pseudo-tasks of score 1. */
+  score: number;
+}
+
+export interface PriorityExplanation {
+  class: PriorityClass;
+  /** Where the class came from. */
+  classSource: 'hint' | 'taskType' | 'criticality' | 'default';
+  /** True where the priority ceiling lowered the class. */
+  ceilingApplied: boolean;
+  classWeight: number;
+  deadlineSecondsLeft: number | null;
+  deadlineFactor: number;
+  blocking: number;
+  dependencyFactor: number;
+  priorityWeight: number;
+}
+
+export interface CalibrationExplanation {
+  calibrating: boolean;
+  tasksCompleted: number;
+  tokensConsumed: number;
+  ageSeconds: number;
+  /** Requirements still unmet. */
+  missing: Array<'tasks' | 'tokens' | 'seconds'>;
+}
+
+/** Plain data the admin API serves verbatim. */
+export interface AllocationExplanation {
+  forecast: ForecastExplanation;
+  productivity: ProductivityExplanation;
+  priority: PriorityExplanation;
+  calibration: CalibrationExplanation;
+  /** Share weight = score × priority weight. */
+  shareWeight: number;
+  /** Tokens per tick. */
+  floor: number;
+  cap: number;
+  baseline: number;
+  override: (AllocationOverride & { active: boolean }) | null;
+  /** One sentence on the rule that bound the allocation. */
+  rule: string;
+}
+
+export interface AgentAllocation {
+  agent: string;
+  /** Tokens per tick. */
+  allocation: number;
+  tokensPerMinute: number;
+  /** Normalised (and smoothed) productivity: 1 is the fleet mean. */
+  score: number;
+  /** Raw P. */
+  productivity: number;
+  priorityWeight: number;
+  /** Forecast demand, tokens per tick. */
+  forecast: number;
+  boundBy: BoundBy;
+  calibrating: boolean;
+  explanation: AllocationExplanation;
+}
+
+export interface BurstAllocation {
+  /** Tokens per tick the buffer holds: the reserve plus whatever demand left unclaimed. */
+  capacity: number;
+  /** Sized from volatility, within bounds. */
+  reserve: number;
+  /** Pool no agent could use this tick. */
+  leftover: number;
+  /** Standard deviation of recent aggregate demand per tick. */
+  demandStdDev: number;
+}
+
+/** The engine's output: one table per tick. */
+export interface AllocationTable {
+  at: number;
+  tick: number;
+  /** Tokens per tick. */
+  pool: number;
+  burst: BurstAllocation;
+  /** Sorted by agent id. */
+  agents: AgentAllocation[];
+  /** True when overrides alone exceed the pool (Σ allocations is then above the pool). */
+  overcommitted: boolean;
+  /** Scale applied to baselines and floors when they did not fit (1 normally). */
+  minimumScale: number;
+}

@@ -1,0 +1,209 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { allocate, allocationPolicy, burstReserve, forecastDemand, perTick, PRIORITY_CLASSES } from '../../src/allocation/index.js';
+import type { AgentInput, AllocationInput, AllocationPolicy, UsageWindow, UsageWindows } from '../../src/allocation/index.js';
+
+const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
+const RUNS = { numRuns: 150 };
+
+const windowArb: fc.Arbitrary<UsageWindow> = fc.record({
+  demandTokens: fc.integer({ min: 0, max: 50_000_000 }),
+  coveredSeconds: fc.integer({ min: 1, max: 3600 }),
+});
+const usageArb: fc.Arbitrary<UsageWindows> = fc.record(
+  { lastHour: windowArb, sameHourYesterday: windowArb, sameHourLastWeek: windowArb },
+  { requiredKeys: [] },
+);
+const classArb = fc.constantFrom(...PRIORITY_CLASSES);
+const outcomesArb = fc.array(
+  fc.record({ at: fc.integer({ min: NOW - 4_000_000, max: NOW }), completed: fc.boolean(), quality: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  { maxLength: 12 },
+);
+const overrideArb = fc.option(
+  fc.record({ tokensPerMinute: fc.integer({ min: 0, max: 400_000 }), expiresAt: fc.option(fc.integer({ min: NOW - 60_000, max: NOW + 60_000 }), { nil: undefined }) }, { requiredKeys: ['tokensPerMinute'] }),
+  { nil: undefined, freq: 5 },
+);
+
+function agentArb(agent: string): fc.Arbitrary<AgentInput> {
+  return fc.record(
+    {
+      agent: fc.constant(agent),
+      firstSeen: fc.integer({ min: NOW - 10 * 86_400_000, max: NOW }),
+      criticality: fc.option(classArb, { nil: undefined }),
+      priorityCeiling: fc.option(classArb, { nil: undefined }),
+      hints: fc.record(
+        { priorityClass: classArb, nearestDeadline: fc.integer({ min: NOW - 600_000, max: NOW + 7_200_000 }), blocking: fc.integer({ min: 0, max: 10 }) },
+        { requiredKeys: [] },
+      ),
+      usage: usageArb,
+      outcomes: outcomesArb,
+      tokensConsumed: fc.integer({ min: 0, max: 5_000_000 }),
+      queuedDemandTokens: fc.option(fc.integer({ min: 0, max: 1_000_000 }), { nil: undefined }),
+      override: overrideArb,
+    },
+    { requiredKeys: ['agent', 'firstSeen', 'usage', 'outcomes', 'tokensConsumed'] },
+  );
+}
+
+const agentsArb = fc
+  .uniqueArray(fc.stringMatching(/^[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 12 })
+  .chain((ids) => fc.tuple(...ids.map(agentArb)));
+
+const policyArb: fc.Arbitrary<AllocationPolicy> = fc
+  .record({
+    tokensPerMinute: fc.integer({ min: 1000, max: 2_000_000 }),
+    tickSeconds: fc.constantFrom(10, 30, 60),
+    floorTokensPerMinute: fc.integer({ min: 0, max: 5000 }),
+    headroom: fc.double({ min: 0, max: 1, noNaN: true }),
+    baseline: fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }),
+    minFraction: fc.double({ min: 0, max: 0.1, noNaN: true }),
+    minTasks: fc.integer({ min: 0, max: 4 }),
+    scorePriorTasks: fc.integer({ min: 0, max: 4 }),
+  })
+  .map((p) =>
+    allocationPolicy({
+      tokensPerMinute: p.tokensPerMinute,
+      tickSeconds: p.tickSeconds,
+      floorTokensPerMinute: p.floorTokensPerMinute,
+      headroom: p.headroom,
+      baseline: p.baseline === undefined ? {} : { tokensPerMinute: p.baseline },
+      burst: { minFraction: p.minFraction, maxFraction: 0.2 },
+      calibration: { minTasks: p.minTasks, minTokens: 10_000, minSeconds: 600 },
+      scorePriorTasks: p.scorePriorTasks,
+    }),
+  );
+
+const inputArb: fc.Arbitrary<AllocationInput> = fc.record({
+  policy: policyArb,
+  agents: agentsArb,
+  fleet: fc.record({ recentAggregateDemand: fc.array(fc.integer({ min: 0, max: 10_000_000 }), { maxLength: 20 }) }),
+});
+
+const EPS = 1e-6;
+const isOverride = (a: AgentInput) => a.override !== undefined && (a.override.expiresAt === undefined || a.override.expiresAt > NOW);
+
+describe('allocation invariants', () => {
+  it('Σ allocations + burst ≤ pool, unless overrides alone exceed it', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const t = allocate(input, NOW);
+        const sum = t.agents.reduce((s, a) => s + a.allocation, 0);
+        const overrides = input.agents.filter(isOverride).reduce((s, a) => s + perTick(input.policy, a.override?.tokensPerMinute ?? 0), 0);
+        expect(t.overcommitted).toBe(overrides > t.pool);
+        expect(t.burst.capacity).toBeGreaterThanOrEqual(0);
+        if (!t.overcommitted) expect(sum + t.burst.capacity).toBeLessThanOrEqual(t.pool * (1 + EPS) + EPS);
+        for (const a of t.agents) expect(Number.isFinite(a.allocation)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('no allocation below the floor or above its cap unless an override says so', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const t = allocate(input, NOW);
+        const floor = perTick(input.policy, input.policy.floorTokensPerMinute);
+        for (const a of t.agents) {
+          if (a.boundBy === 'override') continue;
+          // Floors shrink only when the pool cannot hold every minimum; say so.
+          expect(a.allocation).toBeGreaterThanOrEqual(floor * t.minimumScale - EPS);
+          if (t.minimumScale === 1 && !a.calibrating) expect(a.allocation).toBeGreaterThanOrEqual(floor - EPS);
+          if (!a.calibrating && a.boundBy !== 'overcommitted') expect(a.allocation).toBeLessThanOrEqual(Math.max(a.explanation.cap, a.explanation.floor) * (1 + EPS) + EPS);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('same inputs give the same table, whatever the agents’ order', () => {
+    fc.assert(
+      fc.property(inputArb, fc.integer(), (input, seed) => {
+        const shuffled = [...input.agents].map((a, i) => ({ a, k: Math.sin(seed + i) })).sort((x, y) => x.k - y.k).map((x) => x.a);
+        const one = allocate(input, NOW);
+        expect(allocate({ ...input, agents: shuffled }, NOW)).toEqual(one);
+        expect(allocate(input, NOW)).toEqual(one);
+        expect(one.agents.map((a) => a.agent)).toEqual([...one.agents.map((a) => a.agent)].sort());
+      }),
+      RUNS,
+    );
+  });
+
+  it('a higher score never gets less, all else equal', () => {
+    fc.assert(
+      fc.property(inputArb, agentArb('twin'), fc.double({ min: 0.01, max: 0.5, noNaN: true }), (input, base, better) => {
+        const plain: AgentInput = { ...base, override: undefined, firstSeen: NOW - 86_400_000, tokensConsumed: 100_000, outcomes: Array.from({ length: 5 }, (_, i) => ({ at: NOW - i * 60_000, completed: true, quality: 0.4 })) };
+        const high: AgentInput = { ...plain, agent: 'twin-high', outcomes: plain.outcomes.map((o) => ({ ...o, quality: o.quality + better })) };
+        const t = allocate({ ...input, agents: [...input.agents, plain, high] }, NOW);
+        const lo = t.agents.find((a) => a.agent === 'twin');
+        const hi = t.agents.find((a) => a.agent === 'twin-high');
+        expect(hi?.score).toBeGreaterThan(lo?.score ?? Infinity);
+        expect(hi?.allocation).toBeGreaterThanOrEqual((lo?.allocation ?? Infinity) - EPS);
+      }),
+      RUNS,
+    );
+  });
+
+  it('a new agent gets exactly the baseline', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const newcomer: AgentInput = { agent: 'newcomer', firstSeen: NOW - 1000, usage: {}, outcomes: [], tokensConsumed: 0 };
+        const agents = [...input.agents.map((a) => ({ ...a, override: undefined })), newcomer];
+        const t = allocate({ ...input, agents }, NOW);
+        const pool = perTick(input.policy, input.policy.tokensPerMinute);
+        const reserve = burstReserve(input.fleet.recentAggregateDemand, pool, input.policy.burst).reserve;
+        const configured = input.policy.baseline.tokensPerMinute !== undefined ? perTick(input.policy, input.policy.baseline.tokensPerMinute) : (pool - reserve) / agents.length;
+        const baseline = Math.max(configured, perTick(input.policy, input.policy.floorTokensPerMinute));
+        const n = t.agents.find((a) => a.agent === 'newcomer');
+        expect(n?.calibrating).toBe(true);
+        expect(n?.boundBy).toBe('baseline');
+        if (t.minimumScale === 1) expect(n?.allocation).toBe(baseline);
+        else expect(n?.allocation).toBeCloseTo(baseline * t.minimumScale, 6);
+        // With the default baseline (an equal share) the minimums always fit.
+        if (input.policy.baseline.tokensPerMinute === undefined && input.policy.floorTokensPerMinute * agents.length <= input.policy.tokensPerMinute * 0.5) expect(t.minimumScale).toBe(1);
+      }),
+      RUNS,
+    );
+  });
+
+  it('overrides are honoured while active and forgotten once expired', () => {
+    fc.assert(
+      fc.property(inputArb, fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: -60_000, max: 60_000 }), (input, tpm, expiresIn) => {
+        const [first, ...rest] = input.agents as [AgentInput, ...AgentInput[]];
+        const withOverride = { ...first, override: { tokensPerMinute: tpm, expiresAt: NOW + expiresIn } };
+        const t = allocate({ ...input, agents: [withOverride, ...rest] }, NOW);
+        const a = t.agents.find((x) => x.agent === first.agent);
+        if (expiresIn > 0) {
+          expect(a?.boundBy).toBe('override');
+          expect(a?.allocation).toBe(perTick(input.policy, tpm));
+          expect(a?.explanation.override?.active).toBe(true);
+        } else {
+          const without = allocate({ ...input, agents: [{ ...first, override: undefined }, ...rest] }, NOW);
+          expect(a?.boundBy).not.toBe('override');
+          expect(a?.allocation).toBe(without.agents.find((x) => x.agent === first.agent)?.allocation);
+          expect(a?.explanation.override?.active).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('demand weights renormalise over the windows that have data', () => {
+    const names = ['lastHour', 'sameHourYesterday', 'sameHourLastWeek'] as const;
+    fc.assert(
+      fc.property(usageArb, fc.integer({ min: 1, max: 1000 }), (usage, rate) => {
+        const policy = allocationPolicy();
+        const f = forecastDemand(usage, 0, policy);
+        const present = names.filter((n) => usage[n] !== undefined);
+        expect(f.windows.map((w) => w.window)).toEqual(present);
+        if (present.length > 0) expect(f.windows.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(1, 12);
+        const raw = present.reduce((s, n) => s + policy.demandWeights[n], 0);
+        for (const w of f.windows) expect(w.weight).toBeCloseTo(policy.demandWeights[w.window] / raw, 12);
+        // Windows that agree on a rate forecast that rate, however many of them there are.
+        const same: UsageWindows = {};
+        for (const n of present) same[n] = { demandTokens: rate * (usage[n]?.coveredSeconds ?? 0), coveredSeconds: usage[n]?.coveredSeconds ?? 0 };
+        expect(forecastDemand(same, 0, policy).historical).toBeCloseTo(present.length > 0 ? rate * policy.tickSeconds : 0, 6);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
