@@ -22,7 +22,7 @@ export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.free
 
 /** Overrides applied to a policy (one level deep for the nested groups). */
 export type AllocationPolicyOverrides = {
-  [K in keyof AllocationPolicy]?: AllocationPolicy[K] extends Record<string, unknown>
+  [K in keyof AllocationPolicy]?: AllocationPolicy[K] extends object
     ? Partial<AllocationPolicy[K]>
     : AllocationPolicy[K];
 };
