@@ -48,6 +48,12 @@ export interface BurstState {
   available: number;
 }
 
+/** Connection state of a store backed by a server (redis); embedded stores are always `up`. */
+export type StoreStatus = 'up' | 'down';
+
+/** Told when a server-backed store loses or regains its connection; `error` says why it went down. */
+export type StoreStatusListener = (status: StoreStatus, error?: Error) => void;
+
 export interface Store {
   /** Backend name for logs and metrics: `memory`, `sqlite`, `redis`. */
   readonly kind: string;
@@ -76,4 +82,10 @@ export interface Store {
   /** Drop history older than `beforeMs` (memory/sqlite; redis uses TTLs). */
   prune(beforeMs: number): Promise<void>;
   close(): Promise<void>;
+  /** Write buffered deltas now (write-behind stores); absent or a no-op elsewhere. */
+  flush?(): Promise<void>;
+  /** Whether the backend answered the last time it was asked (redis); embedded stores omit it (always healthy). */
+  isHealthy?(): boolean;
+  /** Subscribe to `up`/`down` transitions of a server-backed store; returns the unsubscribe function. */
+  onStatus?(listener: StoreStatusListener): () => void;
 }

@@ -1,0 +1,144 @@
+import { byAgent } from './by-agent.js';
+import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { StoreClosedError } from './store-errors.js';
+import type { AgentSeen, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+
+/** Pools kept per store: ticks are short, so only the most recent few are ever asked for. */
+const BURST_TICKS_KEPT = 64;
+
+interface Bucket {
+  demand: number;
+  consumed: number;
+}
+
+/** Process-local store (tests, the demo, and `TOKEN_NINJA_STORE=memory`); nothing survives a restart. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  /** minute → agent → bucket, so a window scan touches only its own minutes. */
+  readonly #usage = new Map<number, Map<string, Bucket>>();
+  #tasks: TaskOutcome[] = [];
+  readonly #overrides = new Map<string, Override>();
+  readonly #agents = new Map<string, number>();
+  readonly #burst = new Map<number, number>();
+  #closed = false;
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    this.#open();
+    for (const d of deltas) {
+      let minute = this.#usage.get(d.minute);
+      if (!minute) this.#usage.set(d.minute, (minute = new Map()));
+      const bucket = minute.get(d.agent);
+      if (bucket) {
+        bucket.demand += d.demand;
+        bucket.consumed += d.consumed;
+      } else {
+        minute.set(d.agent, { demand: d.demand, consumed: d.consumed });
+      }
+    }
+  }
+
+  async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
+    this.#open();
+    const sums = new Map<string, UsageTotal>();
+    for (const [minute, agents] of this.#usage) {
+      if (minute < fromMinute || minute >= toMinute) continue;
+      for (const [agent, b] of agents) {
+        const sum = sums.get(agent);
+        if (sum) {
+          sum.demand += b.demand;
+          sum.consumed += b.consumed;
+        } else {
+          sums.set(agent, { agent, demand: b.demand, consumed: b.consumed });
+        }
+      }
+    }
+    return [...sums.values()].sort(byAgent);
+  }
+
+  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+    this.#open();
+    if (outcomes.length === 0) return;
+    this.#tasks.push(...outcomes.map((o) => ({ ...o })));
+    // Stable sort keeps arrival order among equal times.
+    this.#tasks.sort((a, b) => a.at - b.at);
+  }
+
+  async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
+    this.#open();
+    return this.#tasks.filter((t) => t.at >= sinceMs).map((t) => ({ ...t }));
+  }
+
+  async setOverride(override: Override): Promise<void> {
+    this.#open();
+    this.#overrides.set(override.agent, { ...override });
+  }
+
+  async deleteOverride(agent: string): Promise<boolean> {
+    this.#open();
+    return this.#overrides.delete(agent);
+  }
+
+  async overrides(now: number): Promise<Override[]> {
+    this.#open();
+    return [...this.#overrides.values()]
+      .filter((o) => o.expiresAt === undefined || o.expiresAt > now)
+      .map((o) => ({ ...o }))
+      .sort(byAgent);
+  }
+
+  async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
+    this.#open();
+    for (const s of seen) {
+      const known = this.#agents.get(s.agent);
+      if (known === undefined || s.firstSeen < known) this.#agents.set(s.agent, s.firstSeen);
+    }
+  }
+
+  async agents(): Promise<AgentSeen[]> {
+    this.#open();
+    return [...this.#agents].map(([agent, firstSeen]) => ({ agent, firstSeen })).sort(byAgent);
+  }
+
+  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+    this.#open();
+    const { granted, available } = burstTake(this.#burst.get(tick), capacity, amount);
+    this.#setBurst(tick, available);
+    return granted;
+  }
+
+  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+    this.#open();
+    this.#setBurst(tick, burstReturn(this.#burst.get(tick), capacity, amount));
+  }
+
+  async burstState(tick: number, capacity: number): Promise<BurstState> {
+    this.#open();
+    return { tick, capacity, available: burstAvailable(this.#burst.get(tick), capacity) };
+  }
+
+  async prune(beforeMs: number): Promise<void> {
+    this.#open();
+    const beforeMinute = Math.floor(beforeMs / 60_000);
+    for (const minute of this.#usage.keys()) if (minute < beforeMinute) this.#usage.delete(minute);
+    this.#tasks = this.#tasks.filter((t) => t.at >= beforeMs);
+    for (const [agent, o] of this.#overrides) {
+      if (o.expiresAt !== undefined && o.expiresAt <= beforeMs) this.#overrides.delete(agent);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #setBurst(tick: number, available: number): void {
+    this.#burst.set(tick, available);
+    if (this.#burst.size > BURST_TICKS_KEPT) {
+      const oldest = Math.min(...this.#burst.keys());
+      this.#burst.delete(oldest);
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+  }
+}

@@ -1,0 +1,39 @@
+import { StoreCorruptError, StoreUnwritableError } from './store-errors.js';
+
+/** SQLite result codes that mean "this file is not (or no longer) a sound database". */
+const CORRUPT = /^SQLITE_(NOTADB|CORRUPT)/;
+/** Result codes (and Node fs codes) that mean "we may not or cannot write here". */
+const UNWRITABLE = /^(SQLITE_(CANTOPEN|READONLY|PERM|FULL|IOERR|AUTH)|EACCES|EPERM|EROFS|ENOSPC|ENOTDIR|EEXIST|EISDIR)/;
+
+/** The `code` of a thrown SQLite or fs error, if it carries one. */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Turn a raw better-sqlite3 / fs failure into the typed store error the operator can act on;
+ * anything unrecognised is returned unchanged.
+ */
+export function toStoreError(err: unknown, path: string): unknown {
+  const code = errorCode(err) ?? '';
+  if (CORRUPT.test(code)) {
+    return new StoreCorruptError(
+      `the SQLite store ${path} is unreadable (${messageOf(err)}); it was left untouched: restore a backup or move it aside to start empty`,
+      { cause: err },
+    );
+  }
+  if (UNWRITABLE.test(code)) {
+    return new StoreUnwritableError(`the SQLite store ${path} cannot be written (${code}: ${messageOf(err)})`, {
+      cause: err,
+    });
+  }
+  return err;
+}

@@ -1,0 +1,301 @@
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { errorCode, toStoreError } from './sqlite-errors.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import { StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
+import type { AgentSeen, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+
+/** Burst pools kept: only the current tick and a few before it are ever asked for. */
+const BURST_TICKS_KEPT = 64;
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+  /** Clock for the open stamp written as a write probe; tests may fix it. */
+  now?: () => number;
+}
+
+interface TaskRow {
+  agent: string;
+  task: string;
+  at: number;
+  completed: number;
+  quality: number;
+}
+interface OverrideRow {
+  agent: string;
+  tokens_per_minute: number;
+  set_at: number;
+  expires_at: number | null;
+  reason: string | null;
+}
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. Calls are synchronous underneath, so wrap it
+ * in a `WriteBehindStore` to keep writes off the request path (`openStore` does).
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #db: Database.Database;
+  #closed = false;
+  readonly #st: ReturnType<typeof prepare>;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.#db = db;
+    this.#st = prepare(db);
+  }
+
+  /**
+   * Open (creating the file and its directory if missing), check integrity and migrate.
+   * Throws `StoreCorruptError` (`store_corrupt`), `StoreUnwritableError` (`store_unwritable`) or
+   * `StoreSchemaTooNewError` (`store_schema_too_new`) with a message naming the path.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const inMemory = path === ':memory:';
+    const file = inMemory ? path : resolve(path);
+    if (!inMemory) checkFilesystem(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      // Also the first read of the file: garbage bytes fail here with SQLITE_NOTADB.
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a process crash loses nothing committed; only power loss may drop the last commits.
+      db.pragma('synchronous = NORMAL');
+      checkIntegrity(db, file);
+      migrate(db, file);
+      // A write probe, so a read-only file fails now rather than on the first flush.
+      db.prepare('INSERT INTO meta (id, opened_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET opened_at = excluded.opened_at').run(
+        (options.now ?? Date.now)(),
+      );
+      return new SqliteStore(file, db);
+    } catch (err) {
+      db?.close();
+      throw toStoreError(err, file);
+    }
+  }
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    this.#run(() => {
+      const tx = this.#db.transaction((rows: readonly UsageDelta[]) => {
+        for (const d of rows) this.#st.addUsage.run(d.minute, d.agent, d.demand, d.consumed);
+      });
+      tx(deltas);
+    });
+  }
+
+  async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
+    return this.#run(() => this.#st.usageTotals.all(fromMinute, toMinute) as UsageTotal[]);
+  }
+
+  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+    this.#run(() => {
+      const tx = this.#db.transaction((rows: readonly TaskOutcome[]) => {
+        for (const t of rows) this.#st.addTask.run(t.agent, t.task, t.at, t.completed ? 1 : 0, t.quality);
+      });
+      tx(outcomes);
+    });
+  }
+
+  async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
+    return this.#run(() =>
+      (this.#st.tasksSince.all(sinceMs) as TaskRow[]).map((r) => ({
+        agent: r.agent,
+        task: r.task,
+        at: r.at,
+        completed: r.completed !== 0,
+        quality: r.quality,
+      })),
+    );
+  }
+
+  async setOverride(o: Override): Promise<void> {
+    this.#run(() => this.#st.setOverride.run(o.agent, o.tokensPerMinute, o.setAt, o.expiresAt ?? null, o.reason ?? null));
+  }
+
+  async deleteOverride(agent: string): Promise<boolean> {
+    return this.#run(() => this.#st.deleteOverride.run(agent).changes > 0);
+  }
+
+  async overrides(now: number): Promise<Override[]> {
+    return this.#run(() =>
+      (this.#st.overrides.all(now) as OverrideRow[]).map((r) => {
+        const o: Override = { agent: r.agent, tokensPerMinute: r.tokens_per_minute, setAt: r.set_at };
+        if (r.expires_at !== null) o.expiresAt = r.expires_at;
+        if (r.reason !== null) o.reason = r.reason;
+        return o;
+      }),
+    );
+  }
+
+  async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
+    this.#run(() => {
+      const tx = this.#db.transaction((rows: readonly AgentSeen[]) => {
+        for (const s of rows) this.#st.touchAgent.run(s.agent, s.firstSeen);
+      });
+      tx(seen);
+    });
+  }
+
+  async agents(): Promise<AgentSeen[]> {
+    return this.#run(() => this.#st.agents.all() as AgentSeen[]);
+  }
+
+  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+    return this.#run(() =>
+      // IMMEDIATE: two processes sharing the file cannot both read the same balance.
+      this.#db
+        .transaction(() => {
+          const { granted, available } = burstTake(this.#burstStored(tick), capacity, amount);
+          this.#writeBurst(tick, available);
+          return granted;
+        })
+        .immediate(),
+    );
+  }
+
+  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+    this.#run(() =>
+      this.#db
+        .transaction(() => this.#writeBurst(tick, burstReturn(this.#burstStored(tick), capacity, amount)))
+        .immediate(),
+    );
+  }
+
+  async burstState(tick: number, capacity: number): Promise<BurstState> {
+    return this.#run(() => ({ tick, capacity, available: burstAvailable(this.#burstStored(tick), capacity) }));
+  }
+
+  async prune(beforeMs: number): Promise<void> {
+    this.#run(() =>
+      this.#db.transaction(() => {
+        this.#st.pruneUsage.run(Math.floor(beforeMs / 60_000));
+        this.#st.pruneTasks.run(beforeMs);
+        this.#st.pruneOverrides.run(beforeMs);
+      })(),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #burstStored(tick: number): number | undefined {
+    const row = this.#st.burstGet.get(tick) as { available: number } | undefined;
+    return row?.available;
+  }
+
+  #writeBurst(tick: number, available: number): void {
+    this.#st.burstSet.run(tick, available);
+    this.#st.burstPrune.run(tick - BURST_TICKS_KEPT);
+  }
+
+  #run<T>(fn: () => T): T {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+    try {
+      return fn();
+    } catch (err) {
+      throw toStoreError(err, this.path);
+    }
+  }
+}
+
+function prepare(db: Database.Database) {
+  return {
+    addUsage: db.prepare(
+      `INSERT INTO usage (minute, agent, demand, consumed) VALUES (?, ?, ?, ?)
+       ON CONFLICT (minute, agent) DO UPDATE SET demand = demand + excluded.demand, consumed = consumed + excluded.consumed`,
+    ),
+    usageTotals: db.prepare(
+      `SELECT agent, SUM(demand) AS demand, SUM(consumed) AS consumed FROM usage
+       WHERE minute >= ? AND minute < ? GROUP BY agent ORDER BY agent`,
+    ),
+    addTask: db.prepare('INSERT INTO tasks (agent, task, at, completed, quality) VALUES (?, ?, ?, ?, ?)'),
+    tasksSince: db.prepare('SELECT agent, task, at, completed, quality FROM tasks WHERE at >= ? ORDER BY at, id'),
+    setOverride: db.prepare(
+      `INSERT INTO overrides (agent, tokens_per_minute, set_at, expires_at, reason) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (agent) DO UPDATE SET tokens_per_minute = excluded.tokens_per_minute, set_at = excluded.set_at,
+         expires_at = excluded.expires_at, reason = excluded.reason`,
+    ),
+    deleteOverride: db.prepare('DELETE FROM overrides WHERE agent = ?'),
+    overrides: db.prepare(
+      `SELECT agent, tokens_per_minute, set_at, expires_at, reason FROM overrides
+       WHERE expires_at IS NULL OR expires_at > ? ORDER BY agent`,
+    ),
+    touchAgent: db.prepare(
+      `INSERT INTO agents (agent, first_seen) VALUES (?, ?)
+       ON CONFLICT (agent) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)`,
+    ),
+    agents: db.prepare('SELECT agent, first_seen AS firstSeen FROM agents ORDER BY agent'),
+    burstGet: db.prepare('SELECT available FROM burst WHERE tick = ?'),
+    burstSet: db.prepare(
+      'INSERT INTO burst (tick, available) VALUES (?, ?) ON CONFLICT (tick) DO UPDATE SET available = excluded.available',
+    ),
+    burstPrune: db.prepare('DELETE FROM burst WHERE tick < ?'),
+    pruneUsage: db.prepare('DELETE FROM usage WHERE minute < ?'),
+    pruneTasks: db.prepare('DELETE FROM tasks WHERE at < ?'),
+    pruneOverrides: db.prepare('DELETE FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+  };
+}
+
+/** Create the directory if needed and fail early, with the path, when it or the file cannot be written. */
+function checkFilesystem(file: string): void {
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new StoreUnwritableError(
+      `cannot create the data directory ${dir} for the SQLite store (${errorCode(err) ?? 'error'}: ${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
+  }
+  try {
+    // The directory must be writable even when the file exists: WAL mode creates -wal and -shm beside it.
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new StoreUnwritableError(
+      `the data directory ${dir} is not writable (${errorCode(err) ?? 'error'}); the SQLite store needs to create ${file} and its WAL journal there`,
+      { cause: err },
+    );
+  }
+  if (existsSync(file)) {
+    try {
+      accessSync(file, constants.R_OK | constants.W_OK);
+    } catch (err) {
+      throw new StoreUnwritableError(`the SQLite store ${file} is not readable and writable (${errorCode(err) ?? 'error'})`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+function checkIntegrity(db: Database.Database, file: string): void {
+  const rows = db.pragma('quick_check') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
+  if (problems.length > 0) {
+    throw new StoreCorruptError(
+      `the SQLite store ${file} failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: restore a backup or move it aside to start empty`,
+    );
+  }
+}
+
+function migrate(db: Database.Database, file: string): void {
+  // Read inside the write transaction so two processes opening a new file do not both migrate it.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SQLITE_SCHEMA_VERSION) {
+      throw new StoreSchemaTooNewError(
+        `the SQLite store ${file} has schema version ${version}, newer than this Token Ninja understands (${SQLITE_SCHEMA_VERSION}); upgrade Token Ninja or use another file`,
+      );
+    }
+    for (let v = version; v < SQLITE_SCHEMA_VERSION; v++) {
+      db.exec(SQLITE_MIGRATIONS[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,46 @@
+import { TokenNinjaError } from '../errors/errors.js';
+
+/** Base class of every store failure, so callers can tell "the store" from other faults. */
+export class StoreError extends TokenNinjaError {}
+
+/** The database file exists but is not a readable SQLite database, or fails its integrity check. */
+export class StoreCorruptError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_corrupt', 500, message, options);
+  }
+}
+
+/** The data directory or file cannot be created or written (permissions, read-only mount, full disk). */
+export class StoreUnwritableError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unwritable', 500, message, options);
+  }
+}
+
+/** The database was written by a newer Token Ninja (schema version above the one this build knows). */
+export class StoreSchemaTooNewError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_schema_too_new', 500, message, options);
+  }
+}
+
+/** The shared store (Redis) cannot be reached right now; the caller decides to fail open or closed. */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unavailable', 503, message, options);
+  }
+}
+
+/** `TOKEN_NINJA_STORE` (or `store:` in config) names no store this build can open. */
+export class StoreSpecError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_spec_invalid', 500, message, options);
+  }
+}
+
+/** An operation on a store that has already been closed. */
+export class StoreClosedError extends StoreError {
+  constructor(kind: string) {
+    super('store_closed', 500, `the ${kind} store is closed`);
+  }
+}

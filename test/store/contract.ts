@@ -1,0 +1,246 @@
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store, TaskOutcome, UsageDelta } from '../../src/store/store.js';
+
+/** A fixed, recent-enough base time (2026-01-05T00:00Z): backends must not care what the wall clock says. */
+const T0 = Date.UTC(2026, 0, 5);
+const M0 = T0 / 60_000;
+
+/**
+ * The behaviour every `Store` backend must share (STYLE: one contract suite per interface).
+ * `factory` returns a fresh, empty, isolated store; the suite closes it after each test.
+ */
+export function describeStoreContract(name: string, factory: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await factory();
+    });
+    afterEach(async () => {
+      await store.close().catch(() => undefined);
+    });
+
+    describe('usage', () => {
+      it('sums deltas of the same agent and minute, within one call and across calls', async () => {
+        await store.addUsage([
+          { agent: 'a', minute: M0, demand: 10, consumed: 8 },
+          { agent: 'a', minute: M0, demand: 5, consumed: 5 },
+        ]);
+        await store.addUsage([{ agent: 'a', minute: M0, demand: 1, consumed: 0 }]);
+        expect(await store.usageTotals(M0, M0 + 1)).toEqual([{ agent: 'a', demand: 16, consumed: 13 }]);
+      });
+
+      it('sums over [from, to): the end minute is excluded, the start included', async () => {
+        await store.addUsage([
+          { agent: 'a', minute: M0 - 1, demand: 1, consumed: 1 },
+          { agent: 'a', minute: M0, demand: 10, consumed: 10 },
+          { agent: 'a', minute: M0 + 59, demand: 100, consumed: 100 },
+          { agent: 'a', minute: M0 + 60, demand: 1000, consumed: 1000 },
+        ]);
+        expect(await store.usageTotals(M0, M0 + 60)).toEqual([{ agent: 'a', demand: 110, consumed: 110 }]);
+      });
+
+      it('omits agents with nothing in the window and orders the rest by agent id', async () => {
+        await store.addUsage([
+          { agent: 'zeta', minute: M0, demand: 3, consumed: 1 },
+          { agent: 'alpha', minute: M0 + 1, demand: 2, consumed: 2 },
+          { agent: 'mid', minute: M0 - 30, demand: 9, consumed: 9 },
+          { agent: 'Beta', minute: M0 + 2, demand: 1, consumed: 0 },
+        ]);
+        expect(await store.usageTotals(M0, M0 + 10)).toEqual([
+          { agent: 'Beta', demand: 1, consumed: 0 },
+          { agent: 'alpha', demand: 2, consumed: 2 },
+          { agent: 'zeta', demand: 3, consumed: 1 },
+        ]);
+        expect(await store.usageTotals(M0 + 100, M0 + 200)).toEqual([]);
+      });
+
+      it('keeps fractional token counts', async () => {
+        await store.addUsage([{ agent: 'a', minute: M0, demand: 0.5, consumed: 0.25 }]);
+        await store.addUsage([{ agent: 'a', minute: M0, demand: 0.25, consumed: 0.25 }]);
+        expect(await store.usageTotals(M0, M0 + 1)).toEqual([{ agent: 'a', demand: 0.75, consumed: 0.5 }]);
+      });
+
+      it('totals equal a reference sum for any sequence of writes and any window', async () => {
+        let run = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.array(
+                fc.record({
+                  agent: fc.constantFrom('a', 'b', 'c'),
+                  minute: fc.integer({ min: 0, max: 20 }),
+                  demand: fc.integer({ min: 0, max: 1000 }),
+                  consumed: fc.integer({ min: 0, max: 1000 }),
+                }),
+                { maxLength: 6 },
+              ),
+              { maxLength: 4 },
+            ),
+            fc.integer({ min: 0, max: 20 }),
+            fc.integer({ min: 0, max: 21 }),
+            async (batches, from, to) => {
+              // Each run writes to its own range of minutes, so runs do not see each other's data.
+              const base = M0 + 1000 * ++run;
+              const shift = (d: UsageDelta): UsageDelta => ({ ...d, minute: base + d.minute });
+              for (const batch of batches) await store.addUsage(batch.map(shift));
+              const expected = new Map<string, { agent: string; demand: number; consumed: number }>();
+              for (const d of batches.flat()) {
+                if (d.minute < from || d.minute >= to) continue;
+                const e = expected.get(d.agent) ?? { agent: d.agent, demand: 0, consumed: 0 };
+                e.demand += d.demand;
+                e.consumed += d.consumed;
+                expected.set(d.agent, e);
+              }
+              const want = [...expected.values()].sort((x, y) => (x.agent < y.agent ? -1 : 1));
+              expect(await store.usageTotals(base + from, base + to)).toEqual(want);
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
+    });
+
+    describe('task outcomes', () => {
+      const task = (at: number, over: Partial<TaskOutcome> = {}): TaskOutcome => ({
+        agent: 'a',
+        task: `t${at}`,
+        at: T0 + at,
+        completed: true,
+        quality: 0.75,
+        ...over,
+      });
+
+      it('returns outcomes at or after the given time, oldest first, with every field intact', async () => {
+        await store.addTasks([task(30), task(10, { completed: false, quality: 0 })]);
+        await store.addTasks([task(20, { agent: 'b', quality: 1 }), task(5)]);
+        expect(await store.tasksSince(T0 + 10)).toEqual([
+          task(10, { completed: false, quality: 0 }),
+          task(20, { agent: 'b', quality: 1 }),
+          task(30),
+        ]);
+        expect(await store.tasksSince(T0 + 31)).toEqual([]);
+      });
+
+      it('keeps repeated reports of the same task (each completed report counts)', async () => {
+        await store.addTasks([task(1), task(1)]);
+        await store.addTasks([task(1)]);
+        expect(await store.tasksSince(T0)).toHaveLength(3);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.addTasks([]);
+        await store.addUsage([]);
+        await store.touchAgents([]);
+        expect(await store.tasksSince(0)).toEqual([]);
+      });
+    });
+
+    describe('overrides', () => {
+      it('sets, replaces and deletes an override; optional fields round-trip', async () => {
+        await store.setOverride({ agent: 'a', tokensPerMinute: 100, setAt: T0 });
+        await store.setOverride({ agent: 'b', tokensPerMinute: 5, setAt: T0, expiresAt: T0 + 1000, reason: 'incident' });
+        expect(await store.overrides(T0)).toEqual([
+          { agent: 'a', tokensPerMinute: 100, setAt: T0 },
+          { agent: 'b', tokensPerMinute: 5, setAt: T0, expiresAt: T0 + 1000, reason: 'incident' },
+        ]);
+        await store.setOverride({ agent: 'a', tokensPerMinute: 200, setAt: T0 + 1 });
+        expect(await store.overrides(T0)).toContainEqual({ agent: 'a', tokensPerMinute: 200, setAt: T0 + 1 });
+        expect(await store.deleteOverride('a')).toBe(true);
+        expect(await store.deleteOverride('a')).toBe(false);
+        expect((await store.overrides(T0)).map((o) => o.agent)).toEqual(['b']);
+      });
+
+      it('hides an override from the moment it expires', async () => {
+        await store.setOverride({ agent: 'a', tokensPerMinute: 1, setAt: T0, expiresAt: T0 + 1000 });
+        expect(await store.overrides(T0 + 999)).toHaveLength(1);
+        expect(await store.overrides(T0 + 1000)).toEqual([]);
+        // Replacing it without an expiry makes it permanent again.
+        await store.setOverride({ agent: 'a', tokensPerMinute: 2, setAt: T0 + 2000 });
+        expect(await store.overrides(T0 + 10_000_000)).toEqual([{ agent: 'a', tokensPerMinute: 2, setAt: T0 + 2000 }]);
+      });
+    });
+
+    describe('first seen', () => {
+      it('keeps the earliest time whatever order the reports arrive in', async () => {
+        await store.touchAgents([{ agent: 'late', firstSeen: T0 + 100 }]);
+        await store.touchAgents([{ agent: 'late', firstSeen: T0 + 50 }, { agent: 'early', firstSeen: T0 }]);
+        await store.touchAgents([{ agent: 'early', firstSeen: T0 + 500 }]);
+        expect(await store.agents()).toEqual([
+          { agent: 'early', firstSeen: T0 },
+          { agent: 'late', firstSeen: T0 + 50 },
+        ]);
+      });
+    });
+
+    describe('burst pool', () => {
+      it('starts at capacity on first touch and grants min(available, amount)', async () => {
+        expect(await store.burstState(7, 100)).toEqual({ tick: 7, capacity: 100, available: 100 });
+        expect(await store.burstTake(7, 100, 30)).toBe(30);
+        expect(await store.burstTake(7, 100, 50)).toBe(50);
+        expect(await store.burstTake(7, 100, 50)).toBe(20);
+        expect(await store.burstTake(7, 100, 1)).toBe(0);
+        expect(await store.burstState(7, 100)).toEqual({ tick: 7, capacity: 100, available: 0 });
+      });
+
+      it('returns tokens, never above capacity', async () => {
+        expect(await store.burstTake(8, 100, 40)).toBe(40);
+        await store.burstReturn(8, 100, 15);
+        expect((await store.burstState(8, 100)).available).toBe(75);
+        await store.burstReturn(8, 100, 1000);
+        expect((await store.burstState(8, 100)).available).toBe(100);
+        // A return to a pool never touched cannot overfill it either.
+        await store.burstReturn(9, 100, 10);
+        expect((await store.burstState(9, 100)).available).toBe(100);
+      });
+
+      it('keeps one pool per tick', async () => {
+        expect(await store.burstTake(10, 50, 50)).toBe(50);
+        expect(await store.burstTake(11, 50, 20)).toBe(20);
+        expect((await store.burstState(10, 50)).available).toBe(0);
+        expect((await store.burstState(11, 50)).available).toBe(30);
+      });
+
+      it('grants nothing for a zero or negative amount and clamps to a capacity that shrank', async () => {
+        expect(await store.burstTake(12, 100, 0)).toBe(0);
+        expect(await store.burstTake(12, 100, -5)).toBe(0);
+        expect((await store.burstState(12, 100)).available).toBe(100);
+        expect((await store.burstState(12, 60)).available).toBe(60);
+        expect(await store.burstTake(12, 60, 100)).toBe(60);
+      });
+
+      it('never grants more than capacity to concurrent takers', async () => {
+        const grants = await Promise.all(Array.from({ length: 25 }, () => store.burstTake(13, 100, 7)));
+        expect(grants.reduce((a, b) => a + b, 0)).toBe(100);
+        expect(grants.every((g) => g === 7 || g === 2 || g === 0)).toBe(true);
+      });
+    });
+
+    describe('prune', () => {
+      it('drops usage and task outcomes older than the cut, keeps the rest', async () => {
+        await store.addUsage([
+          { agent: 'a', minute: M0 - 1, demand: 1, consumed: 1 },
+          { agent: 'a', minute: M0, demand: 2, consumed: 2 },
+        ]);
+        await store.addTasks([
+          { agent: 'a', task: 'old', at: T0 - 1, completed: true, quality: 1 },
+          { agent: 'a', task: 'new', at: T0, completed: true, quality: 1 },
+        ]);
+        await store.setOverride({ agent: 'keep', tokensPerMinute: 1, setAt: T0 });
+        await store.prune(T0);
+        expect(await store.usageTotals(M0 - 10, M0 + 10)).toEqual([{ agent: 'a', demand: 2, consumed: 2 }]);
+        expect((await store.tasksSince(0)).map((t) => t.task)).toEqual(['new']);
+        expect(await store.overrides(T0)).toHaveLength(1);
+      });
+    });
+
+    describe('close', () => {
+      it('rejects operations after close with code store_closed; closing twice is harmless', async () => {
+        await store.close();
+        await store.close();
+        await expect(store.usageTotals(M0, M0 + 1)).rejects.toMatchObject({ code: 'store_closed' });
+        await expect(store.burstTake(1, 10, 1)).rejects.toMatchObject({ code: 'store_closed' });
+      });
+    });
+  });
+}

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import type { TaskOutcome, UsageDelta } from '../../src/store/store.js';
+import { WriteBehindStore } from '../../src/store/write-behind.js';
+import { describeStoreContract } from './contract.js';
+
+describeStoreContract('memory behind write-behind (unflushed)', async () =>
+  new WriteBehindStore(new MemoryStore(), { flushMs: 3_600_000 }),
+);
+
+/** A memory store whose writes can be made to fail or to wait, to exercise the buffer's edges. */
+class ControlledStore extends MemoryStore {
+  failWrites = false;
+  gate: Promise<void> | undefined;
+  /** Whether a gated write lands before waiting on the gate (else after). */
+  landFirst = true;
+  readonly usageCalls: UsageDelta[][] = [];
+
+  override async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (this.failWrites) throw new Error('backend down');
+    this.usageCalls.push([...deltas]);
+    // Landed but not yet returned is where a double count hides; taken but not landed, a miss.
+    if (this.gate && !this.landFirst) await this.gate;
+    await super.addUsage(deltas);
+    if (this.gate && this.landFirst) await this.gate;
+  }
+
+  override async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+    if (this.failWrites) throw new Error('backend down');
+    await super.addTasks(outcomes);
+  }
+}
+
+const task = (at: number): TaskOutcome => ({ agent: 'a', task: `t${at}`, at, completed: true, quality: 1 });
+
+describe('WriteBehindStore', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('merges deltas of the same agent and minute into one row per flush', async () => {
+    const inner = new ControlledStore();
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    for (let i = 0; i < 100; i++) await store.addUsage([{ agent: 'a', minute: 5, demand: 2, consumed: 1 }]);
+    await store.addUsage([{ agent: 'b', minute: 5, demand: 1, consumed: 1 }]);
+    await store.flush();
+    expect(inner.usageCalls).toEqual([
+      [
+        { agent: 'a', minute: 5, demand: 200, consumed: 100 },
+        { agent: 'b', minute: 5, demand: 1, consumed: 1 },
+      ],
+    ]);
+    expect(store.pendingCount).toBe(0);
+    await store.close();
+  });
+
+  it('flushes on its own every flushMs, not before', async () => {
+    vi.useFakeTimers();
+    const inner = new MemoryStore();
+    const store = new WriteBehindStore(inner, { flushMs: 1000 });
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 3, consumed: 3 }]);
+    await store.addTasks([task(10)]);
+    await store.touchAgents([{ agent: 'a', firstSeen: 10 }]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(await inner.usageTotals(0, 10)).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await inner.usageTotals(0, 10)).toEqual([{ agent: 'a', demand: 3, consumed: 3 }]);
+    expect(await inner.tasksSince(0)).toEqual([task(10)]);
+    expect(await inner.agents()).toEqual([{ agent: 'a', firstSeen: 10 }]);
+    await store.close();
+  });
+
+  it('flushes what is buffered on close, then closes the inner store', async () => {
+    const inner = new MemoryStore();
+    const calls: string[] = [];
+    vi.spyOn(inner, 'addTasks').mockImplementation(async () => void calls.push('addTasks'));
+    vi.spyOn(inner, 'close').mockImplementation(async () => void calls.push('close'));
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    await store.addTasks([task(1)]);
+    expect(calls).toEqual([]);
+    await store.close();
+    expect(calls).toEqual(['addTasks', 'close']);
+    expect(store.pendingCount).toBe(0);
+  });
+
+  it('keeps a failed flush for the next one (how counts reconcile after an outage) and reports the error', async () => {
+    vi.useFakeTimers();
+    const inner = new ControlledStore();
+    const errors: unknown[] = [];
+    const store = new WriteBehindStore(inner, { flushMs: 100, onFlushError: (e) => errors.push(e) });
+    inner.failWrites = true;
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+    await store.addTasks([task(1)]);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(String(errors[0])).toContain('backend down');
+    // Writes during the outage merge with the retained ones.
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 2, consumed: 2 }]);
+    await store.addTasks([task(2)]);
+    await expect(store.flush()).rejects.toThrow('backend down');
+    inner.failWrites = false;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await inner.usageTotals(0, 10)).toEqual([{ agent: 'a', demand: 3, consumed: 3 }]);
+    expect((await inner.tasksSince(0)).map((t) => t.task)).toEqual(['t1', 't2']);
+    await store.close();
+  });
+
+  for (const landFirst of [true, false]) {
+    it(`neither double-counts nor misses a delta being flushed while a read runs (lands ${landFirst ? 'before' : 'after'} the wait)`, async () => {
+      const inner = new ControlledStore();
+      inner.landFirst = landFirst;
+      const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+      await store.addUsage([{ agent: 'a', minute: 1, demand: 5, consumed: 5 }]);
+      let open!: () => void;
+      inner.gate = new Promise((resolve) => (open = resolve));
+      const flushing = store.flush();
+      const reading = store.usageTotals(0, 10);
+      await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+      // Let the read run as far as it can before the flush completes.
+      await new Promise((resolve) => setImmediate(resolve));
+      open();
+      await flushing;
+      expect(await reading).toEqual([{ agent: 'a', demand: 6, consumed: 6 }]);
+      inner.gate = undefined;
+      await store.close();
+    });
+  }
+
+  it('drops the oldest buffered task outcomes beyond maxPendingTasks and counts them', async () => {
+    const inner = new ControlledStore();
+    inner.failWrites = true;
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000, maxPendingTasks: 3 });
+    await store.addTasks([task(1), task(2), task(3), task(4)]);
+    await store.addTasks([task(5)]);
+    expect(store.droppedTasks).toBe(2);
+    inner.failWrites = false;
+    await store.flush();
+    expect((await inner.tasksSince(0)).map((t) => t.at)).toEqual([3, 4, 5]);
+    await store.close();
+  });
+
+  it('reports the inner store health and is healthy when the inner store has no notion of it', () => {
+    const store = new WriteBehindStore(new MemoryStore());
+    expect(store.isHealthy()).toBe(true);
+    expect(typeof store.onStatus(() => {})).toBe('function');
+    return store.close();
+  });
+});
