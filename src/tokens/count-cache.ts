@@ -1,0 +1,55 @@
+import { LRUCache } from 'lru-cache';
+import { canonicalJson, hashText } from './hash.js';
+
+/** Bounds of a {@link CountCache}. */
+export interface CountCacheOptions {
+  /** Most entries kept (default 50,000). */
+  maxEntries?: number;
+  /** Most bytes of keys kept, roughly (default 8 MiB). */
+  maxBytes?: number;
+}
+
+/**
+ * Token counts of message-sized JSON values, keyed by a hash of their canonical JSON.
+ * Agents resend the whole conversation every turn, so turn 50 only counts its new message.
+ */
+export class CountCache {
+  private readonly lru: LRUCache<string, number>;
+  private hitCount = 0;
+  private missCount = 0;
+
+  constructor(opts: CountCacheOptions = {}) {
+    this.lru = new LRUCache<string, number>({
+      max: opts.maxEntries ?? 50_000,
+      maxSize: opts.maxBytes ?? 8 * 1024 * 1024,
+      // Key string (UTF-16) plus the entry's bookkeeping.
+      sizeCalculation: (_v, key) => key.length * 2 + 64,
+    });
+  }
+
+  /** The count of `value` under `kind` (which counting rules and encoding apply), computed once. */
+  getOrCompute(kind: string, value: unknown, compute: () => number): number {
+    const key = kind + ':' + hashText(canonicalJson(value));
+    const hit = this.lru.get(key);
+    if (hit !== undefined) {
+      this.hitCount++;
+      return hit;
+    }
+    this.missCount++;
+    const n = compute();
+    this.lru.set(key, n);
+    return n;
+  }
+
+  /** Hits, misses and current entries, for metrics and benchmarks. */
+  stats(): { hits: number; misses: number; entries: number } {
+    return { hits: this.hitCount, misses: this.missCount, entries: this.lru.size };
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+}
+
+/** The process-wide cache the estimators use unless given another. */
+export const defaultCountCache = new CountCache();

@@ -1,0 +1,27 @@
+import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+
+/** The BPE encodings Token Ninja counts with. */
+export type EncodingName = 'o200k_base' | 'cl100k_base';
+
+// Prompt text is data, not control: `<|endoftext|>` in a message is counted as ordinary text, as the API does.
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+/**
+ * The encoding a model uses: cl100k_base for gpt-4 / gpt-3.5 / text-embedding-*, o200k_base for
+ * gpt-4o, gpt-4.1, gpt-5, o-series, chatgpt-* and for any model we do not know (the newest family).
+ */
+export function encodingForModel(model: string): EncodingName {
+  const m = model.toLowerCase().replace(/^ft:/, '');
+  if (m.startsWith('gpt-4o') || m.startsWith('gpt-4.') || m.startsWith('chatgpt-')) return 'o200k_base';
+  if (m.startsWith('gpt-4') || m.startsWith('gpt-3.5') || m.startsWith('gpt-35') || m.startsWith('text-embedding-')) {
+    return 'cl100k_base';
+  }
+  return 'o200k_base';
+}
+
+/** Number of tokens `text` encodes to. */
+export function countText(text: string, encoding: EncodingName): number {
+  if (text.length === 0) return 0;
+  return encoding === 'cl100k_base' ? countCl100k(text, PLAIN_TEXT) : countO200k(text, PLAIN_TEXT);
+}

@@ -1,0 +1,82 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { MeteredRoute, RawInputCount } from '../providers/adapter.js';
+import { TokenNinjaError } from '../errors/errors.js';
+import type { CountJob, CountResult } from './count-worker.js';
+
+/** Options of a {@link TokenCountPool}. */
+export interface TokenCountPoolOptions {
+  /** Worker threads (default: cores − 1, at least 1). */
+  size?: number;
+  /** The compiled worker module (default: count-worker.js beside this file). */
+  workerUrl?: URL;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (c: RawInputCount) => void; reject: (e: Error) => void }>;
+}
+
+/**
+ * Counts request bodies' input tokens on worker threads, so a 100k-token prompt (tens of ms of BPE) never
+ * blocks the event loop. Each job goes to the least-busy worker; a crashed worker fails its jobs and is replaced.
+ */
+export class TokenCountPool {
+  private readonly slots: Slot[] = [];
+  private readonly workerUrl: URL;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: TokenCountPoolOptions = {}) {
+    this.workerUrl = opts.workerUrl ?? new URL('./count-worker.js', import.meta.url);
+    const size = Math.max(1, opts.size ?? availableParallelism() - 1);
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Raw (uncalibrated) input tokens of a request body, given as its raw JSON bytes or text. */
+  count(route: MeteredRoute, body: string | Uint8Array): Promise<RawInputCount> {
+    if (this.closed) return Promise.reject(new TokenNinjaError('token_count_pool_closed', 500, 'token count pool is closed'));
+    let slot = this.slots[0] as Slot;
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+    const id = this.nextId++;
+    // A view into a larger buffer would be cloned whole: send just its bytes.
+    const bytes = typeof body === 'string' || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) ? body : body.slice();
+    const job: CountJob = { id, route, body: bytes };
+    return new Promise<RawInputCount>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      if (slot.pending.size === 1) slot.worker.ref();
+      slot.worker.postMessage(job);
+    });
+  }
+
+  /** Stop the workers; pending jobs fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: new Worker(this.workerUrl), pending: new Map() };
+    // Idle workers must not keep the process alive.
+    slot.worker.unref();
+    slot.worker.on('message', (r: CountResult) => {
+      const p = slot.pending.get(r.id);
+      if (!p) return;
+      slot.pending.delete(r.id);
+      if (slot.pending.size === 0) slot.worker.unref();
+      if (r.ok) p.resolve({ model: r.model, encoding: r.encoding, inputTokens: r.inputTokens });
+      else p.reject(new TokenNinjaError('token_count_failed', 400, `could not count tokens: ${r.error}`));
+    });
+    const fail = (cause: unknown): void => {
+      for (const p of slot.pending.values()) p.reject(new TokenNinjaError('token_count_worker_failed', 500, 'token count worker stopped', { cause }));
+      slot.pending.clear();
+      const i = this.slots.indexOf(slot);
+      if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
+    };
+    slot.worker.on('error', fail);
+    slot.worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) fail(new Error(`worker exited with code ${code}`));
+    });
+    return slot;
+  }
+}
