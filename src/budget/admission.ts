@@ -1,0 +1,400 @@
+import { TokenNinjaError } from '../errors/errors.js';
+import type { BurstPool } from './burst-pool.js';
+import { systemClock, systemScheduler, type Clock, type Scheduler } from './clock.js';
+import { decide, type AdmissionAction, type Decision } from './decide.js';
+import { Ledger, type BucketView, type LedgerStats, type Reservation } from './ledger.js';
+import { LocalBurstPool } from './local-burst-pool.js';
+import { priorityRank, type Priority } from './priority.js';
+import { rateLimitHeaders, type RateLimitHeaders } from './rate-limit-headers.js';
+import { msUntilPositive } from './retry-after.js';
+import { Waiters, type LeaveReason, type Waiter } from './waiters.js';
+
+/**
+ * Inline enforcement, the part the proxy calls (DESIGN §3 "Over budget", §6 "Enforcement"):
+ * `acquire` before forwarding (forward, burst, wait in the priority queue, or refuse), then exactly one of
+ * `settle` (the upstream was reached: charge what it used) or `release` (it never was: refund).
+ */
+
+/** Options fixed at construction. */
+export interface AdmissionOptions {
+  /** Tick length, ms (the reallocation period). */
+  tickMs: number;
+  /** Tokens per tick for an agent the allocation table does not name yet. */
+  baselineAllocation: number;
+  /** `observe`: never block; decisions are counted in `stats().observed` (default `enforce`). */
+  mode?: 'enforce' | 'observe';
+  clock?: Clock;
+  scheduler?: Scheduler;
+  /** Default: an in-process pool of capacity 0 until `applyAllocations` sets one, gated at `burstMinPriority`. */
+  burstPool?: BurstPool;
+  /** Gate of the default pool (default `high`). Ignored when `burstPool` is given (it carries its own). */
+  burstMinPriority?: Priority;
+  /** Burst capacity per tick until the first `applyAllocations` names one (default 0). */
+  burstCapacity?: number;
+  /** Longest a request waits in the queue, ms (default 30 000). */
+  maxWaitMs?: number;
+  /** Waiting requests, all agents (default 10 000). */
+  maxQueueDepth?: number;
+  /** Waiting requests per agent (default 1 000). */
+  maxQueueDepthPerAgent?: number;
+}
+
+/** One request asking to go upstream. */
+export interface AcquireRequest {
+  agent: string;
+  /** Tokens to reserve: estimated input + expected output. */
+  cost: number;
+  /** Default `normal` (the proxy applies the agent's priority ceiling before calling). */
+  priority?: Priority;
+  /** Unix ms; the request is refused at this instant if still waiting. */
+  deadline?: number;
+  /** The client's disconnect: a waiting request leaves the queue at once. */
+  signal?: AbortSignal;
+}
+
+/** Why a request was refused. */
+export type RefusalReason =
+  | 'queue-full'
+  | 'wait-too-long'
+  | 'deadline-too-soon'
+  | 'deadline-passed'
+  | 'max-wait'
+  | 'aborted'
+  | 'shutdown';
+
+/** Admitted: forward upstream, then `settle` or `release` the reservation exactly once. */
+export interface AdmissionGranted {
+  admitted: true;
+  reservation: Reservation;
+  /** For `x-token-ninja-source`. */
+  source: 'allocation' | 'burst';
+  /** Time spent queued (0 if none), for `x-token-ninja-queued-ms` and `queue_wait_seconds`. */
+  queuedMs: number;
+  decision: Decision;
+}
+
+/** Refused: answer 429 (or count `client_closed` when `aborted`) with `retryAfterMs`. */
+export interface AdmissionRefused {
+  admitted: false;
+  reason: RefusalReason;
+  /** Ms until refills would admit a request of this agent (at least 1; a tick when the bucket does not refill). */
+  retryAfterMs: number;
+  queuedMs: number;
+  /** Undefined when refused before any decision (already aborted, or shut down). */
+  decision?: Decision;
+}
+
+export type AdmissionResult = AdmissionGranted | AdmissionRefused;
+
+/** How the allocation table is applied each tick. */
+export interface AllocationUpdate {
+  /** Tokens per tick per agent; tracked agents not named fall back to the baseline. */
+  allocations: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+  /** Tick length (default: unchanged). */
+  tickMs?: number;
+  /** Burst pool capacity per tick (default: unchanged). */
+  burstCapacity?: number;
+  /** New baseline for unnamed agents (default: unchanged). */
+  baselineAllocation?: number;
+}
+
+/** Counters for metrics (DESIGN §5 `requests_total`, `queue_depth`, observe mode). */
+export interface AdmissionStats {
+  /** Admitted on the allocation at once. */
+  forwarded: number;
+  /** Admitted from the burst pool. */
+  burst: number;
+  /** Entered the queue. */
+  queued: number;
+  /** Admitted after waiting. */
+  admittedFromQueue: number;
+  rejected: Record<RefusalReason, number>;
+  /** Observe mode: what enforce mode would have done, by action. */
+  observed: Record<AdmissionAction, number>;
+  /** Pool take/give calls that threw or rejected (treated as an empty pool). */
+  burstErrors: number;
+  queueDepth: number;
+  ledger: LedgerStats;
+}
+
+interface AdmissionWaiter extends Waiter {
+  readonly request: AcquireRequest;
+  readonly decision: Decision;
+  readonly resolve: (result: AdmissionResult) => void;
+}
+
+const DEFAULTS = { maxWaitMs: 30_000, maxQueueDepth: 10_000, maxQueueDepthPerAgent: 1_000 } as const;
+
+function invalid(message: string): TokenNinjaError {
+  return new TokenNinjaError('TN_BUDGET_INVALID_REQUEST', 500, message);
+}
+
+function reservationId(r: Reservation | number): number {
+  return typeof r === 'number' ? r : r.id;
+}
+
+/** Ledger + decision + queue + burst pool: what the proxy calls around each metered request. */
+export class Admission {
+  readonly ledger: Ledger;
+  readonly burstPool: BurstPool;
+  private readonly mode: 'enforce' | 'observe';
+  private readonly clock: Clock;
+  private readonly waiters: Waiters<AdmissionWaiter>;
+  private readonly maxWaitMs: number;
+  private readonly maxQueueDepth: number;
+  private readonly maxQueueDepthPerAgent: number;
+  private seq = 0;
+  private closed = false;
+  private burstCapacity: number;
+  private readonly counters: Omit<AdmissionStats, 'queueDepth' | 'ledger'> = {
+    forwarded: 0,
+    burst: 0,
+    queued: 0,
+    admittedFromQueue: 0,
+    rejected: {
+      'queue-full': 0,
+      'wait-too-long': 0,
+      'deadline-too-soon': 0,
+      'deadline-passed': 0,
+      'max-wait': 0,
+      aborted: 0,
+      shutdown: 0,
+    },
+    observed: { forward: 0, 'forward-from-burst': 0, queue: 0, reject: 0 },
+    burstErrors: 0,
+  };
+
+  constructor(options: AdmissionOptions) {
+    this.ledger = new Ledger({ tickMs: options.tickMs, baselineAllocation: options.baselineAllocation });
+    this.burstCapacity = options.burstCapacity ?? 0;
+    this.burstPool =
+      options.burstPool ??
+      new LocalBurstPool({ tickMs: options.tickMs, capacity: this.burstCapacity, minPriority: options.burstMinPriority ?? 'high' });
+    this.mode = options.mode ?? 'enforce';
+    this.clock = options.clock ?? systemClock;
+    this.maxWaitMs = options.maxWaitMs ?? DEFAULTS.maxWaitMs;
+    this.maxQueueDepth = options.maxQueueDepth ?? DEFAULTS.maxQueueDepth;
+    this.maxQueueDepthPerAgent = options.maxQueueDepthPerAgent ?? DEFAULTS.maxQueueDepthPerAgent;
+    for (const [name, v] of [
+      ['maxWaitMs', this.maxWaitMs],
+      ['maxQueueDepth', this.maxQueueDepth],
+      ['maxQueueDepthPerAgent', this.maxQueueDepthPerAgent],
+    ] as const) {
+      if (!(v >= 0)) throw invalid(`${name} must be >= 0, got ${v}`);
+    }
+    this.waiters = new Waiters<AdmissionWaiter>(this.clock, options.scheduler ?? systemScheduler, {
+      bucket: (agent, now) => this.ledger.view(agent, now),
+      admit: (w, now) => {
+        this.counters.admittedFromQueue++;
+        w.resolve(this.grant(w.request, 'allocation', now, now - w.enqueuedAt, w.decision));
+      },
+      leave: (w, reason, now) => w.resolve(this.refuse(w.request, leaveReason(reason), now, now - w.enqueuedAt, w.decision)),
+    });
+  }
+
+  /** Admit, queue or refuse one request. Resolves once it may go upstream or is refused; never rejects for budget reasons. */
+  acquire(request: AcquireRequest): Promise<AdmissionResult> {
+    if (typeof request.agent !== 'string' || request.agent.length === 0) throw invalid('agent must be a non-empty string');
+    if (!Number.isFinite(request.cost) || request.cost < 0) throw invalid(`cost must be a finite number >= 0, got ${request.cost}`);
+    if (request.deadline !== undefined && Number.isNaN(request.deadline)) throw invalid('deadline must be a number');
+    const now = this.clock.now();
+    if (this.closed) return Promise.resolve(this.refuse(request, 'shutdown', now, 0, undefined));
+    if (request.signal?.aborted === true) return Promise.resolve(this.refuse(request, 'aborted', now, 0, undefined));
+    return this.attempt(request, now, true);
+  }
+
+  /** Charge the tokens the upstream actually used (refund or debt for the difference). False if already ended. */
+  settle(reservation: Reservation | number, actualTokens: number): boolean {
+    return this.end(reservationId(reservation), actualTokens);
+  }
+
+  /** The request never reached the upstream: refund in full. False if already ended. */
+  release(reservation: Reservation | number): boolean {
+    return this.end(reservationId(reservation), undefined);
+  }
+
+  /** Apply a new allocation table (each tick): rates and burst capacity change, reservations and debts are kept, waiters re-checked. */
+  applyAllocations(update: AllocationUpdate): void {
+    const now = this.clock.now();
+    const tickMs = update.tickMs ?? this.ledger.tick;
+    this.ledger.applyAllocations(update.allocations, tickMs, now, { baselineAllocation: update.baselineAllocation });
+    if (update.burstCapacity !== undefined || update.tickMs !== undefined) {
+      this.burstCapacity = update.burstCapacity ?? this.burstCapacity;
+      this.burstPool.setCapacity(this.burstCapacity, tickMs, now);
+    }
+    this.waiters.drainAll(now);
+  }
+
+  /** The agent's bucket now. */
+  view(agent: string): BucketView {
+    return this.ledger.view(agent, this.clock.now());
+  }
+
+  /** `x-ratelimit-*-tokens` for the agent's bucket now. */
+  rateLimitHeaders(agent: string): RateLimitHeaders {
+    return rateLimitHeaders(this.view(agent));
+  }
+
+  /** Counters for metrics. */
+  stats(): AdmissionStats {
+    return {
+      ...this.counters,
+      rejected: { ...this.counters.rejected },
+      observed: { ...this.counters.observed },
+      queueDepth: this.waiters.depth,
+      ledger: this.ledger.stats(),
+    };
+  }
+
+  /** Refuse every waiter and any later request (`shutdown`); admitted reservations can still be settled. */
+  close(): void {
+    this.closed = true;
+    this.waiters.close();
+  }
+
+  private attempt(request: AcquireRequest, now: number, allowBurst: boolean): Promise<AdmissionResult> {
+    const priority = request.priority ?? 'normal';
+    const bucket = this.ledger.view(request.agent, now);
+    const probe = { rank: priorityRank(priority), deadline: request.deadline, seq: this.seq + 1 };
+    const ahead = this.waiters.costAhead(request.agent, probe);
+    const decision = decide({
+      mode: this.mode,
+      now,
+      balance: bucket.balance,
+      cost: request.cost,
+      priority,
+      burstAvailable: allowBurst ? this.burstPool.available(now) : 0,
+      burstMinPriority: this.burstPool.minPriority,
+      agentWaiting: this.waiters.agentDepth(request.agent),
+      queueDepth: this.waiters.depth,
+      maxQueueDepth: this.maxQueueDepth,
+      maxAgentQueueDepth: this.maxQueueDepthPerAgent,
+      waitMs: msUntilPositive(bucket.balance - ahead, bucket.rate),
+      maxWaitMs: this.maxWaitMs,
+      deadline: request.deadline,
+    });
+    if (decision.wouldBe !== undefined) return this.observe(request, now, decision, decision.wouldBe.action);
+    switch (decision.action) {
+      case 'forward':
+        this.counters.forwarded++;
+        return Promise.resolve(this.grant(request, 'allocation', now, 0, decision));
+      case 'forward-from-burst':
+        return this.fromBurst(request, now, decision);
+      case 'queue':
+        return this.enqueue(request, now, decision);
+      case 'reject':
+        return Promise.resolve(this.refuse(request, decision.reason as RefusalReason, now, 0, decision));
+    }
+  }
+
+  private async fromBurst(request: AcquireRequest, now: number, decision: Decision): Promise<AdmissionResult> {
+    const granted = await this.take(request.agent, request.cost, now);
+    const later = this.clock.now();
+    if (granted >= request.cost && request.signal?.aborted !== true) {
+      this.counters.burst++;
+      // Stamped with the take's time, so a give-back finds the pool of that tick.
+      return this.grant(request, 'burst', now, 0, decision);
+    }
+    if (granted > 0) this.give(request.agent, granted, now, later);
+    if (request.signal?.aborted === true) return this.refuse(request, 'aborted', later, 0, decision);
+    // The pool had less than it seemed (another process drew it): decide again without it.
+    return this.attempt(request, later, false);
+  }
+
+  private async observe(request: AcquireRequest, now: number, decision: Decision, wouldBe: AdmissionAction): Promise<AdmissionResult> {
+    this.counters.observed[wouldBe]++;
+    this.counters.forwarded++;
+    if (wouldBe === 'forward') return this.grant(request, 'allocation', now, 0, decision);
+    if (wouldBe === 'forward-from-burst') {
+      const granted = await this.take(request.agent, request.cost, now);
+      if (granted >= request.cost) return this.grant(request, 'burst', now, 0, decision);
+      if (granted > 0) this.give(request.agent, granted, now, this.clock.now());
+    }
+    // Would have waited or been refused: forwarded without charging the bucket, so the bucket keeps
+    // simulating what enforcement would have let through.
+    return this.grant(request, 'observe', now, 0, decision);
+  }
+
+  private enqueue(request: AcquireRequest, now: number, decision: Decision): Promise<AdmissionResult> {
+    this.counters.queued++;
+    return new Promise<AdmissionResult>((resolve) => {
+      this.waiters.add({
+        agent: request.agent,
+        cost: request.cost,
+        rank: priorityRank(request.priority ?? 'normal'),
+        deadline: request.deadline,
+        seq: ++this.seq,
+        heapIndex: -1,
+        enqueuedAt: now,
+        maxWaitMs: this.maxWaitMs,
+        signal: request.signal,
+        request,
+        decision,
+        resolve,
+      });
+    });
+  }
+
+  private grant(
+    request: AcquireRequest,
+    source: 'allocation' | 'burst' | 'observe',
+    now: number,
+    queuedMs: number,
+    decision: Decision,
+  ): AdmissionGranted {
+    const reservation = this.ledger.reserve(request.agent, request.cost, now, source);
+    return { admitted: true, reservation, source: source === 'burst' ? 'burst' : 'allocation', queuedMs, decision };
+  }
+
+  private refuse(
+    request: AcquireRequest,
+    reason: RefusalReason,
+    now: number,
+    queuedMs: number,
+    decision: Decision | undefined,
+  ): AdmissionRefused {
+    this.counters.rejected[reason]++;
+    const bucket = this.ledger.view(request.agent, now);
+    const probe = { rank: priorityRank(request.priority ?? 'normal'), deadline: request.deadline, seq: this.seq + 1 };
+    const wait = msUntilPositive(bucket.balance - this.waiters.costAhead(request.agent, probe), bucket.rate);
+    // A bucket that never refills has nothing to wait for before the next reallocation.
+    const retryAfterMs = Number.isFinite(wait) ? Math.max(1, wait) : bucket.tickMs;
+    return { admitted: false, reason, retryAfterMs, queuedMs, decision };
+  }
+
+  private end(id: number, actual: number | undefined): boolean {
+    const r = this.ledger.reservation(id);
+    const now = this.clock.now();
+    const ok = actual === undefined ? this.ledger.release(id, now) : this.ledger.settle(id, actual, now);
+    if (!ok || r === undefined) return false;
+    if (r.source === 'burst') {
+      const unused = actual === undefined ? r.amount : r.amount - actual;
+      if (unused > 0) this.give(r.agent, unused, r.at, now);
+    }
+    // A refund may make the balance positive before the refill timer would.
+    if (this.waiters.agentDepth(r.agent) > 0) this.waiters.drain(r.agent, now);
+    return true;
+  }
+
+  private async take(agent: string, amount: number, now: number): Promise<number> {
+    try {
+      return await this.burstPool.take(agent, amount, now);
+    } catch {
+      this.counters.burstErrors++;
+      return 0;
+    }
+  }
+
+  private give(agent: string, amount: number, takenAt: number, now: number): void {
+    try {
+      const done = this.burstPool.give(agent, amount, takenAt, now);
+      if (done instanceof Promise) done.catch(() => this.counters.burstErrors++);
+    } catch {
+      this.counters.burstErrors++;
+    }
+  }
+}
+
+function leaveReason(reason: LeaveReason): RefusalReason {
+  return reason === 'deadline' ? 'deadline-passed' : reason;
+}

@@ -1,0 +1,41 @@
+import type { Priority } from './priority.js';
+
+/**
+ * The shared burst buffer (DESIGN §3 "Over budget", §6.4): a pool refilled each tick to a capacity set by
+ * the allocation table, drawn on by requests over budget whose priority passes the gate. The interface
+ * mirrors the Store's `burstTake` / `burstReturn` / `burstState`, so a Redis-backed pool can wrap those
+ * (tick = `floor(now / tickMs)`, aligned to the wall clock like the allocation table).
+ */
+
+/** The pool of one tick. */
+export interface BurstPoolState {
+  tick: number;
+  capacity: number;
+  available: number;
+}
+
+/** Draws of one agent, for metrics and the allocation explanation. */
+export interface BurstDraws {
+  /** Successful draws. */
+  draws: number;
+  /** Tokens drawn. */
+  tokens: number;
+  /** Of those, tokens given back unused. */
+  returned: number;
+}
+
+export interface BurstPool {
+  /** Least urgent priority class allowed to draw (default `high`). */
+  readonly minPriority: Priority;
+  /** Take up to `amount` tokens for `agent` from the pool of `now`'s tick; resolves to the tokens granted (0..amount). */
+  take(agent: string, amount: number, now: number): Promise<number> | number;
+  /** Give back unused tokens taken at `takenAt`; dropped when that tick is over (its pool is gone). */
+  give(agent: string, amount: number, takenAt: number, now: number): Promise<void> | void;
+  /** Best-known tokens available, synchronously: a remote pool answers with its last-seen figure. */
+  available(now: number): number;
+  state(now: number): Promise<BurstPoolState> | BurstPoolState;
+  /** Capacity per tick from the allocation table (and the tick length), effective from `now`'s tick. */
+  setCapacity(capacity: number, tickMs: number, now: number): void;
+  /** Draws per agent since start. */
+  draws(): ReadonlyMap<string, Readonly<BurstDraws>>;
+}
