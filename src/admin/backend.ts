@@ -1,0 +1,158 @@
+/**
+ * What the admin API and status page need from the running proxy (DESIGN §4). The proxy implements it
+ * over its ledger, allocation engine and store; tests implement it with plain data. Times in views are
+ * ISO-8601 strings (they are read by people and browsers); times in requests are unix milliseconds.
+ */
+
+/** A value or a promise of it: read methods may be answered from memory or from the store. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** GET /healthz body: the process runs. */
+export interface HealthView {
+  status: 'ok';
+  version?: string;
+  mode?: 'enforce' | 'observe';
+  uptimeSeconds?: number;
+  store?: { kind: string; up: boolean };
+}
+
+/** GET /readyz: whether the proxy can serve; `reason` (e.g. `starting`, `draining`, `store_down`) when not. */
+export interface ReadyState {
+  ready: boolean;
+  reason?: string;
+}
+
+/** A manual allocation as the API shows it. */
+export interface OverrideView {
+  agent: string;
+  tokensPerMinute: number;
+  setAt: string;
+  expiresAt?: string;
+  reason?: string;
+}
+
+/** One agent's row of the allocation table. Amounts are tokens per tick unless named per minute. */
+export interface AllocationRow {
+  agent: string;
+  allocation: number;
+  /** The same allocation in tokens per minute (what `x-ratelimit-limit-tokens` shows). */
+  tokensPerMinute: number;
+  /** Productivity score; null while the agent is calibrating. */
+  score: number | null;
+  priorityWeight: number;
+  /** Forecast demand for the tick. */
+  forecast: number;
+  /** What bound the allocation, as the engine names it (e.g. `share`, `demand`, `floor`, `baseline`, `override`). */
+  boundBy: string;
+  calibrating?: boolean;
+  /** Tokens in the agent's bucket now. */
+  remaining?: number;
+  override?: OverrideView;
+}
+
+/** GET /v1/allocations: the current table (DESIGN §4). */
+export interface AllocationsView {
+  /** When the table was computed. */
+  at: string;
+  /** `floor(unix ms / tick ms)`: the same on every proxy of a fleet. */
+  tick: number;
+  tickSeconds: number;
+  /** Tokens per tick shared by all agents. */
+  pool: number;
+  burst: { capacity: number; available: number };
+  mode?: 'enforce' | 'observe';
+  agents: AllocationRow[];
+}
+
+/** Why an agent got what it got: each input and the cap that bound it. */
+export interface AllocationExplanation {
+  boundBy: string;
+  /** One sentence for people, e.g. "capped at forecast demand plus 20% headroom". */
+  summary: string;
+  /** The engine's inputs for this agent (forecast windows, tasks, quality, priority parts…). */
+  inputs: Record<string, number | string | boolean | null>;
+}
+
+/** One tick of one agent's history. */
+export interface AgentSample {
+  at: string;
+  tick: number;
+  allocation: number;
+  /** Tokens charged during the tick. */
+  usage: number;
+  productivity: number | null;
+  forecast: number;
+  priorityWeight: number;
+  /** Requests queued or rejected during the tick. */
+  throttled: number;
+}
+
+/** GET /v1/agents/{id}. */
+export interface AgentView {
+  agent: string;
+  firstSeen?: string;
+  /** Its row of the current table; absent when known but not allocated this tick. */
+  current?: AllocationRow;
+  explanation?: AllocationExplanation;
+  override?: OverrideView;
+  /** Oldest first. */
+  history: AgentSample[];
+}
+
+/** Per-agent figures of one history tick. */
+export interface HistoryAgentPoint {
+  allocation: number;
+  usage: number;
+  productivity: number | null;
+  throttled?: number;
+}
+
+/** One tick of fleet history, for the status page. */
+export interface HistoryPoint {
+  at: string;
+  tick: number;
+  burstAvailable: number;
+  burstCapacity: number;
+  /** Requests queued or rejected during the tick, all agents. */
+  throttled: number;
+  agents: Record<string, HistoryAgentPoint>;
+}
+
+/** GET /v1/history: recent ticks, oldest first (the backend bounds how many). */
+export interface HistoryView {
+  tickSeconds: number;
+  points: HistoryPoint[];
+}
+
+/** A task outcome reported on the admin port (DESIGN §3). */
+export interface TaskReport {
+  agent: string;
+  task: string;
+  completed: boolean;
+  /** 0–1; absent when the reporter gave none (the backend decides what that means). */
+  quality?: number;
+}
+
+/** A manual allocation to set; the handler has already turned `ttlSeconds` into `expiresAt`. */
+export interface OverrideRequest {
+  tokensPerMinute: number;
+  /** Unix ms; absent means until deleted. The backend (store) stops applying it after this time. */
+  expiresAt?: number;
+  reason?: string;
+}
+
+/** The running proxy as the admin API sees it. */
+export interface AdminBackend {
+  health(): MaybePromise<HealthView>;
+  ready(): MaybePromise<ReadyState>;
+  allocations(): MaybePromise<AllocationsView>;
+  /** Undefined for an agent the proxy has never seen. */
+  agent(id: string): MaybePromise<AgentView | undefined>;
+  recordTask(report: TaskReport): Promise<void>;
+  setOverride(agent: string, override: OverrideRequest): Promise<OverrideView>;
+  /** False when there was no override to delete. */
+  deleteOverride(agent: string): Promise<boolean>;
+  /** Reallocate now and return the new table. */
+  reallocate(): Promise<AllocationsView>;
+  history(): MaybePromise<HistoryView>;
+}

@@ -1,0 +1,173 @@
+import type {
+  AdminBackend,
+  AgentView,
+  AllocationRow,
+  AllocationsView,
+  HistoryPoint,
+  HistoryView,
+  OverrideRequest,
+  OverrideView,
+  ReadyState,
+  TaskReport,
+} from '../../src/admin/backend.js';
+
+const TICK_SECONDS = 30;
+
+interface FakeAgent {
+  agent: string;
+  allocation: number;
+  score: number | null;
+  priorityWeight: number;
+  forecast: number;
+  boundBy: string;
+}
+
+/**
+ * An AdminBackend over plain data with a controllable clock: overrides expire by that clock (as the
+ * store would), and `advance()` adds a history tick whose figures change, so the page has something to draw.
+ */
+export class FakeBackend implements AdminBackend {
+  now = Date.parse('2030-01-01T00:00:00Z');
+  readyState: ReadyState = { ready: true };
+  readonly tasks: TaskReport[] = [];
+  readonly overrides = new Map<string, OverrideRequest & { setAt: number }>();
+  readonly agents = new Map<string, FakeAgent>();
+  readonly points: HistoryPoint[] = [];
+  reallocations = 0;
+  failNext: Error | undefined;
+
+  constructor(agents: readonly string[] = ['planner', 'coder', 'reviewer']) {
+    agents.forEach((agent, i) => this.addAgent(agent, 100_000 * (i + 1), i === agents.length - 1 ? null : 1 + i / 2));
+    for (let i = 0; i < 5; i++) this.advance();
+  }
+
+  addAgent(agent: string, allocation: number, score: number | null = 1): void {
+    this.agents.set(agent, { agent, allocation, score, priorityWeight: 1, forecast: allocation * 0.9, boundBy: 'share' });
+  }
+
+  private tick(): number {
+    return Math.floor(this.now / (TICK_SECONDS * 1000));
+  }
+
+  /** Move the clock one tick and record a history point whose numbers differ from the last. */
+  advance(): void {
+    this.now += TICK_SECONDS * 1000;
+    const n = this.points.length;
+    const agents: HistoryPoint['agents'] = {};
+    for (const a of this.agents.values()) {
+      a.allocation = Math.round(a.allocation * (n % 2 === 0 ? 1.1 : 0.95));
+      agents[a.agent] = {
+        allocation: a.allocation,
+        usage: Math.round(a.allocation * (0.5 + ((n * 7) % 5) / 10)),
+        productivity: a.score === null ? null : a.score + (n % 3) / 10,
+        throttled: n % 4,
+      };
+    }
+    this.points.push({
+      at: new Date(this.now).toISOString(),
+      tick: this.tick(),
+      burstAvailable: 50_000 - ((n * 9_000) % 40_000),
+      burstCapacity: 50_000,
+      throttled: (n * 3) % 7,
+      agents,
+    });
+  }
+
+  private overrideView(agent: string): OverrideView | undefined {
+    const o = this.overrides.get(agent);
+    if (!o) return undefined;
+    if (o.expiresAt !== undefined && o.expiresAt <= this.now) return undefined; // expired: as the store filters
+    const view: OverrideView = { agent, tokensPerMinute: o.tokensPerMinute, setAt: new Date(o.setAt).toISOString() };
+    if (o.expiresAt !== undefined) view.expiresAt = new Date(o.expiresAt).toISOString();
+    if (o.reason !== undefined) view.reason = o.reason;
+    return view;
+  }
+
+  private row(a: FakeAgent): AllocationRow {
+    const override = this.overrideView(a.agent);
+    const perTick = override ? (override.tokensPerMinute * TICK_SECONDS) / 60 : a.allocation;
+    const row: AllocationRow = {
+      agent: a.agent,
+      allocation: perTick,
+      tokensPerMinute: (perTick * 60) / TICK_SECONDS,
+      score: a.score,
+      priorityWeight: a.priorityWeight,
+      forecast: a.forecast,
+      boundBy: override ? 'override' : a.boundBy,
+      calibrating: a.score === null,
+    };
+    if (override) row.override = override;
+    return row;
+  }
+
+  health() {
+    return { status: 'ok' as const, version: 'test', mode: 'enforce' as const, uptimeSeconds: 1 };
+  }
+
+  ready(): ReadyState {
+    return this.readyState;
+  }
+
+  async allocations(): Promise<AllocationsView> {
+    if (this.failNext) {
+      const err = this.failNext;
+      this.failNext = undefined;
+      throw err;
+    }
+    const last = this.points[this.points.length - 1];
+    return {
+      at: new Date(this.now).toISOString(),
+      tick: this.tick(),
+      tickSeconds: TICK_SECONDS,
+      pool: 500_000,
+      burst: { capacity: last?.burstCapacity ?? 0, available: last?.burstAvailable ?? 0 },
+      mode: 'enforce',
+      agents: [...this.agents.values()].map((a) => this.row(a)),
+    };
+  }
+
+  agent(id: string): AgentView | undefined {
+    const a = this.agents.get(id);
+    if (!a) return undefined;
+    const view: AgentView = {
+      agent: id,
+      current: this.row(a),
+      explanation: { boundBy: a.boundBy, summary: 'share of the pool by productivity', inputs: { forecast: a.forecast } },
+      history: this.points.flatMap((p) => {
+        const s = p.agents[id];
+        return s
+          ? [{ at: p.at, tick: p.tick, allocation: s.allocation, usage: s.usage, productivity: s.productivity, forecast: a.forecast, priorityWeight: 1, throttled: s.throttled ?? 0 }]
+          : [];
+      }),
+    };
+    const override = this.overrideView(id);
+    if (override) view.override = override;
+    return view;
+  }
+
+  async recordTask(report: TaskReport): Promise<void> {
+    this.tasks.push(report);
+  }
+
+  async setOverride(agent: string, override: OverrideRequest): Promise<OverrideView> {
+    this.overrides.set(agent, { ...override, setAt: this.now });
+    const view = this.overrideView(agent);
+    if (!view) throw new Error('override expired on arrival');
+    return view;
+  }
+
+  async deleteOverride(agent: string): Promise<boolean> {
+    const existed = this.overrideView(agent) !== undefined;
+    this.overrides.delete(agent);
+    return existed;
+  }
+
+  async reallocate(): Promise<AllocationsView> {
+    this.reallocations++;
+    return this.allocations();
+  }
+
+  history(): HistoryView {
+    return { tickSeconds: TICK_SECONDS, points: this.points.slice(-120) };
+  }
+}
