@@ -26,6 +26,7 @@ export function burstReturn(stored: number | undefined, capacity: number, amount
   return Math.min(nonNegative(capacity), burstAvailable(stored, capacity) + nonNegative(amount));
 }
 
-function nonNegative(n: number): number {
+/** Token amounts as the pool reads them: NaN, infinite and negative count as 0. */
+export function nonNegative(n: number): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }

@@ -1,0 +1,394 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis, type ChainableCommander } from 'ioredis';
+import { burstAvailable, nonNegative } from './burst-pool.js';
+import { byAgent } from './by-agent.js';
+import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
+import { StoreClosedError, StoreUnavailableError } from './store-errors.js';
+import type {
+  AgentSeen,
+  BurstState,
+  Override,
+  Store,
+  StoreStatus,
+  StoreStatusListener,
+  TaskOutcome,
+  UsageDelta,
+  UsageTotal,
+} from './store.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface RedisStoreOptions {
+  /** Prefix of every key, so several fleets (or tests) can share one Redis. Default `tn:`. */
+  keyPrefix?: string;
+  /** How long usage buckets and task outcomes live: the forecast reads up to a week back. Default 8 days + 1 hour. */
+  retentionMs?: number;
+  /** Task outcomes kept at most (the oldest are trimmed). Default 100 000. */
+  maxTasks?: number;
+  /** How long one tick's burst pool lives. Default 1 hour. */
+  burstTtlMs?: number;
+  /** TCP connect timeout (ms). Default 1000. */
+  connectTimeoutMs?: number;
+  /** A command without an answer after this long fails with `store_unavailable` (ms). Default 1000. */
+  commandTimeoutMs?: number;
+  /** Longest wait between reconnection attempts (ms); attempts never stop until `close()`. Default 1000. */
+  maxReconnectDelayMs?: number;
+  /**
+   * `true` (default): `connect` rejects with `store_unavailable` when Redis cannot be reached now.
+   * `false`: it resolves at once and keeps connecting in the background (start in fail-open mode).
+   */
+  requireConnection?: boolean;
+}
+
+/**
+ * The fleet store: every sidecar of a fleet reads and writes the same Redis, so they compute the same
+ * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
+ * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `tasks` sorted set by time, `overrides` and
+ * `agents` hashes, `burst:<tick>` balance. Nothing queues while disconnected: every call fails fast with
+ * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  /** `host:port/db`, for messages (never the password). */
+  readonly where: string;
+  readonly #client: Redis;
+  readonly #prefix: string;
+  readonly #retentionMs: number;
+  readonly #maxTasks: number;
+  readonly #burstTtlMs: number;
+  readonly #listeners = new Set<StoreStatusListener>();
+  #status: StoreStatus = 'down';
+  #lastError: Error | undefined;
+  #closed = false;
+
+  private constructor(url: string, options: RedisStoreOptions) {
+    this.where = describeUrl(url);
+    this.#prefix = options.keyPrefix ?? 'tn:';
+    this.#retentionMs = options.retentionMs ?? 8 * 24 * HOUR_MS + HOUR_MS;
+    this.#maxTasks = options.maxTasks ?? 100_000;
+    this.#burstTtlMs = options.burstTtlMs ?? HOUR_MS;
+    const maxDelay = options.maxReconnectDelayMs ?? 1000;
+    this.#client = new Redis(url, {
+      lazyConnect: true,
+      // Fail fast instead of queueing while down: the proxy decides to fail open or closed.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: options.connectTimeoutMs ?? 1000,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+    });
+    this.#client.on('ready', () => this.#setStatus('up'));
+    this.#client.on('error', (err: Error) => {
+      this.#lastError = err;
+    });
+    this.#client.on('close', () => this.#setStatus('down'));
+  }
+
+  /** Connect to `redis://[:password@]host:port[/db]` (or `rediss://`); see `requireConnection`. */
+  static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
+    const store = new RedisStore(url, options);
+    const connecting = store.#client.connect();
+    if (options.requireConnection === false) {
+      connecting.catch(() => undefined);
+      return store;
+    }
+    try {
+      await connecting;
+    } catch (err) {
+      store.#closed = true;
+      store.#client.disconnect();
+      throw new StoreUnavailableError(`cannot reach Redis at ${store.where}: ${messageOf(err)}`, { cause: err });
+    }
+    return store;
+  }
+
+  isHealthy(): boolean {
+    // ioredis stays `ready` for a moment after the peer has gone; an unwritable socket already means down.
+    const stream = this.#client.stream as { writable?: boolean } | undefined;
+    return !this.#closed && this.#client.status === 'ready' && stream?.writable !== false;
+  }
+
+  onStatus(listener: StoreStatusListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
+    const tx = this.#tx();
+    const minutes = new Set<number>();
+    for (const d of deltas) {
+      const key = this.#usageKey(d.minute);
+      tx.hincrbyfloat(key, `d:${d.agent}`, d.demand);
+      tx.hincrbyfloat(key, `c:${d.agent}`, d.consumed);
+      minutes.add(d.minute);
+    }
+    const index = this.#key('u:idx');
+    for (const m of minutes) {
+      tx.pexpire(this.#usageKey(m), this.#retentionMs);
+      tx.zadd(index, m, String(m));
+    }
+    tx.zremrangebyscore(index, '-inf', `(${Math.max(...minutes) - Math.ceil(this.#retentionMs / 60_000)}`);
+    tx.pexpire(index, this.#retentionMs);
+    await this.#exec(tx);
+  }
+
+  async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
+    const minutes = await this.#call(() => this.#client.zrangebyscore(this.#key('u:idx'), fromMinute, `(${toMinute}`));
+    if (minutes.length === 0) return [];
+    const pipe = this.#pipeline();
+    for (const m of minutes) pipe.hgetall(this.#usageKey(Number(m)));
+    const sums = new Map<string, UsageTotal>();
+    for (const hash of await this.#exec(pipe)) {
+      for (const [field, value] of Object.entries(hash as Record<string, string>)) {
+        const agent = field.slice(2);
+        let sum = sums.get(agent);
+        if (!sum) sums.set(agent, (sum = { agent, demand: 0, consumed: 0 }));
+        if (field.startsWith('d:')) sum.demand += Number(value);
+        else if (field.startsWith('c:')) sum.consumed += Number(value);
+      }
+    }
+    return [...sums.values()].sort(byAgent);
+  }
+
+  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const key = this.#key('tasks');
+    const tx = this.#tx();
+    for (const o of outcomes) tx.zadd(key, o.at, encodeTask(o));
+    const newest = Math.max(...outcomes.map((o) => o.at));
+    tx.zremrangebyscore(key, '-inf', `(${newest - this.#retentionMs}`);
+    tx.zremrangebyrank(key, 0, -(this.#maxTasks + 1));
+    tx.pexpire(key, this.#retentionMs);
+    await this.#exec(tx);
+  }
+
+  async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
+    const members = await this.#call(() => this.#client.zrangebyscore(this.#key('tasks'), sinceMs, '+inf'));
+    return members.map(decodeTask).filter((t): t is TaskOutcome => t !== undefined);
+  }
+
+  async setOverride(override: Override): Promise<void> {
+    await this.#call(() => this.#client.hset(this.#key('overrides'), override.agent, JSON.stringify(override)));
+  }
+
+  async deleteOverride(agent: string): Promise<boolean> {
+    return (await this.#call(() => this.#client.hdel(this.#key('overrides'), agent))) > 0;
+  }
+
+  async overrides(now: number): Promise<Override[]> {
+    const all = await this.#call(() => this.#client.hgetall(this.#key('overrides')));
+    return Object.values(all)
+      .map(decodeOverride)
+      .filter((o): o is Override => o !== undefined && (o.expiresAt === undefined || o.expiresAt > now))
+      .sort(byAgent);
+  }
+
+  async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
+    if (seen.length === 0) return;
+    const args = seen.flatMap((s) => [s.agent, String(s.firstSeen)]);
+    await this.#script(TOUCH_AGENTS, this.#key('agents'), args);
+  }
+
+  async agents(): Promise<AgentSeen[]> {
+    const all = await this.#call(() => this.#client.hgetall(this.#key('agents')));
+    return Object.entries(all)
+      .map(([agent, firstSeen]) => ({ agent, firstSeen: Number(firstSeen) }))
+      .sort(byAgent);
+  }
+
+  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+    const granted = await this.#script(BURST_TAKE, this.#burstKey(tick), [
+      String(nonNegative(capacity)),
+      String(nonNegative(amount)),
+      String(this.#burstTtlMs),
+    ]);
+    return Number(granted);
+  }
+
+  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+    await this.#script(BURST_RETURN, this.#burstKey(tick), [
+      String(nonNegative(capacity)),
+      String(nonNegative(amount)),
+      String(this.#burstTtlMs),
+    ]);
+  }
+
+  async burstState(tick: number, capacity: number): Promise<BurstState> {
+    const stored = await this.#call(() => this.#client.get(this.#burstKey(tick)));
+    return { tick, capacity, available: burstAvailable(stored === null ? undefined : Number(stored), capacity) };
+  }
+
+  /** TTLs already expire old history; this also drops it on demand (and expired overrides). */
+  async prune(beforeMs: number): Promise<void> {
+    const index = this.#key('u:idx');
+    const beforeMinute = Math.floor(beforeMs / 60_000);
+    const old = await this.#call(() => this.#client.zrangebyscore(index, '-inf', `(${beforeMinute}`));
+    const overrides = await this.#call(() => this.#client.hgetall(this.#key('overrides')));
+    const expired = Object.values(overrides)
+      .map(decodeOverride)
+      .filter((o): o is Override => o !== undefined && o.expiresAt !== undefined && o.expiresAt <= beforeMs)
+      .map((o) => o.agent);
+    const tx = this.#tx();
+    if (old.length > 0) tx.del(...old.map((m) => this.#usageKey(Number(m))));
+    tx.zremrangebyscore(index, '-inf', `(${beforeMinute}`);
+    tx.zremrangebyscore(this.#key('tasks'), '-inf', `(${beforeMs}`);
+    if (expired.length > 0) tx.hdel(this.#key('overrides'), ...expired);
+    await this.#exec(tx);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#client.status === 'ready') {
+      try {
+        await this.#client.quit();
+        return;
+      } catch {
+        // Fall through: drop the connection without waiting.
+      }
+    }
+    this.#client.disconnect();
+  }
+
+  #key(name: string): string {
+    return this.#prefix + name;
+  }
+
+  #usageKey(minute: number): string {
+    return this.#key(`u:${minute}`);
+  }
+
+  #burstKey(tick: number): string {
+    return this.#key(`burst:${tick}`);
+  }
+
+  #tx(): ChainableCommander {
+    this.#open();
+    return this.#client.multi();
+  }
+
+  #pipeline(): ChainableCommander {
+    this.#open();
+    return this.#client.pipeline();
+  }
+
+  /** Run a MULTI or pipeline; any failed command fails the call. */
+  async #exec(chain: ChainableCommander): Promise<unknown[]> {
+    const results = await this.#call(() => chain.exec());
+    if (results === null) throw new StoreUnavailableError(`a Redis transaction at ${this.where} was aborted`);
+    return results.map(([err, value]) => {
+      if (err) throw this.#translate(err);
+      return value;
+    });
+  }
+
+  /** EVALSHA, loading the script when Redis does not know it (first use, or after a restart). */
+  async #script(source: string, key: string, args: readonly string[]): Promise<unknown> {
+    const sha = sha1(source);
+    try {
+      return await this.#call(() => this.#client.evalsha(sha, 1, key, ...args));
+    } catch (err) {
+      const cause = err instanceof StoreUnavailableError ? err : undefined;
+      if (cause || !messageOf(err).startsWith('NOSCRIPT')) throw err;
+      return this.#call(() => this.#client.eval(source, 1, key, ...args));
+    }
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    this.#open();
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  /** Connection-level failures become `store_unavailable`; a reply error (a bug, not an outage) stays as is. */
+  #translate(err: unknown): unknown {
+    if (this.#closed) return new StoreClosedError(this.kind);
+    if (err instanceof StoreUnavailableError) return err;
+    const name = err instanceof Error ? err.name : '';
+    const message = messageOf(err);
+    if (name === 'ReplyError' && !/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|READONLY)/.test(message)) return err;
+    const why = this.#client.status === 'ready' ? message : `${message} (connection ${this.#client.status})`;
+    // Report the outage as soon as a call meets it, not only when ioredis gets round to `close`.
+    if (!this.isHealthy()) this.#setStatus('down');
+    return new StoreUnavailableError(`Redis at ${this.where} is unavailable: ${why}`, { cause: err });
+  }
+
+  #setStatus(status: StoreStatus): void {
+    if (status === this.#status) return;
+    this.#status = status;
+    const error =
+      status === 'down'
+        ? new StoreUnavailableError(
+            `lost the connection to Redis at ${this.where}${this.#lastError ? `: ${this.#lastError.message}` : ''}`,
+            { cause: this.#lastError },
+          )
+        : undefined;
+    if (status === 'up') this.#lastError = undefined;
+    for (const listener of this.#listeners) {
+      try {
+        listener(status, error);
+      } catch {
+        // A listener's failure must not break the connection's event loop.
+      }
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreClosedError(this.kind);
+  }
+}
+
+function encodeTask(o: TaskOutcome): string {
+  // The nonce keeps repeated identical reports as separate members of the sorted set.
+  return JSON.stringify([o.agent, o.task, o.at, o.completed ? 1 : 0, o.quality, randomBytes(6).toString('base64url')]);
+}
+
+function decodeTask(member: string): TaskOutcome | undefined {
+  try {
+    const v: unknown = JSON.parse(member);
+    if (!Array.isArray(v)) return undefined;
+    const [agent, task, at, completed, quality] = v as unknown[];
+    if (typeof agent !== 'string' || typeof task !== 'string' || typeof at !== 'number' || typeof quality !== 'number') {
+      return undefined;
+    }
+    return { agent, task, at, completed: completed === 1, quality };
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeOverride(json: string): Override | undefined {
+  try {
+    const v = JSON.parse(json) as Partial<Override> | null;
+    if (!v || typeof v.agent !== 'string' || typeof v.tokensPerMinute !== 'number' || typeof v.setAt !== 'number') {
+      return undefined;
+    }
+    const o: Override = { agent: v.agent, tokensPerMinute: v.tokensPerMinute, setAt: v.setAt };
+    if (typeof v.expiresAt === 'number') o.expiresAt = v.expiresAt;
+    if (typeof v.reason === 'string') o.reason = v.reason;
+    return o;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}${u.pathname.length > 1 ? u.pathname : ''}`;
+  } catch {
+    return 'an unparseable URL';
+  }
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

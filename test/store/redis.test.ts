@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { StoreStatus } from '../../src/store/store.js';
+import { describeStoreContract } from './contract.js';
+import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
+
+let server: RedisServer;
+let raw: Redis;
+beforeAll(async () => {
+  server = await startRedisServer();
+  raw = new Redis(server.url, { lazyConnect: true });
+  await raw.connect();
+});
+afterAll(async () => {
+  raw?.disconnect();
+  await server?.stop();
+});
+
+/** Every store gets its own key prefix: tests share one server without seeing each other. */
+const prefix = (): string => `t${randomBytes(4).toString('hex')}:`;
+
+describeStoreContract('redis', () => RedisStore.connect(server.url, { keyPrefix: prefix() }));
+
+describe('RedisStore layout', () => {
+  it('keeps every key under the prefix, with TTLs on history and burst pools', async () => {
+    const p = prefix();
+    const store = await RedisStore.connect(server.url, { keyPrefix: p, retentionMs: 60_000, burstTtlMs: 5_000 });
+    try {
+      await store.addUsage([{ agent: 'a', minute: 1000, demand: 1, consumed: 1 }]);
+      await store.addTasks([{ agent: 'a', task: 't', at: 5, completed: true, quality: 1 }]);
+      await store.touchAgents([{ agent: 'a', firstSeen: 5 }]);
+      await store.setOverride({ agent: 'a', tokensPerMinute: 1, setAt: 1 });
+      await store.burstTake(3, 10, 1);
+      const keys = (await raw.keys(`${p}*`)).sort();
+      expect(keys).toEqual([`${p}agents`, `${p}burst:3`, `${p}overrides`, `${p}tasks`, `${p}u:1000`, `${p}u:idx`].sort());
+      for (const key of [`${p}u:1000`, `${p}u:idx`, `${p}tasks`]) {
+        const ttl = await raw.pttl(key);
+        expect(ttl).toBeGreaterThan(50_000);
+        expect(ttl).toBeLessThanOrEqual(60_000);
+      }
+      expect(await raw.pttl(`${p}burst:3`)).toBeGreaterThan(0);
+      expect(await raw.pttl(`${p}burst:3`)).toBeLessThanOrEqual(5_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('defaults history TTL to 8 days plus a margin, enough for "same hour last week"', async () => {
+    const p = prefix();
+    const store = await RedisStore.connect(server.url, { keyPrefix: p });
+    try {
+      await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+      const ttl = await raw.pttl(`${p}u:1`);
+      expect(ttl).toBeGreaterThan(8 * 24 * 3_600_000);
+      expect(ttl).toBeLessThanOrEqual(9 * 24 * 3_600_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('trims task outcomes to maxTasks, keeping the newest', async () => {
+    const store = await RedisStore.connect(server.url, { keyPrefix: prefix(), maxTasks: 3 });
+    try {
+      await store.addTasks([1, 2, 3, 4, 5].map((at) => ({ agent: 'a', task: `t${at}`, at, completed: true, quality: 1 })));
+      expect((await store.tasksSince(0)).map((t) => t.at)).toEqual([3, 4, 5]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets two stores on one Redis share one burst pool that never grants more than capacity', async () => {
+    const p = prefix();
+    const [a, b] = await Promise.all([RedisStore.connect(server.url, { keyPrefix: p }), RedisStore.connect(server.url, { keyPrefix: p })]);
+    try {
+      const asks = Array.from({ length: 60 }, (_, i) => 1 + ((i * 7) % 13));
+      const grants = await Promise.all(asks.map((amount, i) => (i % 2 === 0 ? a : b).burstTake(42, 250, amount)));
+      const total = grants.reduce((x, y) => x + y, 0);
+      expect(total).toBe(Math.min(250, asks.reduce((x, y) => x + y, 0)));
+      grants.forEach((g, i) => expect(g).toBeLessThanOrEqual(asks[i] ?? 0));
+      expect((await b.burstState(42, 250)).available).toBe(0);
+      await Promise.all([a.burstReturn(42, 250, 200), b.burstReturn(42, 250, 200)]);
+      expect((await a.burstState(42, 250)).available).toBe(250);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('re-loads its Lua scripts after Redis forgets them', async () => {
+    const store = await RedisStore.connect(server.url, { keyPrefix: prefix() });
+    try {
+      expect(await store.burstTake(1, 10, 4)).toBe(4);
+      await raw.script('FLUSH');
+      expect(await store.burstTake(1, 10, 4)).toBe(4);
+      await store.touchAgents([{ agent: 'x', firstSeen: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore connection faults', () => {
+  it('rejects connect with store_unavailable, naming the address, when nothing listens', async () => {
+    const port = await freePort();
+    await expect(RedisStore.connect(`redis://127.0.0.1:${port}`)).rejects.toMatchObject({
+      code: 'store_unavailable',
+      status: 503,
+      message: expect.stringContaining(`Redis at 127.0.0.1:${port}`),
+    });
+  });
+});
+
+describe('RedisStore outage and recovery (own server)', () => {
+  let own: RedisServer;
+  beforeAll(async () => {
+    own = await startRedisServer();
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('fails fast with store_unavailable while Redis is down, reports down/up, and works again after a restart', async () => {
+    const store = await RedisStore.connect(own.url, { keyPrefix: prefix(), maxReconnectDelayMs: 100 });
+    const statuses: StoreStatus[] = [];
+    let resolveUp!: () => void;
+    const backUp = new Promise<void>((resolve) => (resolveUp = resolve));
+    store.onStatus((status, error) => {
+      statuses.push(status);
+      if (status === 'down') expect(error).toMatchObject({ code: 'store_unavailable' });
+      if (status === 'up') resolveUp();
+    });
+    try {
+      expect(store.isHealthy()).toBe(true);
+      await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+
+      await own.stop();
+      const ops: Promise<unknown>[] = [
+        store.burstTake(1, 100, 10),
+        store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]),
+        store.usageTotals(0, 10),
+        store.addTasks([{ agent: 'a', task: 't', at: 1, completed: true, quality: 1 }]),
+        store.overrides(0),
+        store.touchAgents([{ agent: 'a', firstSeen: 1 }]),
+      ];
+      for (const op of ops) await expect(op).rejects.toMatchObject({ code: 'store_unavailable', status: 503 });
+      expect(store.isHealthy()).toBe(false);
+      expect(statuses).toContain('down');
+
+      await own.start();
+      await backUp;
+      expect(store.isHealthy()).toBe(true);
+      expect(statuses.at(-1)).toBe('up');
+      expect(await store.burstTake(7, 100, 10)).toBe(10);
+      await store.addUsage([{ agent: 'b', minute: 2, demand: 3, consumed: 3 }]);
+      expect(await store.usageTotals(2, 3)).toEqual([{ agent: 'b', demand: 3, consumed: 3 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('starts without Redis when requireConnection is false and becomes healthy once it appears', async () => {
+    await own.stop();
+    const store = await RedisStore.connect(own.url, { keyPrefix: prefix(), requireConnection: false, maxReconnectDelayMs: 100 });
+    try {
+      expect(store.isHealthy()).toBe(false);
+      await expect(store.agents()).rejects.toMatchObject({ code: 'store_unavailable' });
+      const up = new Promise<void>((resolve) => store.onStatus((s) => s === 'up' && resolve()));
+      await own.start();
+      await up;
+      expect(await store.agents()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
