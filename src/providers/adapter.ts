@@ -83,8 +83,20 @@ export interface ProviderAdapter {
   createStreamMeter(route: MeteredRoute, prepared: PreparedRequest, model: string): StreamMeter;
   /** An error body in this provider's own shape. */
   errorBody(err: ProviderErrorSpec): string;
+  /**
+   * The estimate from a raw input count made elsewhere (the token-count worker pool, for large bodies);
+   * applies calibration and expected output exactly as estimate() does. Added by the token-accounting work.
+   */
+  estimateFromInput?(route: MeteredRoute, body: JsonObject, ctx: EstimateContext, input: RawInputCount): Estimate;
   /** Learn from a reconciled request (e.g. Anthropic's per-model calibration factor). */
   observe?(model: string, estimatedInput: number, actualInput: number): void;
+}
+
+/** Input tokens of a request body before any calibration, as the tokenizer counted them. */
+export interface RawInputCount {
+  model: string;
+  encoding: string;
+  inputTokens: number;
 }
 
 /** Provider-neutral description of an error the proxy answers itself. */

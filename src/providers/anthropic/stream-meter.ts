@@ -1,0 +1,77 @@
+import type { StreamMeter, UsageReport } from '../adapter.js';
+import { EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
+import { SseParser, type SseItem } from '../sse/parser.js';
+import { StreamedText } from '../../tokens/streamed-text.js';
+import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields } from './usage.js';
+
+/**
+ * Meters an Anthropic `/v1/messages` stream. Bytes pass through untouched (zero-copy). Usage: message_start
+ * gives input (with cache creation/read) and initial output; each message_delta's usage is cumulative, so the
+ * fields it carries are SET, and the ones it lacks keep their message_start values.
+ */
+export class AnthropicStreamMeter implements StreamMeter {
+  private readonly parser: SseParser;
+  private readonly text = new StreamedText('o200k_base');
+  private readonly fields: AnthropicUsageFields = {};
+  private malformed = 0;
+
+  constructor(opts: { maxEventBytes?: number } = {}) {
+    this.parser = new SseParser({ maxEventBytes: opts.maxEventBytes });
+  }
+
+  push(chunk: Uint8Array): Uint8Array {
+    this.read(this.parser.push(chunk));
+    return chunk;
+  }
+
+  end(): Uint8Array {
+    this.read(this.parser.end());
+    return EMPTY_BYTES;
+  }
+
+  usage(): UsageReport {
+    return normaliseAnthropicUsage(this.fields);
+  }
+
+  streamedOutputTokens(): number {
+    return this.text.tokens();
+  }
+
+  malformedEvents(): number {
+    return this.malformed + this.parser.oversizedEvents();
+  }
+
+  private read(items: SseItem[]): void {
+    for (const item of items) {
+      if (item.kind !== 'event' || item.data === undefined) continue;
+      const raw = parseEventJson(item.data);
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        this.malformed++;
+        continue;
+      }
+      const ev = raw as Record<string, unknown>;
+      const type = typeof ev.type === 'string' ? ev.type : item.event;
+      if (type === 'message_start') {
+        const message = ev.message;
+        if (typeof message === 'object' && message !== null) setAnthropicUsage(this.fields, (message as Record<string, unknown>).usage);
+      } else if (type === 'message_delta') {
+        setAnthropicUsage(this.fields, ev.usage);
+      } else if (type === 'content_block_delta') {
+        const d = ev.delta;
+        if (typeof d !== 'object' || d === null) continue;
+        const delta = d as Record<string, unknown>;
+        for (const key of ['text', 'partial_json', 'thinking'] as const) {
+          const v = delta[key];
+          if (typeof v === 'string') this.text.add(v);
+        }
+      } else if (type === 'content_block_start') {
+        const b = ev.content_block;
+        if (typeof b === 'object' && b !== null) {
+          const block = b as Record<string, unknown>;
+          if (typeof block.name === 'string') this.text.add(block.name);
+          if (typeof block.text === 'string') this.text.add(block.text);
+        }
+      }
+    }
+  }
+}

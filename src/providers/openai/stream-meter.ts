@@ -1,0 +1,172 @@
+import type { MeteredRoute, StreamMeter, UsageReport } from '../adapter.js';
+import { concatBytes, EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
+import { SseParser, type SseEvent, type SseItem } from '../sse/parser.js';
+import { encodingForModel } from '../../tokens/encoding.js';
+import { StreamedText } from '../../tokens/streamed-text.js';
+import { removeTopLevelNullMember } from './strip-usage.js';
+import { openAIUsage } from './usage.js';
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+const RESPONSES_TEXT_DELTAS = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.function_call_arguments.delta',
+  'response.custom_tool_call_input.delta',
+  'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+]);
+const RESPONSES_FINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
+
+/** Options of an {@link OpenAIStreamMeter}. */
+export interface OpenAIStreamMeterOptions {
+  route: MeteredRoute;
+  model: string;
+  /** The proxy added stream_options.include_usage: hide its traces from the client. */
+  injectedUsage: boolean;
+  maxEventBytes?: number;
+}
+
+/**
+ * Meters an OpenAI SSE stream (chat/completions, completions, responses). Not injected: the client gets the
+ * upstream chunks themselves (zero-copy) while a parser reads usage alongside. Injected: events are re-emitted
+ * from their original bytes, the usage-only chunk (`choices: []` with usage) is dropped, and the top-level
+ * `"usage":null` member OpenAI adds to every other chunk is cut out by byte surgery (only those bytes, and one
+ * adjoining comma, are removed; the rest of the event is forwarded exactly as received).
+ */
+export class OpenAIStreamMeter implements StreamMeter {
+  private readonly parser: SseParser;
+  private readonly text: StreamedText;
+  private readonly route: MeteredRoute;
+  private readonly injected: boolean;
+  private report: UsageReport = {};
+  private malformed = 0;
+
+  constructor(opts: OpenAIStreamMeterOptions) {
+    this.route = opts.route;
+    this.injected = opts.injectedUsage;
+    this.parser = new SseParser({ maxEventBytes: opts.maxEventBytes });
+    this.text = new StreamedText(encodingForModel(opts.model));
+  }
+
+  push(chunk: Uint8Array): Uint8Array {
+    const items = this.parser.push(chunk);
+    if (!this.injected) {
+      for (const item of items) if (item.kind === 'event') this.read(item);
+      return chunk;
+    }
+    return this.rewrite(items);
+  }
+
+  end(): Uint8Array {
+    const items = this.parser.end();
+    if (!this.injected) {
+      for (const item of items) if (item.kind === 'event') this.read(item);
+      return EMPTY_BYTES;
+    }
+    return this.rewrite(items);
+  }
+
+  usage(): UsageReport {
+    return { ...this.report };
+  }
+
+  streamedOutputTokens(): number {
+    return this.text.tokens();
+  }
+
+  malformedEvents(): number {
+    return this.malformed + this.parser.oversizedEvents();
+  }
+
+  private rewrite(items: SseItem[]): Uint8Array {
+    const out: Uint8Array[] = [];
+    for (const item of items) {
+      if (item.kind === 'skipped') {
+        out.push(item.raw);
+        continue;
+      }
+      const parsed = this.read(item);
+      if (parsed === undefined || item.data === undefined) {
+        out.push(item.raw);
+        continue;
+      }
+      // The chunk that exists only because we asked for usage: the client would never have seen it.
+      if (Array.isArray(parsed.choices) && parsed.choices.length === 0 && obj(parsed.usage)) continue;
+      out.push(parsed.usage === null ? this.withoutUsageNull(item) : item.raw);
+    }
+    return concatBytes(out);
+  }
+
+  private withoutUsageNull(ev: SseEvent): Uint8Array {
+    const data = ev.data;
+    if (data === undefined || data.includes('\n')) return ev.raw;
+    let rawText: string;
+    try {
+      rawText = strictUtf8.decode(ev.raw);
+    } catch {
+      return ev.raw; // Not valid UTF-8: a text round trip could change bytes, so forward untouched.
+    }
+    const at = rawText.indexOf(data);
+    const stripped = at < 0 ? undefined : removeTopLevelNullMember(data, 'usage');
+    if (stripped === undefined) return ev.raw;
+    return encoder.encode(rawText.slice(0, at) + stripped + rawText.slice(at + data.length));
+  }
+
+  /** Read usage and streamed text from one event; returns its JSON object when it had one. */
+  private read(ev: SseEvent): Record<string, unknown> | undefined {
+    const data = ev.data;
+    if (data === undefined || data === '[DONE]') return undefined;
+    const parsed = obj(parseEventJson(data));
+    if (!parsed) {
+      this.malformed++;
+      return undefined;
+    }
+    if (this.route === '/v1/responses') this.readResponsesEvent(parsed, ev.event);
+    else this.readChunk(parsed);
+    return parsed;
+  }
+
+  private readChunk(chunk: Record<string, unknown>): void {
+    const usage = openAIUsage(chunk.usage);
+    if (usage) this.report = usage;
+    for (const choice of list(chunk.choices)) {
+      const c = obj(choice);
+      if (!c) continue;
+      if (typeof c.text === 'string') this.text.add(c.text);
+      const delta = obj(c.delta);
+      if (!delta) continue;
+      for (const key of ['content', 'refusal', 'reasoning_content'] as const) {
+        const v = delta[key];
+        if (typeof v === 'string') this.text.add(v);
+      }
+      for (const call of list(delta.tool_calls)) {
+        const fn = obj(obj(call)?.function);
+        if (typeof fn?.name === 'string') this.text.add(fn.name);
+        if (typeof fn?.arguments === 'string') this.text.add(fn.arguments);
+      }
+      const fc = obj(delta.function_call);
+      if (typeof fc?.name === 'string') this.text.add(fc.name);
+      if (typeof fc?.arguments === 'string') this.text.add(fc.arguments);
+    }
+  }
+
+  private readResponsesEvent(ev: Record<string, unknown>, eventName: string | undefined): void {
+    const type = typeof ev.type === 'string' ? ev.type : eventName;
+    if (type === undefined) return;
+    if (RESPONSES_TEXT_DELTAS.has(type)) {
+      if (typeof ev.delta === 'string') this.text.add(ev.delta);
+    } else if (RESPONSES_FINAL.has(type)) {
+      const usage = openAIUsage(obj(ev.response)?.usage);
+      if (usage) this.report = usage;
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/** One parsed server-sent event, with the exact bytes it occupied in the stream. */
+export interface SseEvent {
+  kind: 'event';
+  /** The event's bytes as received, its terminating blank line included. */
+  raw: Uint8Array;
+  /** `event:` field, if any. */
+  event?: string;
+  /** `data:` lines joined with "\n"; undefined when the block had no data line (comments, stray blank lines). */
+  data?: string;
+  /** True when the stream ended before the blank line that completes this event. */
+  unterminated?: boolean;
+}
+
+/** Bytes that were forwarded without being parsed (an event over the size limit). */
+export interface SseSkipped {
+  kind: 'skipped';
+  raw: Uint8Array;
+}
+
+export type SseItem = SseEvent | SseSkipped;
+
+/** Limits of an {@link SseParser}. */
+export interface SseParserOptions {
+  /** Largest event kept for parsing, in bytes (default 1 MiB); larger ones are passed on unparsed and counted. */
+  maxEventBytes?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const decoder = new TextDecoder();
+
+/**
+ * A bounded, byte-level SSE parser (WHATWG event-stream rules): events may split across chunks at any byte,
+ * lines end in CRLF, LF or CR, `:` lines are comments, `data:` lines join with "\n". Every input byte comes
+ * out again in exactly one item, in order, so a caller can forward, drop or rewrite whole events.
+ */
+export class SseParser {
+  private readonly maxEventBytes: number;
+  private buf = new Uint8Array(4096);
+  private len = 0;
+  /** Next byte to scan; everything before it belongs to complete lines of the current event. */
+  private scan = 0;
+  /** Start of the current line. */
+  private lineStart = 0;
+  /** [start, end) of each complete non-empty line of the current event. */
+  private lines: number[] = [];
+  /** Inside an oversized event: bytes go straight out until its blank line. */
+  private skipping = false;
+  private skipAtLineStart = false;
+  private skipPendingCR = false;
+  private oversized = 0;
+
+  constructor(opts: SseParserOptions = {}) {
+    this.maxEventBytes = opts.maxEventBytes ?? 1024 * 1024;
+  }
+
+  /** Events over the size limit so far. */
+  oversizedEvents(): number {
+    return this.oversized;
+  }
+
+  /** Feed one chunk; returns the items it completed (possibly none). */
+  push(chunk: Uint8Array): SseItem[] {
+    const out: SseItem[] = [];
+    let input = chunk;
+    if (this.skipping) {
+      const consumed = this.skipThrough(input);
+      out.push({ kind: 'skipped', raw: input.subarray(0, consumed) });
+      if (this.skipping) return out;
+      input = input.subarray(consumed);
+    }
+    this.append(input);
+    this.drain(out, false);
+    if (!this.skipping && this.len > this.maxEventBytes) {
+      // The pending event is too big to keep: pass its bytes on unparsed and skip to its end.
+      this.oversized++;
+      out.push({ kind: 'skipped', raw: this.buf.slice(0, this.len) });
+      this.skipping = true;
+      const last = this.buf[this.len - 1];
+      this.skipAtLineStart = last === LF || last === CR;
+      this.skipPendingCR = last === CR;
+      // A line that ended just before the cut may be followed by the terminating blank line in the next chunk.
+      this.reset();
+    }
+    return out;
+  }
+
+  /** The stream ended: returns whatever is left (an unterminated last event is parsed and marked). */
+  end(): SseItem[] {
+    const out: SseItem[] = [];
+    if (this.skipping) {
+      this.skipping = false;
+      return out;
+    }
+    this.drain(out, true);
+    if (this.len > 0) {
+      if (this.lineStart < this.len) this.lines.push(this.lineStart, this.len);
+      out.push(this.makeEvent(0, this.len, true));
+      this.reset();
+    }
+    return out;
+  }
+
+  private reset(): void {
+    this.len = 0;
+    this.scan = 0;
+    this.lineStart = 0;
+    this.lines = [];
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.len + chunk.length > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < this.len + chunk.length) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+  }
+
+  /** Scan complete lines; dispatch an event at each blank line; then drop the dispatched bytes. */
+  private drain(out: SseItem[], atEnd: boolean): void {
+    const b = this.buf;
+    let start = 0;
+    let i = this.scan;
+    while (i < this.len) {
+      const c = b[i];
+      if (c !== LF && c !== CR) {
+        i++;
+        continue;
+      }
+      let next = i + 1;
+      if (c === CR) {
+        if (next === this.len && !atEnd) break; // A CR at the chunk's end may be half of a CRLF.
+        if (b[next] === LF) next++;
+      }
+      if (i === this.lineStart) {
+        out.push(this.makeEvent(start, next, false));
+        start = next;
+        this.lines = [];
+      } else {
+        this.lines.push(this.lineStart, i);
+      }
+      this.lineStart = next;
+      i = next;
+    }
+    this.scan = i;
+    if (start > 0) this.compact(start);
+  }
+
+  /** Drop the first `n` bytes (events already dispatched). */
+  private compact(n: number): void {
+    this.buf.copyWithin(0, n, this.len);
+    this.len -= n;
+    this.scan -= n;
+    this.lineStart -= n;
+    for (let k = 0; k < this.lines.length; k++) this.lines[k] = (this.lines[k] ?? 0) - n;
+    if (this.buf.length > 65_536 && this.len < this.buf.length / 4) {
+      // Give back memory a large event needed once.
+      const smaller = new Uint8Array(Math.max(4096, this.len * 2));
+      smaller.set(this.buf.subarray(0, this.len));
+      this.buf = smaller;
+    }
+  }
+
+  private makeEvent(start: number, end: number, unterminated: boolean): SseEvent {
+    const raw = this.buf.slice(start, end);
+    const ev: SseEvent = { kind: 'event', raw };
+    if (unterminated) ev.unterminated = true;
+    let data: string | undefined;
+    for (let k = 0; k < this.lines.length; k += 2) {
+      let line = decoder.decode(raw.subarray((this.lines[k] ?? 0) - start, (this.lines[k + 1] ?? 0) - start));
+      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1); // A byte-order mark may open the stream.
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') data = data === undefined ? value : data + '\n' + value;
+      else if (field === 'event') ev.event = value;
+    }
+    if (data !== undefined) ev.data = data;
+    return ev;
+  }
+
+  /** While skipping an oversized event: how many bytes of `chunk` belong to it (through its blank line). */
+  private skipThrough(chunk: Uint8Array): number {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c === LF && this.skipPendingCR) {
+        // Second half of a CRLF: the line ended at the CR already.
+        this.skipPendingCR = false;
+        continue;
+      }
+      this.skipPendingCR = c === CR;
+      if (c === LF || c === CR) {
+        if (this.skipAtLineStart) {
+          this.skipping = false;
+          // A CR ending the event may be followed by an LF in this chunk: it belongs to the event too.
+          if (c === CR && chunk[i + 1] === LF) return i + 2;
+          return i + 1;
+        }
+        this.skipAtLineStart = true;
+      } else {
+        this.skipAtLineStart = false;
+      }
+    }
+    return chunk.length;
+  }
+}
