@@ -14,6 +14,8 @@ export interface TokenCountPoolOptions {
 
 interface Slot {
   worker: Worker;
+  /** Crashed or exited: replaced on the next job (never in a loop, so a broken worker file cannot spin). */
+  dead: boolean;
   pending: Map<number, { resolve: (c: RawInputCount) => void; reject: (e: Error) => void }>;
 }
 
@@ -36,6 +38,7 @@ export class TokenCountPool {
   /** Raw (uncalibrated) input tokens of a request body, given as its raw JSON bytes or text. */
   count(route: MeteredRoute, body: string | Uint8Array): Promise<RawInputCount> {
     if (this.closed) return Promise.reject(new TokenNinjaError('token_count_pool_closed', 500, 'token count pool is closed'));
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i]?.dead) this.slots[i] = this.spawn();
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
@@ -56,7 +59,7 @@ export class TokenCountPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.workerUrl), pending: new Map() };
+    const slot: Slot = { worker: new Worker(this.workerUrl), pending: new Map(), dead: false };
     // Idle workers must not keep the process alive.
     slot.worker.unref();
     slot.worker.on('message', (r: CountResult) => {
@@ -68,14 +71,13 @@ export class TokenCountPool {
       else p.reject(new TokenNinjaError('token_count_failed', 400, `could not count tokens: ${r.error}`));
     });
     const fail = (cause: unknown): void => {
+      slot.dead = true;
       for (const p of slot.pending.values()) p.reject(new TokenNinjaError('token_count_worker_failed', 500, 'token count worker stopped', { cause }));
       slot.pending.clear();
-      const i = this.slots.indexOf(slot);
-      if (i >= 0 && !this.closed) this.slots[i] = this.spawn();
     };
     slot.worker.on('error', fail);
     slot.worker.on('exit', (code) => {
-      if (this.slots.includes(slot)) fail(new Error(`worker exited with code ${code}`));
+      if (!slot.dead && !this.closed) fail(new Error(`worker exited with code ${code}`));
     });
     return slot;
   }

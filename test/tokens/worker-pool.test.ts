@@ -1,0 +1,97 @@
+import { mkdirSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnthropicAdapter } from '../../src/providers/anthropic/adapter.js';
+import { OpenAIAdapter } from '../../src/providers/openai/adapter.js';
+import { CountCache } from '../../src/tokens/count-cache.js';
+import { estimateAsync } from '../../src/tokens/estimate-async.js';
+import { countRequestInput } from '../../src/tokens/request-input.js';
+import { TokenCountPool } from '../../src/tokens/worker-pool.js';
+
+// Worker threads run plain JS: transpile the worker's module closure (src/tokens and the files it imports)
+// into a folder under node_modules/.cache so its bare imports (gpt-tokenizer, lru-cache) still resolve.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = join(root, 'node_modules', '.cache', 'token-ninja-worker-test', String(process.pid));
+
+function transpileDir(rel: string, files?: string[]): void {
+  for (const f of files ?? readdirSync(join(root, rel)).filter((n) => n.endsWith('.ts'))) {
+    const src = readFileSync(join(root, rel, f), 'utf8');
+    const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+    mkdirSync(join(out, rel), { recursive: true });
+    writeFileSync(join(out, rel, f.replace(/\.ts$/, '.js')), js);
+  }
+}
+
+let pool: TokenCountPool;
+const longText = 'The quick brown fox jumps over the lazy dog. '.repeat(4000);
+const body = {
+  model: 'gpt-4o',
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: longText },
+  ],
+  max_tokens: 100,
+};
+
+beforeAll(() => {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
+  transpileDir('src/tokens');
+  transpileDir('src/errors');
+  transpileDir('src/providers', ['adapter.ts']);
+  pool = new TokenCountPool({ size: 1, workerUrl: pathToFileURL(join(out, 'src/tokens/count-worker.js')) });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('TokenCountPool', () => {
+  it('counts the same as the main thread', async () => {
+    const raw = Buffer.from(JSON.stringify(body));
+    const fromPool = await pool.count('/v1/chat/completions', raw);
+    expect(fromPool).toEqual(countRequestInput('/v1/chat/completions', body, new CountCache()));
+    const anthropic = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] };
+    expect(await pool.count('/v1/messages', JSON.stringify(anthropic))).toEqual(countRequestInput('/v1/messages', anthropic, new CountCache()));
+  });
+
+  it('runs jobs concurrently without mixing answers', async () => {
+    const bodies = Array.from({ length: 8 }, (_, i) => ({ model: 'gpt-4', input: Array(i + 1).fill('word').join(' ') }));
+    const counts = await Promise.all(bodies.map((b) => pool.count('/v1/embeddings', JSON.stringify(b))));
+    expect(counts.map((c) => c.inputTokens)).toEqual(bodies.map((_, i) => i + 1));
+  });
+
+  it('rejects a body that is not JSON with a typed error', async () => {
+    await expect(pool.count('/v1/chat/completions', '{nope')).rejects.toMatchObject({ code: 'token_count_failed' });
+  });
+
+  it('estimateAsync: large bodies go to the pool, small ones stay synchronous; same estimate either way', async () => {
+    const ctx = { agent: 'a', defaultOutputTokens: 256 };
+    const openai = new OpenAIAdapter();
+    const raw = Buffer.from(JSON.stringify(body));
+    expect(await estimateAsync(openai, '/v1/chat/completions', body, raw, ctx, pool, 1024)).toEqual(openai.estimate('/v1/chat/completions', body, ctx));
+    const small = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+    expect(await estimateAsync(openai, '/v1/chat/completions', small, JSON.stringify(small), ctx, pool)).toEqual(
+      openai.estimate('/v1/chat/completions', small, ctx),
+    );
+    const anthropic = new AnthropicAdapter();
+    anthropic.observe('claude-x', 100, 150);
+    const ab = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: longText }] };
+    expect(await estimateAsync(anthropic, '/v1/messages', ab, JSON.stringify(ab), ctx, pool, 1024)).toEqual(anthropic.estimate('/v1/messages', ab, ctx));
+  });
+});
+
+describe('TokenCountPool failure', () => {
+  it('a worker that cannot start fails its job with a typed error, and the pool does not spin', async () => {
+    const broken = new TokenCountPool({ size: 1, workerUrl: pathToFileURL(join(out, 'does-not-exist.js')) });
+    try {
+      await expect(broken.count('/v1/embeddings', '{"input":"x"}')).rejects.toMatchObject({ code: 'token_count_worker_failed' });
+      await expect(broken.count('/v1/embeddings', '{"input":"x"}')).rejects.toMatchObject({ code: 'token_count_worker_failed' });
+    } finally {
+      await broken.close();
+    }
+  });
+});
