@@ -138,8 +138,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     itemOf[i] = items.length;
     items.push({ weight: score * p.priority.priorityWeight, lo: floorNow, hi: Math.max(floorNow, caps[i] as number) });
   }
-  const fillTotal = overcommitted ? 0 : available - nCalibrating * baselineNow;
-  const filled = waterFill(items, Math.max(fillTotal, items.length * floorNow));
+  const fillTotal = Math.max(overcommitted ? 0 : available - nCalibrating * baselineNow, items.length * floorNow);
+  const filled = fillWithHeadroom(items, prepared, itemOf, fillTotal, floorNow, policy.headroomFromSlackOnly);
 
   const agents: AgentAllocation[] = [];
   let allocatedNonOverride = 0;
@@ -160,7 +160,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       const k = itemOf[i] as number;
       allocation = filled.amounts[k] as number;
       const b = filled.bound[k] as number;
-      boundBy = b === 0 || (caps[i] as number) <= floorNow ? 'floor' : b === 2 ? 'cap' : 'share';
+      boundBy = b === 0 || (filled.caps[k] as number) <= floorNow ? 'floor' : b === 2 ? 'cap' : 'share';
     }
     if (p.overridePerTick === null) allocatedNonOverride += allocation;
     const o = p.input.override;
@@ -181,7 +181,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       calibration: p.calibration,
       shareWeight: (scores[i] as number) * p.priority.priorityWeight,
       floor: overcommitted ? floor : floorNow,
-      cap: caps[i] as number,
+      cap: itemOf[i] === -1 ? (caps[i] as number) : (filled.caps[itemOf[i] as number] as number),
+      headroomCap: caps[i] as number,
       baseline: baselineNow,
       override: o === undefined ? null : { ...o, active: p.overridePerTick !== null },
       rule: RULES[boundBy],
@@ -210,4 +211,42 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     overcommitted,
     minimumScale,
   };
+}
+
+/**
+ * Water-fill the scored agents. With `slackOnly`, a first pass caps every share at its forecast; only if
+ * the pool still has room does a second pass continue the same fill level up to forecast × (1 + headroom).
+ * Headroom then never goes to one agent while another is held below its forecast: in scarcity it is the
+ * fleet-wide burst buffer, not a per-agent margin, that absorbs surprises.
+ */
+function fillWithHeadroom(
+  items: FillItem[],
+  prepared: readonly Prepared[],
+  itemOf: Int32Array,
+  total: number,
+  floor: number,
+  slackOnly: boolean,
+): { amounts: Float64Array; bound: Uint8Array; caps: Float64Array } {
+  const full = new Float64Array(items.length);
+  for (let k = 0; k < items.length; k++) full[k] = (items[k] as FillItem).hi;
+  if (!slackOnly) return { ...waterFill(items, total), caps: full };
+  const atForecast: FillItem[] = new Array<FillItem>(items.length);
+  for (let i = 0; i < prepared.length; i++) {
+    const k = itemOf[i] as number;
+    if (k < 0) continue;
+    const it = items[k] as FillItem;
+    atForecast[k] = { weight: it.weight, lo: it.lo, hi: Math.max(floor, Math.min(it.hi, (prepared[i] as Prepared).forecast.forecast)) };
+  }
+  const first = waterFill(atForecast, total);
+  let used = 0;
+  for (const a of first.amounts) used += a;
+  const firstCaps = new Float64Array(items.length);
+  for (let k = 0; k < items.length; k++) firstCaps[k] = (atForecast[k] as FillItem).hi;
+  if (used < total * (1 - 1e-12)) {
+    const second = waterFill(items.map((it, k) => ({ weight: it.weight, lo: first.amounts[k] as number, hi: it.hi })), total);
+    // Labels: an agent still at its phase-one amount because it has no weight keeps the floor label.
+    for (let k = 0; k < items.length; k++) if (second.bound[k] === 0 && (items[k] as FillItem).weight > 0 && (second.amounts[k] as number) > floor) second.bound[k] = 2;
+    return { amounts: second.amounts, bound: second.bound, caps: full };
+  }
+  return { ...first, caps: firstCaps };
 }

@@ -17,6 +17,7 @@ export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.free
   queuePull: 1,
   burst: { minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 },
   headroom: 0.25,
+  headroomFromSlackOnly: true,
   floorTokensPerMinute: 1000,
 });
 

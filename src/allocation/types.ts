@@ -61,6 +61,11 @@ export interface AllocationPolicy {
   burst: BurstPolicy;
   /** A share is capped at `forecast × (1 + headroom)`. */
   headroom: number;
+  /**
+   * Grant headroom only from slack: shares are first capped at the forecast itself, and rise toward
+   * `forecast × (1 + headroom)` only once every agent has its forecast (false: DESIGN §6's single pass).
+   */
+  headroomFromSlackOnly: boolean;
   floorTokensPerMinute: number;
 }
 
@@ -221,7 +226,10 @@ export interface AllocationExplanation {
   shareWeight: number;
   /** Tokens per tick. */
   floor: number;
+  /** The cap that applied: the forecast in a scarce tick (headroom from slack only), else forecast × (1 + headroom). */
   cap: number;
+  /** forecast × (1 + headroom). */
+  headroomCap: number;
   baseline: number;
   override: (AllocationOverride & { active: boolean }) | null;
   /** One sentence on the rule that bound the allocation. */

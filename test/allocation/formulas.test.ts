@@ -187,13 +187,31 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     expect(table.burst.leftover).toBeCloseTo(0, 6);
     expect(table.burst.capacity).toBeCloseTo(3000, 6);
     expect(by('d')).toMatchObject({ allocation: 14_250, boundBy: 'baseline', calibrating: true }); // (60000 − 3000) / 4
-    expect(by('a')).toMatchObject({ allocation: 18_750, boundBy: 'cap', forecast: 15_000 }); // 15000 × 1.25
-    expect(by('b')?.allocation).toBeCloseTo(23_000, 6);
+    // Scarce tick: a is capped at its forecast (headroom only from slack); b takes the rest above c's floor.
+    expect(by('a')).toMatchObject({ allocation: 15_000, boundBy: 'cap', forecast: 15_000 });
+    expect(by('a')?.explanation).toMatchObject({ cap: 15_000, headroomCap: 18_750 });
+    expect(by('b')?.allocation).toBeCloseTo(42_750 - 15_000 - 1000, 6);
     expect(by('b')?.boundBy).toBe('share');
     expect(by('c')).toMatchObject({ allocation: 1000, boundBy: 'floor' });
     expect(by('a')?.score).toBeCloseTo(2e-4 / (3.04e-4 / 3), 12);
     expect(by('b')?.priorityWeight).toBe(2);
-    expect(by('b')?.tokensPerMinute).toBeCloseTo(23_000, 6);
+    expect(by('b')?.tokensPerMinute).toBeCloseTo(26_750, 6);
+  });
+
+  it('with the single pass of DESIGN §6, headroom is part of the cap from the start', () => {
+    const t = allocate({ policy: { ...policy, headroomFromSlackOnly: false }, agents, fleet: { recentAggregateDemand: [] } }, NOW);
+    const row = (id: string) => t.agents.find((a) => a.agent === id);
+    expect(row('a')).toMatchObject({ allocation: 18_750, boundBy: 'cap' }); // 15000 × 1.25
+    expect(row('b')?.allocation).toBeCloseTo(23_000, 6); // 42750 − 18750 − 1000
+    expect(row('c')).toMatchObject({ allocation: 1000, boundBy: 'floor' });
+  });
+
+  it('grants headroom once every forecast is met', () => {
+    const roomy = agents.slice(0, 3).map((a) => ({ ...a, usage: lastHour(600_000) })); // 10000 per tick each
+    const t = allocate({ policy, agents: roomy, fleet: { recentAggregateDemand: [] } }, NOW);
+    // 57000 to fill, forecasts 30000 in all: the fill level continues past the forecasts up to 12500 each.
+    for (const a of t.agents) expect(a).toMatchObject({ boundBy: 'cap', allocation: expect.closeTo(12_500, 6) });
+    expect(t.burst.leftover).toBeCloseTo(57_000 - 37_500, 6);
   });
 
   it('sends what nobody can use to the burst buffer', () => {
