@@ -81,8 +81,8 @@ export interface AgentSample {
   /** Tokens charged during the tick. */
   usage: number;
   productivity: number | null;
-  forecast: number;
-  priorityWeight: number;
+  forecast?: number;
+  priorityWeight?: number;
   /** Requests queued or rejected during the tick. */
   throttled: number;
 }
@@ -105,6 +105,8 @@ export interface HistoryAgentPoint {
   usage: number;
   productivity: number | null;
   throttled?: number;
+  forecast?: number;
+  priorityWeight?: number;
 }
 
 /** One tick of fleet history, for the status page. */

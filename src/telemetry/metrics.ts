@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReconciliationRecord } from '../accounting/record.js';
 import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
 import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
 import { packageVersion } from './package-version.js';
@@ -313,6 +314,19 @@ export class Metrics {
     this.tokens.inc(
       { agent: this.agentLabel(agent), provider: providerLabel(provider), model: this.models.label(model), kind },
       n,
+    );
+  }
+
+  /**
+   * Tokens and estimate accuracy of one reconciled request (usable as a ReconciliationListener):
+   * input and output tokens by provider and model, and estimated / actual over input plus output.
+   */
+  recordReconciliation(record: ReconciliationRecord): void {
+    this.recordTokens(record.agent, record.provider, record.model, 'input', record.actualInput);
+    this.recordTokens(record.agent, record.provider, record.model, 'output', record.actualOutput);
+    this.observeEstimateError(
+      record.estimatedInput + record.estimatedOutput,
+      record.actualInput + record.actualOutput,
     );
   }
 

@@ -164,3 +164,31 @@ describe('Metrics', () => {
     expect(METRIC_NAMES.every((n) => n.startsWith(METRIC_PREFIX))).toBe(true);
   });
 });
+
+describe('Metrics.recordReconciliation', () => {
+  it('records tokens by kind and the estimate ratio', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    m.recordReconciliation({
+      agent: 'coder',
+      provider: 'anthropic',
+      route: '/v1/messages',
+      model: 'claude-sonnet-4-5',
+      estimatedInput: 900,
+      estimatedOutput: 300,
+      actualInput: 1000,
+      cachedInput: 0,
+      actualOutput: 200,
+      reasoningOutput: 0,
+      source: 'provider',
+      charged: 1200,
+      status: 200,
+      durationMs: 800,
+      at: 0,
+    });
+    const text = await m.exposition();
+    expect(text).toContain('token_ninja_tokens_total{agent="coder",provider="anthropic",model="claude-sonnet-4-5",kind="input"} 1000');
+    expect(text).toContain('kind="output"} 200');
+    expect(text).toContain('token_ninja_estimate_error_ratio_sum 1\n');
+    expect(text).toContain('token_ninja_estimate_error_ratio_count 1\n');
+  });
+});

@@ -112,7 +112,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   // series: [{name, color, values: [number|null]}] aligned on ticks.
-  function drawChart(id, ticks, series) {
+  function drawChart(id, ticks, times, series) {
     var fig = $(id);
     var old = fig.querySelector('svg');
     if (old) fig.removeChild(old);
@@ -133,21 +133,23 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
     });
     if (n > 0) {
       var first = svg('text', { x: PAD_L, y: H - 6 });
-      first.textContent = 'tick ' + ticks[0];
+      first.textContent = times[0];
       root.appendChild(first);
       var last = svg('text', { x: W - PAD_R, y: H - 6, 'text-anchor': 'end' });
-      last.textContent = 'tick ' + ticks[n - 1];
+      last.textContent = times[n - 1];
       root.appendChild(last);
     }
     series.forEach(function (s) {
       var d = '';
-      var pen = false;
+      var has = function (i) { return s.values[i] !== null && s.values[i] !== undefined; };
       s.values.forEach(function (v, i) {
-        if (v === null || v === undefined) { pen = false; return; }
-        d += (pen ? ' L' : ' M') + x(i).toFixed(1) + ' ' + y(v).toFixed(1);
-        pen = true;
+        if (!has(i)) return;
+        d += (i > 0 && has(i - 1) ? ' L' : ' M') + x(i).toFixed(1) + ' ' + y(v).toFixed(1);
+        // A point with no neighbour draws no line: mark it with a dot.
+        if (!has(i - 1) && !has(i + 1)) {
+          root.appendChild(svg('circle', { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3, fill: s.color, 'data-series': s.name }));
+        }
       });
-      if (n === 1 && d) d += ' h4';
       var p = svg('path', { d: d.trim() || 'M0 0', stroke: s.color, 'data-series': s.name });
       var title = svg('title', {});
       title.textContent = s.name;
@@ -160,6 +162,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
   function renderCharts(h) {
     var points = h.points || [];
     var ticks = points.map(function (p) { return p.tick; });
+    var times = points.map(function (p) { return new Date(p.at).toLocaleTimeString(); });
     var latest = points.length ? points[points.length - 1].agents : {};
     var names = {};
     points.forEach(function (p) { Object.keys(p.agents).forEach(function (a) { names[a] = true; }); });
@@ -183,14 +186,14 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
       }
       return out;
     }
-    drawChart('chart-allocation', ticks, perAgent('allocation'));
-    drawChart('chart-usage', ticks, perAgent('usage'));
-    drawChart('chart-productivity', ticks, perAgent('productivity'));
-    drawChart('chart-burst', ticks, [
+    drawChart('chart-allocation', ticks, times, perAgent('allocation'));
+    drawChart('chart-usage', ticks, times, perAgent('usage'));
+    drawChart('chart-productivity', ticks, times, perAgent('productivity'));
+    drawChart('chart-burst', ticks, times, [
       { name: 'available', color: '#59a14f', values: points.map(function (p) { return p.burstAvailable; }) },
       { name: 'capacity', color: '#bab0ac', values: points.map(function (p) { return p.burstCapacity; }) }
     ]);
-    drawChart('chart-throttled', ticks, [
+    drawChart('chart-throttled', ticks, times, [
       { name: 'throttled', color: '#e15759', values: points.map(function (p) { return p.throttled; }) }
     ]);
     var legend = $('legend');

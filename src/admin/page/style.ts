@@ -2,6 +2,7 @@
 export const STATUS_PAGE_STYLE = String.raw`:root{color-scheme:light dark;--bg:#fafafa;--fg:#1d1f23;--muted:#666b73;--line:#d9dce1;--card:#fff;--ok:#1f7a3a;--err:#b3261e}
 @media (prefers-color-scheme:dark){:root{--bg:#15171a;--fg:#e6e8eb;--muted:#9aa0a8;--line:#30343a;--card:#1d2024;--ok:#5cc47a;--err:#ff8a80}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--fg)}
 header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem;padding:.75rem 1.25rem;border-bottom:1px solid var(--line);background:var(--card)}
 h1{font-size:1.2rem;margin:0}

@@ -1,0 +1,101 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdmin, type AdminServer } from './admin-server.js';
+import { FakeBackend } from './fake-backend.js';
+
+// The Debian package, never a downloaded browser.
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'page-token-456';
+const OUT_DIR = new URL('../out/', import.meta.url);
+const SCREENSHOT = new URL('status-page.png', OUT_DIR);
+const DOCS_SCREENSHOT = new URL('../../docs/status-page.png', import.meta.url);
+
+describe('status page in headless Chromium', () => {
+  let backend: FakeBackend;
+  let admin: AdminServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    backend = new FakeBackend(['planner', 'coder', 'reviewer', 'triage']);
+    for (let i = 0; i < 25; i++) backend.advance();
+    admin = await startAdmin(backend, { token: TOKEN });
+    try {
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+    } catch (err) {
+      throw new Error(`cannot start ${CHROMIUM}: install the Debian package \`chromium\` (${String(err)})`);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await admin?.close();
+  });
+
+  it('loads without console errors, shows the agents after the token, and its charts follow new data', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('requestfailed', (req) => problems.push(`requestfailed: ${req.url()}`));
+    const external: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith(admin.url) && !req.url().startsWith('data:')) external.push(req.url());
+    });
+
+    try {
+      await page.goto(`${admin.url}/?refresh=0.5`);
+      // No token yet: the page asks for it instead of firing requests bound to fail.
+      await page.locator('#token-form').waitFor({ state: 'visible' });
+      expect(await page.locator('#allocations tbody tr').count()).toBe(0);
+
+      await page.fill('#token', TOKEN);
+      await page.click('#token-form button[type=submit]');
+      for (const agent of ['planner', 'coder', 'reviewer', 'triage']) {
+        await page.locator(`#allocations tbody tr[data-agent="${agent}"]`).waitFor({ timeout: 8000 });
+      }
+      expect(await page.locator('#allocations tbody tr[data-agent="triage"] td').nth(3).textContent()).toBe('calibrating');
+      expect(await page.locator('#status').textContent()).toContain('Live');
+
+      const usage = page.locator('#chart-usage svg');
+      const tickBefore = await usage.getAttribute('data-last-tick');
+      const pathBefore = await page.locator('#chart-usage path[data-series="planner"]').getAttribute('d');
+      expect(pathBefore).toMatch(/^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+){29}$/); // 30 ticks drawn
+      for (const id of ['allocation', 'usage', 'productivity', 'burst', 'throttled']) {
+        expect(await page.locator(`#chart-${id} svg path`).count(), id).toBeGreaterThan(0);
+      }
+
+      // The backend's data moves on: a new tick, and a new agent.
+      backend.addAgent('hotfix-bot', 400_000, 3);
+      backend.advance();
+      const lastTick = String(backend.points[backend.points.length - 1]?.tick);
+      expect(lastTick).not.toBe(tickBefore);
+      await page.locator(`#chart-usage svg[data-last-tick="${lastTick}"]`).waitFor({ timeout: 8000 });
+      // A one-tick series is a dot, not a line.
+      await page.locator('#chart-allocation circle[data-series="hotfix-bot"]').waitFor({ timeout: 8000 });
+      await page.locator('#allocations tbody tr[data-agent="hotfix-bot"]').waitFor({ timeout: 8000 });
+      const pathAfter = await page.locator('#chart-usage path[data-series="planner"]').getAttribute('d');
+      expect(pathAfter).not.toBe(pathBefore);
+
+      // The token was kept for the session: a reload goes straight to the data.
+      await page.reload();
+      await page.locator('#allocations tbody tr[data-agent="planner"]').waitFor({ timeout: 8000 });
+      expect(await page.locator('#token-form').isHidden()).toBe(true);
+
+      mkdirSync(OUT_DIR, { recursive: true });
+      await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
+      // The README's copy is refreshed on request only, so a test run leaves the work tree clean.
+      if (!existsSync(DOCS_SCREENSHOT) || process.env.UPDATE_DOCS_SCREENSHOT === '1') copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
+      expect(problems).toEqual([]);
+      expect(external).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
