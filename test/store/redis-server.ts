@@ -5,6 +5,8 @@ import { connect, createServer } from 'node:net';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** Whether this test's server process is alive. */
+  readonly running: boolean;
   /** Kill it (SIGKILL) and wait for the exit. */
   stop(): Promise<void>;
   /** Start it again on the same port (empty: nothing is persisted). */
@@ -41,6 +43,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   const server: RedisServer = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
     async start() {
       const proc = spawn(
         'redis-server',

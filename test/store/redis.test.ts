@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { WriteBehindStore } from '../../src/store/write-behind.js';
 import type { StoreStatus } from '../../src/store/store.js';
 import { describeStoreContract } from './contract.js';
 import { freePort, startRedisServer, type RedisServer } from './redis-server.js';
@@ -22,6 +24,9 @@ afterAll(async () => {
 const prefix = (): string => `t${randomBytes(4).toString('hex')}:`;
 
 describeStoreContract('redis', () => RedisStore.connect(server.url, { keyPrefix: prefix() }));
+describeStoreContract('redis behind write-behind via openStore (unflushed)', () =>
+  openStore(server.url, { flushMs: 3_600_000, redis: { keyPrefix: prefix() } }),
+);
 
 describe('RedisStore layout', () => {
   it('keeps every key under the prefix, with TTLs on history and burst pools', async () => {
@@ -173,4 +178,38 @@ describe('RedisStore outage and recovery (own server)', () => {
       await store.close();
     }
   });
+
+  it('buffers writes through an outage and reconciles them into Redis when it returns (openStore)', async () => {
+    if (!own.running) await own.start();
+    const errors: unknown[] = [];
+    const store = await openStore(own.url, {
+      flushMs: 50,
+      onFlushError: (e) => errors.push(e),
+      redis: { keyPrefix: prefix(), maxReconnectDelayMs: 100 },
+    });
+    try {
+      expect(store).toBeInstanceOf(WriteBehindStore);
+      await own.stop();
+      for (let i = 0; i < 5; i++) {
+        await store.addUsage([{ agent: 'a', minute: 100, demand: 10, consumed: 9 }]);
+        await store.addTasks([{ agent: 'a', task: `t${i}`, at: i, completed: true, quality: 1 }]);
+      }
+      // The background flush meets the outage and says so; the data stays buffered.
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors[0]).toMatchObject({ code: 'store_unavailable' });
+      await expect(store.flush?.()).rejects.toMatchObject({ code: 'store_unavailable' });
+      await expect(store.usageTotals(0, 1000)).rejects.toMatchObject({ code: 'store_unavailable' });
+      expect(store.isHealthy?.()).toBe(false);
+      const up = new Promise<void>((resolve) => store.onStatus?.((s) => s === 'up' && resolve()));
+      await own.start();
+      await up;
+      await store.flush?.();
+      expect(await store.usageTotals(0, 1000)).toEqual([{ agent: 'a', demand: 50, consumed: 45 }]);
+      expect((await store.tasksSince(0)).map((t) => t.task)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+      expect((store as WriteBehindStore).pendingCount).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
 });
+
