@@ -3,6 +3,7 @@
 // the fast path for one agent and for 100k agents, the burst path, and the queue path (a waiter released by a
 // refund). Each figure is the median of 5 runs of ~0.5 s. Prints one JSON object at the end.
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 const dist = new URL('../dist/', import.meta.url);
 const { Admission } = await import(new URL('budget/admission.js', dist).href);
