@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_ERROR_CODES } from '../../src/admin/errors.js';
 import { STATUS_PAGE_SCRIPT } from '../../src/admin/page/script.js';
 import { startAdmin, type AdminServer } from './admin-server.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
+import { promtool } from '../telemetry/promtool.js';
+import { recordRealisticTraffic } from '../telemetry/realistic-traffic.js';
 import { FakeBackend } from './fake-backend.js';
 
 const TOKEN = 'admin-secret-token-123';
@@ -46,6 +49,19 @@ describe('admin handler with a token', () => {
       expect(res.headers.get('content-type')).toContain('text/plain');
       const text = await res.text();
       expect(text).toContain('token_ninja_requests_total{agent="planner",route="/v1/messages",outcome="forwarded"} 1');
+    });
+
+    it('serves a /metrics that passes promtool check metrics after traffic', async () => {
+      const served = await startAdmin(backend, { token: TOKEN, metrics: new Metrics() });
+      try {
+        recordRealisticTraffic(served.metrics);
+        const text = await (await fetch(`${served.url}/metrics`)).text();
+        const result = promtool(['check', 'metrics'], text);
+        expect(result.output).toBe('');
+        expect(result.status).toBe(0);
+      } finally {
+        await served.close();
+      }
     });
 
     it('answers /healthz and /readyz, 503 with the reason when not ready', async () => {
