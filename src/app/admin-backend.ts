@@ -1,0 +1,168 @@
+import type {
+  AdminBackend,
+  AgentView,
+  AllocationRow,
+  AllocationsView,
+  HealthView,
+  HistoryView,
+  OverrideRequest,
+  OverrideView,
+  ReadyState,
+  TaskReport,
+} from '../admin/backend.js';
+import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
+import { perTick } from '../allocation/policy.js';
+import type { Admission } from '../budget/admission.js';
+import type { Config } from '../config/schema.js';
+import type { Override, Store } from '../store/store.js';
+import { packageVersion } from '../telemetry/package-version.js';
+import type { Accountant } from './accountant.js';
+import type { Reallocator } from './reallocator.js';
+
+export interface ProxyAdminBackendDeps {
+  config: Config;
+  store: Store;
+  admission: Admission;
+  reallocator: Reallocator;
+  accountant: Accountant;
+  ready: () => ReadyState;
+  storeUp: () => boolean;
+  now: () => number;
+  startedAt: number;
+}
+
+/** The running proxy as the admin API sees it: views over the allocation table, the buckets and the store. */
+export class ProxyAdminBackend implements AdminBackend {
+  constructor(private readonly deps: ProxyAdminBackendDeps) {}
+
+  health(): HealthView {
+    const { deps } = this;
+    return {
+      status: 'ok',
+      version: packageVersion(),
+      mode: deps.config.mode,
+      uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
+      store: { kind: deps.store.kind, up: deps.storeUp() },
+    };
+  }
+
+  ready(): ReadyState {
+    return this.deps.ready();
+  }
+
+  async allocations(): Promise<AllocationsView> {
+    return this.view(this.deps.reallocator.current, await this.deps.store.overrides(this.deps.now()));
+  }
+
+  async agent(id: string): Promise<AgentView | undefined> {
+    const { deps } = this;
+    const table = deps.reallocator.current;
+    const row = table?.agents.find((a) => a.agent === id);
+    const seen = (await deps.store.agents()).find((a) => a.agent === id);
+    const overrides = await deps.store.overrides(deps.now());
+    const override = overrides.find((o) => o.agent === id);
+    if (row === undefined && seen === undefined && override === undefined) return undefined;
+    const history = deps.reallocator.recent
+      .filter((p) => p.agents[id] !== undefined)
+      .map((p) => {
+        const a = p.agents[id]!;
+        const full = table?.agents.find((x) => x.agent === id);
+        return {
+          at: p.at,
+          tick: p.tick,
+          allocation: a.allocation,
+          usage: a.usage,
+          productivity: a.productivity,
+          forecast: full?.forecast ?? 0,
+          priorityWeight: full?.priorityWeight ?? 1,
+          throttled: a.throttled ?? 0,
+        };
+      });
+    return {
+      agent: id,
+      firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
+      current: row ? this.row(row, override) : undefined,
+      explanation: row
+        ? { boundBy: row.boundBy, summary: row.explanation.rule, inputs: flatten(row.explanation as unknown as Record<string, unknown>) }
+        : undefined,
+      override: override ? overrideView(override) : undefined,
+      history,
+    };
+  }
+
+  async recordTask(report: TaskReport): Promise<void> {
+    await this.deps.accountant.reportTask(report.agent, report.task, report.completed, report.quality ?? 1, false);
+  }
+
+  async setOverride(agent: string, request: OverrideRequest): Promise<OverrideView> {
+    const override: Override = { agent, tokensPerMinute: request.tokensPerMinute, setAt: this.deps.now(), expiresAt: request.expiresAt, reason: request.reason };
+    await this.deps.store.setOverride(override);
+    return overrideView(override);
+  }
+
+  deleteOverride(agent: string): Promise<boolean> {
+    return this.deps.store.deleteOverride(agent);
+  }
+
+  async reallocate(): Promise<AllocationsView> {
+    const table = await this.deps.reallocator.reallocate();
+    return this.view(table, await this.deps.store.overrides(this.deps.now()));
+  }
+
+  history(): HistoryView {
+    return { tickSeconds: this.deps.config.reallocateSeconds, points: [...this.deps.reallocator.recent] };
+  }
+
+  private view(table: AllocationTable | undefined, overrides: Override[]): AllocationsView {
+    const { deps } = this;
+    const now = deps.now();
+    const byAgent = new Map(overrides.map((o) => [o.agent, o]));
+    const tickMs = deps.config.reallocateSeconds * 1000;
+    return {
+      at: new Date(table?.at ?? now).toISOString(),
+      tick: table?.tick ?? Math.floor(now / tickMs),
+      tickSeconds: deps.config.reallocateSeconds,
+      pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, deps.config.tokensPerMinute),
+      burst: { capacity: table?.burst.capacity ?? 0, available: Math.floor(deps.admission.burstPool.available(now)) },
+      mode: deps.config.mode,
+      agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent))),
+    };
+  }
+
+  private row(a: AgentAllocation, override: Override | undefined): AllocationRow {
+    return {
+      agent: a.agent,
+      allocation: a.allocation,
+      tokensPerMinute: a.tokensPerMinute,
+      score: a.calibrating ? null : a.score,
+      priorityWeight: a.priorityWeight,
+      forecast: a.forecast,
+      boundBy: a.boundBy,
+      calibrating: a.calibrating,
+      remaining: Math.floor(this.deps.admission.view(a.agent).balance),
+      override: override ? overrideView(override) : undefined,
+    };
+  }
+}
+
+function overrideView(o: Override): OverrideView {
+  return {
+    agent: o.agent,
+    tokensPerMinute: o.tokensPerMinute,
+    setAt: new Date(o.setAt).toISOString(),
+    expiresAt: o.expiresAt !== undefined ? new Date(o.expiresAt).toISOString() : undefined,
+    reason: o.reason,
+  };
+}
+
+/** The engine's nested explanation as flat `a.b.c → value` pairs, as the admin view's `inputs` wants. */
+function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, number | string | boolean | null> = {}): Record<string, number | string | boolean | null> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v === null || v === undefined) out[key] = null;
+    else if (Array.isArray(v)) v.forEach((item, i) => (typeof item === 'object' && item !== null ? flatten(item as Record<string, unknown>, `${key}.${i}`, out) : (out[`${key}.${i}`] = item as string)));
+    else if (typeof v === 'object') flatten(v as Record<string, unknown>, key, out);
+    else if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,198 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { allocationPolicy } from '../allocation/policy.js';
+import type { AllocationPolicy } from '../allocation/types.js';
+import { createAdminHandler } from '../admin/handler.js';
+import { adminBindHost } from '../admin/bind-host.js';
+import { Admission } from '../budget/admission.js';
+import type { ReconciliationListener } from '../accounting/record.js';
+import type { Config } from '../config/schema.js';
+import { createAgentHandler } from '../proxy/agent-handler.js';
+import { ProxyError } from '../proxy/errors.js';
+import { IdentityResolver } from '../proxy/identity.js';
+import type { Admission as ProxyAdmission, AdmissionRequest, Metering } from '../proxy/metering.js';
+import { DrainingServer } from '../proxy/server.js';
+import { Upstreams } from '../proxy/upstream.js';
+import { WebSocketPassThrough } from '../proxy/websocket.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { Accountant } from './accountant.js';
+import { ProxyAdminBackend } from './admin-backend.js';
+import { HintBoard } from './hint-board.js';
+import { Reallocator } from './reallocator.js';
+import { LoggingRequestObserver } from './request-observer.js';
+
+export interface ProxyAppOptions {
+  logger?: Logger;
+  /** A store to use instead of opening `config.store` (tests). */
+  store?: Store;
+  now?: () => number;
+  onRecord?: ReconciliationListener;
+}
+
+/** A running proxy: agents' port, admin port, and everything behind them. */
+export interface ProxyApp {
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly config: Config;
+  readonly metrics: Metrics;
+  readonly admission: Admission;
+  readonly reallocator: Reallocator;
+  readonly accountant: Accountant;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Drain and close everything; resolves true when every in-flight request finished in time. */
+  stop(drainTimeoutMs?: number): Promise<boolean>;
+}
+
+/** The allocation engine's policy from the validated config. */
+export function policyFromConfig(config: Config): AllocationPolicy {
+  return allocationPolicy({
+    tokensPerMinute: config.tokensPerMinute,
+    tickSeconds: config.reallocateSeconds,
+    classWeights: config.priority.classWeights,
+    taskTypeClasses: config.priority.taskTypes,
+    baseline: config.baseline,
+    calibration: config.calibration,
+    scoringWindowSeconds: config.scoringWindowSeconds,
+    burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier },
+    headroom: config.headroom,
+    floorTokensPerMinute: config.floorTokensPerMinute,
+  });
+}
+
+/** Starts the proxy on the configured ports (0 picks free ones) and returns once both listen. */
+export async function startProxyApp(config: Config, options: ProxyAppOptions = {}): Promise<ProxyApp> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds });
+  let storeUp = true;
+  const store =
+    options.store ??
+    (await openStore(config.store, {
+      flushMs: config.storeFlushMs,
+      onFlushError: (err) => {
+        metrics.recordStoreError();
+        logger.warn({ err: { message: (err as Error).message } }, 'store flush failed; usage stays buffered and is retried');
+      },
+    }));
+  store.onStatus?.((status, err) => {
+    storeUp = status === 'up';
+    metrics.setStoreUp(storeUp);
+    if (storeUp) logger.info('store is back; buffered counts are being reconciled');
+    else logger.error({ err: err ? { message: err.message } : undefined, failure: config.storeFailure }, 'store unreachable');
+  });
+  const isStoreUp = () => storeUp && (store.isHealthy?.() ?? true);
+
+  const policy = policyFromConfig(config);
+  const tickMs = config.reallocateSeconds * 1000;
+  const hints = new HintBoard();
+  const admission = new Admission({
+    tickMs,
+    baselineAllocation: (config.baseline.tokensPerMinute ?? config.tokensPerMinute) * (config.reallocateSeconds / 60),
+    mode: config.mode,
+    burstMinPriority: config.burst.minPriority,
+    maxWaitMs: config.queue.maxWaitMs,
+    maxQueueDepth: config.queue.maxDepth,
+    clock: { now },
+  });
+  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
+  const reallocator = new Reallocator({
+    store,
+    policy,
+    admission,
+    metrics,
+    logger,
+    hints,
+    queuedDemand: () => accountant.queuedDemand(),
+    takeActivity: () => accountant.takeActivity(),
+    now,
+  });
+  metrics.setRemainingSource(() =>
+    (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
+  );
+
+  // In fail-closed mode, a down store refuses metered traffic with 503 until it is back.
+  const metering: Metering =
+    config.storeFailure === 'closed'
+      ? {
+          estimate: (...args) => accountant.estimate(...args),
+          admit: (req: AdmissionRequest): Promise<ProxyAdmission> => {
+            if (!isStoreUp()) return Promise.reject(new ProxyError('store_unavailable', 'the shared store is unreachable and this proxy fails closed'));
+            return accountant.admit(req);
+          },
+          settle: (a, r) => accountant.settle(a, r),
+          reportTask: (...args) => accountant.reportTask(...args),
+        }
+      : accountant;
+
+  const upstreams = new Upstreams(config);
+  const identity = new IdentityResolver(config);
+  let draining = false;
+  const agentServer = new DrainingServer(
+    createAgentHandler({
+      config,
+      upstreams,
+      identity,
+      metering,
+      observer: new LoggingRequestObserver(logger, metrics),
+      now,
+      draining: () => draining,
+    }),
+  );
+  const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger);
+  agentServer.server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+
+  const ready = () => {
+    if (draining) return { ready: false, reason: 'draining' };
+    if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
+    return { ready: true };
+  };
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, accountant, ready, storeUp: isStoreUp, now, startedAt });
+  const bind = adminBindHost({ token: config.adminToken, host: config.host });
+  if (bind.warning) logger.warn(bind.warning);
+  const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));
+
+  await reallocator.reallocate();
+  reallocator.start();
+  const agentAddr = await agentServer.listen(config.port, config.host);
+  const adminAddr = await new Promise<AddressInfo>((resolve, reject) => {
+    adminServer.once('error', reject);
+    adminServer.listen(config.adminPort, bind.host, () => resolve(adminServer.address() as AddressInfo));
+  });
+  const url = `http://${hostForUrl(agentAddr)}:${agentAddr.port}`;
+  const adminUrl = `http://${hostForUrl(adminAddr)}:${adminAddr.port}`;
+  logger.info({ url, adminUrl, store: store.kind, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds }, 'token-ninja listening');
+
+  let stopping: Promise<boolean> | undefined;
+  const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<boolean> => {
+    stopping ??= (async () => {
+      draining = true;
+      reallocator.stop();
+      const drained = await agentServer.drain(drainTimeoutMs);
+      admission.close();
+      ws.close();
+      await new Promise<void>((resolve) => {
+        adminServer.close(() => resolve());
+        adminServer.closeAllConnections();
+      });
+      await upstreams.close().catch(() => upstreams.destroy());
+      await accountant.close();
+      if (options.store === undefined) await store.close();
+      else await store.flush?.();
+      logger.info({ drained }, 'token-ninja stopped');
+      return drained;
+    })();
+    return stopping;
+  };
+  return { url, adminUrl, config, metrics, admission, reallocator, accountant, store, logger, stop };
+}
+
+function hostForUrl(addr: AddressInfo): string {
+  if (addr.address === '0.0.0.0') return '127.0.0.1';
+  if (addr.address === '::') return '[::1]';
+  return addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+}

@@ -1,0 +1,82 @@
+import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
+import type { Store, UsageTotal } from '../store/store.js';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** What the reallocation loop knows locally, beside the store. */
+export interface LocalSignals {
+  hints: ReadonlyMap<string, AgentHints>;
+  queuedDemand: ReadonlyMap<string, number>;
+}
+
+/**
+ * Gathers the engine's inputs from the store (DESIGN §6.1–6.2): the three demand windows per agent with the
+ * time each window really covers, task outcomes and tokens in the scoring window, overrides, and the
+ * fleet's recent aggregate demand per tick. Agents with no activity in any window and no override are left out.
+ */
+export async function gatherInputs(store: Store, policy: AllocationPolicy, signals: LocalSignals, now: number): Promise<AllocationInput> {
+  const minute = Math.floor(now / MINUTE);
+  const scoringMs = policy.scoringWindowSeconds * 1000;
+  const windowTotals = (offsetMs: number) => store.usageTotals(minute - 59 - offsetMs / MINUTE, minute + 1 - offsetMs / MINUTE);
+  const recentMinutes = Array.from({ length: 10 }, (_, i) => store.usageTotals(minute - 10 + i, minute - 9 + i));
+  const [lastHour, yesterday, lastWeek, scoring, tasks, overrides, seen, ...recent] = await Promise.all([
+    windowTotals(0),
+    windowTotals(DAY),
+    windowTotals(7 * DAY),
+    store.usageTotals(Math.floor((now - scoringMs) / MINUTE), minute + 1),
+    store.tasksSince(now - scoringMs),
+    store.overrides(now),
+    store.agents(),
+    ...recentMinutes,
+  ]);
+  const firstSeen = new Map(seen.map((s) => [s.agent, s.firstSeen]));
+  const byAgent = (rows: UsageTotal[]) => new Map(rows.map((r) => [r.agent, r]));
+  const lh = byAgent(lastHour);
+  const yd = byAgent(yesterday);
+  const lw = byAgent(lastWeek);
+  const sc = byAgent(scoring);
+  const outcomes = new Map<string, OutcomeSample[]>();
+  for (const t of tasks) {
+    let list = outcomes.get(t.agent);
+    if (list === undefined) outcomes.set(t.agent, (list = []));
+    list.push({ at: t.at, completed: t.completed, quality: t.quality });
+  }
+  const overrideOf = new Map(overrides.map((o) => [o.agent, o]));
+
+  const names = new Set<string>([...lh.keys(), ...yd.keys(), ...lw.keys(), ...outcomes.keys(), ...overrideOf.keys(), ...signals.queuedDemand.keys()]);
+  const agents: AgentInput[] = [];
+  for (const agent of names) {
+    const first = firstSeen.get(agent) ?? 0;
+    const usage: UsageWindows = {};
+    const w0 = window(lh.get(agent), now - HOUR, now, first);
+    const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first);
+    const w7 = window(lw.get(agent), now - 7 * DAY - HOUR, now - 7 * DAY, first);
+    if (w0) usage.lastHour = w0;
+    if (w1) usage.sameHourYesterday = w1;
+    if (w7) usage.sameHourLastWeek = w7;
+    const o = overrideOf.get(agent);
+    agents.push({
+      agent,
+      firstSeen: first,
+      hints: signals.hints.get(agent),
+      usage,
+      outcomes: outcomes.get(agent) ?? [],
+      tokensConsumed: sc.get(agent)?.consumed ?? 0,
+      queuedDemandTokens: signals.queuedDemand.get(agent),
+      override: o ? { tokensPerMinute: o.tokensPerMinute, expiresAt: o.expiresAt } : undefined,
+    });
+  }
+  // Aggregate demand per minute over the last ten minutes, scaled to the tick, sizes the burst buffer.
+  const perTickScale = policy.tickSeconds / 60;
+  const recentAggregateDemand = recent.map((rows) => rows.reduce((s, r) => s + r.demand, 0) * perTickScale);
+  return { policy, agents, fleet: { recentAggregateDemand } };
+}
+
+/** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */
+function window(total: UsageTotal | undefined, from: number, to: number, firstSeen: number): UsageWindow | undefined {
+  const covered = Math.max(0, to - Math.max(from, firstSeen));
+  if (total === undefined || covered <= 0) return undefined;
+  return { demandTokens: total.demand, coveredSeconds: Math.max(60, covered / 1000) };
+}

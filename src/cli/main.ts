@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import { packageVersion } from '../telemetry/package-version.js';
+
+const USAGE = `token-ninja — token-budget proxy for fleets of LLM agents
+
+Usage:
+  token-ninja [--config FILE] [--port N] [--admin-port N] [--store SPEC] [--mode enforce|observe] ...
+      start the proxy (every top-level config key is also a --kebab-case flag)
+  token-ninja demo [--seconds N]      the whole product on a mock provider with a simulated fleet
+  token-ninja simulate [--scenario FILE] [--seed N] [--out chart.svg]
+                                      static vs dynamic allocation on a synthetic workload
+  token-ninja mock [--port N]         the built-in mock LLM provider (OpenAI and Anthropic formats)
+  token-ninja --version | --help
+`;
+
+/** Runs a subcommand; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  try {
+    switch (first) {
+      case 'simulate': {
+        const { simulateCommand } = await import('../simulate/index.js');
+        return await simulateCommand([...rest]);
+      }
+      case 'mock': {
+        const { runMockProviderCommand } = await import('../mock/index.js');
+        return await runMockProviderCommand([...rest]);
+      }
+      default: {
+        const config = loadConfig({ argv: first === 'start' ? rest : argv });
+        const { runProxy } = await import('../app/run-proxy.js');
+        return await runProxy(config);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`token-ninja: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`token-ninja: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}');
+/** Priority classes, highest first. */
+export const PRIORITY_CLASSES = ['critical', 'high', 'normal', 'low'] as const;
+export const priorityClass = z.enum(PRIORITY_CLASSES);
+export type PriorityClass = z.infer<typeof priorityClass>;
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const storeSpec = z
+  .string()
+  .refine((s) => s === 'memory' || s.startsWith('sqlite:') || /^rediss?:\/\//.test(s), 'must be memory, sqlite:PATH or redis://host:port');
+
+/** The whole configuration. Unknown keys are refused by name (`strict`). */
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(8080),
+    adminPort: z.number().int().min(0).max(65535).default(8081),
+    host: z.string().min(1).default('127.0.0.1'),
+    openaiUrl: httpUrl.default('https://api.openai.com'),
+    anthropicUrl: httpUrl.default('https://api.anthropic.com'),
+    /** Injected upstream keys, used when the client sends none. */
+    openaiApiKey: z.string().min(1).optional(),
+    anthropicApiKey: z.string().min(1).optional(),
+    tokensPerMinute: z.number().positive().default(1_000_000),
+    reallocateSeconds: z.number().positive().max(3600).default(30),
+    store: storeSpec.default('sqlite:./data/token-ninja.db'),
+    storeFlushMs: z.number().int().positive().default(1000),
+    storeFailure: z.enum(['open', 'closed']).default('open'),
+    adminToken: z.string().min(1).optional(),
+    agent: agentId.optional(),
+    requireAgent: z.boolean().default(false),
+    /** API-key → agent map, keys given as sha256 hex of the key (never in clear). */
+    apiKeys: z
+      .array(z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex chars'), agent: agentId }).strict())
+      .default([]),
+    mode: z.enum(['enforce', 'observe']).default('enforce'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+    upstreamTimeoutMs: z.number().int().positive().default(600_000),
+    drainTimeoutMs: z.number().int().min(0).default(30_000),
+    maxAgentLabels: z.number().int().positive().default(1000),
+    defaultOutputTokens: z.number().int().min(0).default(512),
+    /** Lower a request's max tokens to what its agent can afford (off by default). */
+    clampMaxTokens: z.boolean().default(false),
+    counting: z
+      .object({
+        cachedInputWeight: z.number().min(0).max(1).default(1),
+        countReasoning: z.boolean().default(true),
+      })
+      .strict()
+      .default({ cachedInputWeight: 1, countReasoning: true }),
+    priority: z
+      .object({
+        classWeights: z
+          .object({ critical: z.number().positive(), high: z.number().positive(), normal: z.number().positive(), low: z.number().positive() })
+          .strict()
+          .default({ critical: 4, high: 2, normal: 1, low: 0.5 }),
+        /** Task type (x-token-ninja-task-type) → class. */
+        taskTypes: z.record(z.string().min(1), priorityClass).default({}),
+        /** Highest class each agent may claim; `*` sets the default ceiling. */
+        ceilings: z.record(z.string().min(1), priorityClass).default({}),
+      })
+      .strict()
+      .default({ classWeights: { critical: 4, high: 2, normal: 1, low: 0.5 }, taskTypes: {}, ceilings: {} }),
+    queue: z
+      .object({
+        maxWaitMs: z.number().int().min(0).default(30_000),
+        maxDepth: z.number().int().min(0).default(10_000),
+      })
+      .strict()
+      .default({ maxWaitMs: 30_000, maxDepth: 10_000 }),
+    burst: z
+      .object({
+        minPriority: priorityClass.default('high'),
+        minFraction: z.number().min(0).max(1).default(0.02),
+        maxFraction: z.number().min(0).max(1).default(0.2),
+        volatilityMultiplier: z.number().min(0).default(2),
+      })
+      .strict()
+      .refine((b) => b.minFraction <= b.maxFraction, 'minFraction must not exceed maxFraction')
+      .default({ minPriority: 'high', minFraction: 0.02, maxFraction: 0.2, volatilityMultiplier: 2 }),
+    baseline: z
+      .object({ tokensPerMinute: z.number().positive().optional() })
+      .strict()
+      .default({}),
+    calibration: z
+      .object({
+        minTasks: z.number().int().min(0).default(3),
+        minTokens: z.number().int().min(0).default(2000),
+        minSeconds: z.number().min(0).default(60),
+      })
+      .strict()
+      .default({ minTasks: 3, minTokens: 2000, minSeconds: 60 }),
+    headroom: z.number().min(0).default(0.25),
+    floorTokensPerMinute: z.number().min(0).default(100),
+    scoringWindowSeconds: z.number().positive().default(3600),
+    trustSelfReportedQuality: z.number().min(0).max(1).default(1),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated, frozen configuration passed inward. */
+export type Config = Readonly<z.output<typeof configSchema>>;

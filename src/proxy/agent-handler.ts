@@ -1,0 +1,300 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import type { Config } from '../config/schema.js';
+import type { JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
+import { adapterFor, meteredRoute } from '../providers/registry.js';
+import { withMaxOutput } from '../providers/max-output.js';
+import { readBody, limitedBody } from './body.js';
+import { ProxyError } from './errors.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { parseHints, type Hints } from './hints.js';
+import type { IdentityResolver } from './identity.js';
+import type { Admission, Metering } from './metering.js';
+import type { RequestInfo, RequestObserver } from './request-info.js';
+import { sendError, sendJson, writeChunk } from './respond.js';
+import { resolvePath, type ResolvedPath } from './routes.js';
+import { upstreamFailure, type Upstreams } from './upstream.js';
+import { forwardMeteredResponse } from './metered-response.js';
+
+export interface AgentHandlerDeps {
+  config: Config;
+  upstreams: Upstreams;
+  identity: IdentityResolver;
+  metering: Metering;
+  observer: RequestObserver;
+  /** Wall clock (unix ms), injectable for tests. */
+  now: () => number;
+  /** True once shutdown began: new requests get 503. */
+  draining: () => boolean;
+}
+
+/** Per-request state shared by the route handlers. */
+export interface RequestContext {
+  deps: AgentHandlerDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: ResolvedPath;
+  agent: string;
+  hints: Hints;
+  info: RequestInfo;
+  started: number;
+  /** Aborted when the client goes away. */
+  abort: AbortController;
+}
+
+/** The request listener of the agents' port. */
+export function createAgentHandler(deps: AgentHandlerDeps): RequestListener {
+  return (req, res) => {
+    void handle(deps, req, res);
+  };
+}
+
+async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const info: RequestInfo = { method: req.method ?? 'GET', route: 'other', status: 0, outcome: 'forwarded', durationMs: 0, bytesIn: 0, bytesOut: 0 };
+  const abort = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      abort.abort();
+      if (info.outcome !== 'rejected') info.outcome = 'client_closed';
+    }
+    info.status = res.statusCode;
+    info.durationMs = performance.now() - started;
+    deps.observer.requestDone(info);
+  });
+  let provider: ProviderName = 'openai';
+  try {
+    if (deps.draining()) throw new ProxyError('shutting_down', 'the proxy is shutting down');
+    const path = resolvePath(info.method, req.url ?? '/');
+    if (path.route.kind === 'passthrough' || path.route.kind === 'metered') provider = path.route.provider;
+    info.provider = provider;
+    info.route = routeLabel(path);
+    if (path.route.kind === 'not_found') throw new ProxyError('not_found', `no route for ${info.method} ${path.pathname}`);
+    const identity = deps.identity.resolve(req.headers, path.agentFromPath);
+    info.agent = identity.agent;
+    const hints = parseHints(req.headers, identity.agent, deps.now(), deps.config.priority);
+    const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, hints, info, started, abort };
+    switch (path.route.kind) {
+      case 'metered':
+        await handleMetered(ctx, path.route.provider, path.route.route);
+        break;
+      case 'passthrough':
+        await handlePassthrough(ctx, path.route.provider);
+        break;
+      case 'estimate':
+        await handleEstimate(ctx);
+        break;
+      case 'tasks':
+        await handleTask(ctx);
+        break;
+    }
+  } catch (err) {
+    if (abort.signal.aborted || res.destroyed) {
+      info.outcome = 'client_closed';
+      return;
+    }
+    const perr = err instanceof ProxyError ? err : new ProxyError('upstream_unreachable', 'internal error', { cause: err });
+    info.errorCode = perr.code;
+    if (info.outcome === 'forwarded') info.outcome = perr.code === 'token_budget_exceeded' ? 'rejected' : perr.status >= 500 ? 'upstream_error' : 'error';
+    sendError(res, provider, perr, info.agent !== undefined ? { 'x-token-ninja-agent': info.agent } : {});
+  }
+}
+
+function routeLabel(path: ResolvedPath): string {
+  switch (path.route.kind) {
+    case 'metered':
+      return path.route.route;
+    case 'passthrough':
+      return 'passthrough';
+    case 'estimate':
+    case 'tasks':
+      return 'token-ninja';
+    case 'not_found':
+      return 'other';
+  }
+}
+
+async function readJson(ctx: RequestContext): Promise<{ raw: Buffer; body: JsonObject }> {
+  const raw = await readBody(ctx.req, ctx.deps.config.maxBodyBytes);
+  ctx.info.bytesIn = raw.length;
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ProxyError('invalid_json', 'request body is not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ProxyError('invalid_json', 'request body must be a JSON object');
+  return { raw, body: body as JsonObject };
+}
+
+async function handleMetered(ctx: RequestContext, provider: ProviderName, route: MeteredRoute): Promise<void> {
+  const { deps, info } = ctx;
+  const { raw, body } = await readJson(ctx);
+  const estimate = await deps.metering.estimate(provider, route, body, ctx.agent, raw);
+  info.model = estimate.model;
+  const admission = await deps.metering.admit({ agent: ctx.agent, provider, route, estimate, hints: ctx.hints, signal: ctx.abort.signal });
+  info.queuedMs = admission.queuedMs;
+  info.outcome = admission.queuedMs > 0 ? 'queued' : admission.source === 'burst' ? 'burst' : 'forwarded';
+
+  const adapter = adapterFor(provider);
+  const prepared = adapter.prepare(route, body);
+  let outBody: Buffer = raw;
+  if (admission.maxOutputTokens !== undefined) {
+    prepared.body = withMaxOutput(route, prepared.body, admission.maxOutputTokens);
+    outBody = Buffer.from(JSON.stringify(prepared.body));
+  } else if (prepared.injectedUsage) {
+    outBody = Buffer.from(JSON.stringify(prepared.body));
+  }
+
+  const upstream = deps.upstreams.get(provider);
+  const headers = upstreamRequestHeaders(ctx.req.headers, { dropContentLength: true, acceptIdentity: true });
+  deps.upstreams.injectKey(upstream, headers);
+  const dispatched = performance.now();
+  info.overheadMs = dispatched - ctx.started - admission.queuedMs;
+  const settle = once((status: number, usage: SettleUsage) => {
+    const record = buildRecord(ctx, provider, route, estimate.model, estimate.inputTokens, estimate.outputTokens, status, usage);
+    info.record = record;
+    deps.metering.settle(admission, record);
+  });
+
+  let response;
+  try {
+    response = await upstream.pool.request({
+      path: upstream.basePath + ctx.path.upstreamPath,
+      method: 'POST',
+      headers,
+      body: outBody,
+      signal: ctx.abort.signal,
+    });
+  } catch (err) {
+    const failure = upstreamFailure(err);
+    // Nothing was generated; a request that may have reached the provider (timeout, abort) is charged its input.
+    const reached = ctx.abort.signal.aborted || failure.code === 'upstream_timeout';
+    settle(failure.status, { input: reached ? estimate.inputTokens : 0, output: 0, cached: 0, reasoning: 0, source: 'estimated' });
+    info.upstreamMs = performance.now() - dispatched;
+    if (!ctx.abort.signal.aborted) info.outcome = 'upstream_error';
+    throw failure;
+  }
+  await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: withAgentHeaders(admission, ctx.agent), response, dispatched, settle });
+}
+
+function withAgentHeaders(admission: Admission, agent: string): Record<string, string> {
+  return { ...admission.headers, 'x-token-ninja-agent': agent };
+}
+
+/** Usage to settle with, in tokens. */
+export interface SettleUsage {
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+  source: 'provider' | 'estimated';
+}
+
+function buildRecord(
+  ctx: RequestContext,
+  provider: ProviderName,
+  route: MeteredRoute,
+  model: string,
+  estimatedInput: number,
+  estimatedOutput: number,
+  status: number,
+  usage: SettleUsage,
+) {
+  return {
+    agent: ctx.agent,
+    task: ctx.hints.task,
+    provider,
+    route,
+    model,
+    estimatedInput,
+    estimatedOutput,
+    actualInput: usage.input,
+    cachedInput: usage.cached,
+    actualOutput: usage.output,
+    reasoningOutput: usage.reasoning,
+    source: usage.source,
+    charged: 0,
+    status,
+    durationMs: performance.now() - ctx.started,
+    at: ctx.deps.now(),
+  };
+}
+
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  let done = false;
+  return (...args: A) => {
+    if (done) return;
+    done = true;
+    fn(...args);
+  };
+}
+
+async function handlePassthrough(ctx: RequestContext, provider: ProviderName): Promise<void> {
+  const { deps, req, res, info } = ctx;
+  const upstream = deps.upstreams.get(provider);
+  const headers = upstreamRequestHeaders(req.headers, { dropContentLength: false, acceptIdentity: false });
+  deps.upstreams.injectKey(upstream, headers);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > deps.config.maxBodyBytes) throw new ProxyError('body_too_large', `request body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
+  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  const dispatched = performance.now();
+  info.overheadMs = dispatched - ctx.started;
+  let response;
+  try {
+    response = await upstream.pool.request({
+      path: upstream.basePath + ctx.path.upstreamPath,
+      method: (req.method ?? 'GET') as 'GET',
+      headers,
+      body: hasBody ? Readable.from(limitedBody(req, deps.config.maxBodyBytes), { objectMode: false }) : undefined,
+      signal: ctx.abort.signal,
+    });
+  } catch (err) {
+    if (err instanceof ProxyError) throw err;
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause instanceof ProxyError) throw cause;
+    info.outcome = 'upstream_error';
+    throw upstreamFailure(err);
+  }
+  info.bytesIn = req.socket.bytesRead;
+  res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }));
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      info.bytesOut += chunk.length;
+      if (!(await writeChunk(res, chunk))) break;
+    }
+  } catch {
+    // Cut mid-body: the client sees the connection end, as it would have directly.
+    info.outcome = ctx.abort.signal.aborted ? 'client_closed' : 'upstream_error';
+    res.destroy();
+    return;
+  } finally {
+    info.upstreamMs = performance.now() - dispatched;
+  }
+  res.end();
+}
+
+async function handleEstimate(ctx: RequestContext): Promise<void> {
+  const { body } = await readJson(ctx);
+  const path = typeof body.route === 'string' ? body.route : undefined;
+  const metered = path !== undefined ? meteredRoute(path) : undefined;
+  if (metered === undefined) throw new ProxyError('invalid_body', '"route" must be one of the metered routes, e.g. "/v1/chat/completions"');
+  const request = body.body;
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) throw new ProxyError('invalid_body', '"body" must be the JSON object of the request you would send');
+  const estimate = await ctx.deps.metering.estimate(metered.provider, metered.route, request as JsonObject, ctx.agent);
+  ctx.info.model = estimate.model;
+  sendJson(ctx.res, 200, { model: estimate.model, encoding: estimate.encoding, inputTokens: estimate.inputTokens, outputTokens: estimate.outputTokens });
+}
+
+async function handleTask(ctx: RequestContext): Promise<void> {
+  const { body } = await readJson(ctx);
+  const task = body.task;
+  const completed = body.completed;
+  const quality = body.quality ?? 1;
+  if (typeof task !== 'string' || task.length === 0 || task.length > 256) throw new ProxyError('invalid_body', '"task" must be a non-empty string');
+  if (typeof completed !== 'boolean') throw new ProxyError('invalid_body', '"completed" must be true or false');
+  if (typeof quality !== 'number' || !(quality >= 0 && quality <= 1)) throw new ProxyError('invalid_body', '"quality" must be a number from 0 to 1');
+  await ctx.deps.metering.reportTask(ctx.agent, task, completed, quality);
+  sendJson(ctx.res, 202, { accepted: true, agent: ctx.agent, task });
+}

@@ -1,0 +1,81 @@
+import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
+import { ProxyError } from './errors.js';
+
+export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const METERED: ReadonlyMap<string, { route: MeteredRoute; provider: ProviderName }> = new Map([
+  ['/v1/chat/completions', { route: '/v1/chat/completions', provider: 'openai' }],
+  ['/v1/completions', { route: '/v1/completions', provider: 'openai' }],
+  ['/v1/responses', { route: '/v1/responses', provider: 'openai' }],
+  ['/v1/embeddings', { route: '/v1/embeddings', provider: 'openai' }],
+  ['/v1/messages', { route: '/v1/messages', provider: 'anthropic' }],
+]);
+
+export type Route =
+  | { kind: 'metered'; provider: ProviderName; route: MeteredRoute }
+  | { kind: 'passthrough'; provider: ProviderName }
+  | { kind: 'estimate' }
+  | { kind: 'tasks' }
+  | { kind: 'not_found' };
+
+export interface ResolvedPath {
+  /** Agent named by an `/agents/{id}/` prefix. */
+  agentFromPath?: string;
+  /** Path and query as forwarded upstream (prefix removed). */
+  upstreamPath: string;
+  /** Path without query. */
+  pathname: string;
+  route: Route;
+}
+
+/**
+ * Classifies a request target. Only origin-form targets (`/path`) are accepted, and `.`/`..` segments
+ * are refused, so nothing a client sends can steer the request to another host or outside `/v1/`.
+ */
+export function resolvePath(method: string, target: string): ResolvedPath {
+  if (target.charCodeAt(0) !== 47 /* / */ || target.charCodeAt(1) === 47) {
+    throw new ProxyError('invalid_path', 'request target must be a path starting with a single "/"');
+  }
+  const q = target.indexOf('?');
+  let pathname = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? '' : target.slice(q);
+  if (hasDotSegment(pathname) || pathname.includes('\\')) {
+    throw new ProxyError('invalid_path', 'request path must not contain "." or ".." segments or backslashes');
+  }
+  let agentFromPath: string | undefined;
+  if (pathname.startsWith('/agents/')) {
+    const end = pathname.indexOf('/', 8);
+    const id = decodeURIComponentSafe(end === -1 ? pathname.slice(8) : pathname.slice(8, end));
+    if (!AGENT_ID.test(id)) throw new ProxyError('invalid_agent', 'agent id in the path must match [A-Za-z0-9._-]{1,64}');
+    agentFromPath = id;
+    pathname = end === -1 ? '/' : pathname.slice(end);
+  }
+  return { agentFromPath, pathname, upstreamPath: pathname + query, route: classify(method, pathname) };
+}
+
+function classify(method: string, pathname: string): Route {
+  const trimmed = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
+  const metered = METERED.get(trimmed);
+  if (metered !== undefined && method === 'POST') return { kind: 'metered', ...metered };
+  if (trimmed === '/token-ninja/v1/estimate') return { kind: 'estimate' };
+  if (trimmed === '/token-ninja/v1/tasks') return { kind: 'tasks' };
+  if (pathname.startsWith('/v1/messages')) return { kind: 'passthrough', provider: 'anthropic' };
+  if (pathname.startsWith('/v1/')) return { kind: 'passthrough', provider: 'openai' };
+  return { kind: 'not_found' };
+}
+
+function hasDotSegment(pathname: string): boolean {
+  if (!pathname.includes('.') && !pathname.includes('%')) return false;
+  return pathname.split('/').some((seg) => {
+    const s = decodeURIComponentSafe(seg);
+    return s === '.' || s === '..' || s.includes('/') || s.includes('\\');
+  });
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ProxyError('invalid_path', 'request path has an invalid percent-encoding');
+  }
+}

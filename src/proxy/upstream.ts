@@ -1,0 +1,84 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Config } from '../config/schema.js';
+import type { ProviderName } from '../providers/adapter.js';
+import { ProxyError } from './errors.js';
+
+/** A configured upstream: the only places the proxy ever forwards to. */
+export interface Upstream {
+  provider: ProviderName;
+  origin: string;
+  /** Path prefix of the configured URL (e.g. `/base` in `http://host/base`), usually empty. */
+  basePath: string;
+  pool: Pool;
+  /** Injected when the client sends no key of its own. */
+  apiKey?: string;
+}
+
+/** One keep-alive undici pool per upstream. */
+export class Upstreams {
+  private readonly byProvider: Record<ProviderName, Upstream>;
+
+  constructor(config: Pick<Config, 'openaiUrl' | 'anthropicUrl' | 'openaiApiKey' | 'anthropicApiKey' | 'upstreamTimeoutMs'>) {
+    const make = (provider: ProviderName, url: string, apiKey: string | undefined): Upstream => {
+      const u = new URL(url);
+      return {
+        provider,
+        origin: u.origin,
+        basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
+        apiKey,
+        pool: new Pool(u.origin, {
+          connections: 256,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          headersTimeout: config.upstreamTimeoutMs,
+          bodyTimeout: config.upstreamTimeoutMs,
+          connectTimeout: Math.min(10_000, config.upstreamTimeoutMs),
+        }),
+      };
+    };
+    this.byProvider = {
+      openai: make('openai', config.openaiUrl, config.openaiApiKey),
+      anthropic: make('anthropic', config.anthropicUrl, config.anthropicApiKey),
+    };
+  }
+
+  get(provider: ProviderName): Upstream {
+    return this.byProvider[provider];
+  }
+
+  /** Adds the configured key when the client sent none (`authorization` for OpenAI, `x-api-key` for Anthropic). */
+  injectKey(upstream: Upstream, headers: Record<string, string | string[]>): void {
+    if (upstream.apiKey === undefined || headers.authorization !== undefined || headers['x-api-key'] !== undefined) return;
+    if (upstream.provider === 'anthropic') headers['x-api-key'] = upstream.apiKey;
+    else headers.authorization = `Bearer ${upstream.apiKey}`;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.byProvider).map((u) => u.pool.close()));
+  }
+
+  destroy(): void {
+    for (const u of Object.values(this.byProvider)) void u.pool.destroy();
+  }
+}
+
+/** Maps an undici failure to the proxy's 502/504 (DESIGN §3). */
+export function upstreamFailure(err: unknown): ProxyError {
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError
+  ) {
+    return new ProxyError('upstream_timeout', 'the upstream did not answer in time', { cause: err });
+  }
+  return new ProxyError('upstream_unreachable', `the upstream could not be reached or its reply was unreadable (${describe(err)})`, { cause: err });
+}
+
+function describe(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return err instanceof Error ? err.name : 'error';
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
