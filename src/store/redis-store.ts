@@ -289,8 +289,7 @@ export class RedisStore implements Store {
     try {
       return await this.#call(() => this.#client.evalsha(sha, 1, key, ...args));
     } catch (err) {
-      const cause = err instanceof StoreUnavailableError ? err : undefined;
-      if (cause || !messageOf(err).startsWith('NOSCRIPT')) throw err;
+      if (err instanceof StoreUnavailableError || !messageOf(err).startsWith('NOSCRIPT')) throw err;
       return this.#call(() => this.#client.eval(source, 1, key, ...args));
     }
   }

@@ -11,6 +11,9 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Start it again on the same port (empty: nothing is persisted). */
   start(): Promise<void>;
+  /** Freeze (SIGSTOP) or thaw (SIGCONT) it: connected but silent, like a hung server. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Fail loudly, never skip: the store contract must run against a real Redis. */
@@ -60,6 +63,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       );
       exited.catch(() => undefined);
       await Promise.race([waitForPong(port), exited]);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async stop() {
       const proc = child;

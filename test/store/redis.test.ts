@@ -164,6 +164,25 @@ describe('RedisStore outage and recovery (own server)', () => {
     }
   });
 
+  it('times a hung Redis out with store_unavailable instead of waiting for it', async () => {
+    if (!own.running) await own.start();
+    const store = await RedisStore.connect(own.url, { keyPrefix: prefix(), commandTimeoutMs: 200 });
+    try {
+      own.pause();
+      await expect(store.burstTake(1, 10, 1)).rejects.toMatchObject({
+        code: 'store_unavailable',
+        message: expect.stringContaining('timed out'),
+      });
+    } finally {
+      own.resume();
+    }
+    try {
+      expect(await store.burstTake(2, 10, 1)).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('starts without Redis when requireConnection is false and becomes healthy once it appears', async () => {
     await own.stop();
     const store = await RedisStore.connect(own.url, { keyPrefix: prefix(), requireConnection: false, maxReconnectDelayMs: 100 });

@@ -126,6 +126,31 @@ describe('WriteBehindStore', () => {
     });
   }
 
+  it('merges stored and buffered data on read: sums, earliest first-seen, tasks in time order', async () => {
+    const inner = new MemoryStore();
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+    await store.touchAgents([{ agent: 'a', firstSeen: 50 }, { agent: 'b', firstSeen: 10 }]);
+    await store.addTasks([task(10), task(30)]);
+    await store.flush();
+    await store.addUsage([
+      { agent: 'a', minute: 1, demand: 2, consumed: 2 },
+      { agent: 'c', minute: 2, demand: 4, consumed: 0 },
+    ]);
+    await store.touchAgents([{ agent: 'a', firstSeen: 40 }, { agent: 'b', firstSeen: 20 }]);
+    await store.addTasks([task(20)]);
+    expect(await store.usageTotals(0, 10)).toEqual([
+      { agent: 'a', demand: 3, consumed: 3 },
+      { agent: 'c', demand: 4, consumed: 0 },
+    ]);
+    expect(await store.agents()).toEqual([
+      { agent: 'a', firstSeen: 40 },
+      { agent: 'b', firstSeen: 10 },
+    ]);
+    expect((await store.tasksSince(15)).map((t) => t.at)).toEqual([20, 30]);
+    await store.close();
+  });
+
   it('drops the oldest buffered task outcomes beyond maxPendingTasks and counts them', async () => {
     const inner = new ControlledStore();
     inner.failWrites = true;
