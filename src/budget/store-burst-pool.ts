@@ -1,0 +1,101 @@
+import type { Store } from '../store/store.js';
+import type { BurstDraws, BurstPool, BurstPoolState } from './burst-pool.js';
+import type { Priority } from './priority.js';
+
+/** The Store members a shared pool needs (Redis in fleet mode; any backend works). */
+export type BurstStore = Pick<Store, 'burstTake' | 'burstReturn' | 'burstState'>;
+
+export interface StoreBurstPoolOptions {
+  tickMs: number;
+  /** Tokens per tick for the whole fleet (default 0 until the allocation table sets one). */
+  capacity?: number;
+  minPriority?: Priority;
+}
+
+/**
+ * A burst pool kept in the shared Store, one per wall-clock tick, so every proxy of a fleet draws on the same
+ * tokens. The arithmetic is the Store's (atomic across processes); this class only maps ticks and keeps a
+ * last-seen figure for the synchronous `available` hint (admission re-decides when a draw comes back short).
+ */
+export class StoreBurstPool implements BurstPool {
+  readonly minPriority: Priority;
+  private tickMs: number;
+  private capacity: number;
+  private seenTick = Number.NaN;
+  private seenAvailable = 0;
+  private readonly perAgent = new Map<string, BurstDraws>();
+
+  constructor(
+    private readonly store: BurstStore,
+    options: StoreBurstPoolOptions,
+  ) {
+    this.minPriority = options.minPriority ?? 'high';
+    this.tickMs = options.tickMs;
+    this.capacity = options.capacity ?? 0;
+  }
+
+  async take(agent: string, amount: number, now: number): Promise<number> {
+    const tick = this.tickOf(now);
+    const granted = await this.store.burstTake(tick, this.capacity, amount);
+    this.see(tick, granted < amount ? 0 : Math.max(0, this.hint(tick) - granted));
+    if (granted > 0) {
+      const d = this.agentDraws(agent);
+      d.draws++;
+      d.tokens += granted;
+    }
+    return granted;
+  }
+
+  async give(agent: string, amount: number, takenAt: number, now: number): Promise<void> {
+    if (!(amount > 0)) return;
+    const tick = this.tickOf(takenAt);
+    // That tick's pool is over: nothing to give back to.
+    if (tick !== this.tickOf(now)) return;
+    await this.store.burstReturn(tick, this.capacity, amount);
+    this.see(tick, Math.min(this.capacity, this.hint(tick) + amount));
+    this.agentDraws(agent).returned += amount;
+  }
+
+  available(now: number): number {
+    return this.hint(this.tickOf(now));
+  }
+
+  async state(now: number): Promise<BurstPoolState> {
+    const s = await this.store.burstState(this.tickOf(now), this.capacity);
+    this.see(s.tick, s.available);
+    return s;
+  }
+
+  setCapacity(capacity: number, tickMs: number, _now: number): void {
+    this.capacity = capacity;
+    this.tickMs = tickMs;
+    this.seenTick = Number.NaN;
+  }
+
+  draws(): ReadonlyMap<string, Readonly<BurstDraws>> {
+    return this.perAgent;
+  }
+
+  private tickOf(now: number): number {
+    return Math.floor(now / this.tickMs);
+  }
+
+  /** Last-seen tokens in `tick`'s pool; a tick not seen yet is assumed full (the Store starts it at capacity). */
+  private hint(tick: number): number {
+    return tick === this.seenTick ? this.seenAvailable : this.capacity;
+  }
+
+  private see(tick: number, available: number): void {
+    this.seenTick = tick;
+    this.seenAvailable = Math.min(this.capacity, Math.max(0, available));
+  }
+
+  private agentDraws(agent: string): BurstDraws {
+    let d = this.perAgent.get(agent);
+    if (d === undefined) {
+      d = { draws: 0, tokens: 0, returned: 0 };
+      this.perAgent.set(agent, d);
+    }
+    return d;
+  }
+}
