@@ -90,13 +90,12 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const meanP = pCount > 0 ? pSum / pCount : 0;
 
   let overrideTotal = 0;
-  let nCalibrating = 0;
   let nScored = 0;
   for (const p of prepared) {
     if (p.overridePerTick !== null) overrideTotal += p.overridePerTick;
-    else if (p.calibration.calibrating) nCalibrating += 1;
-    else nScored += 1;
+    else if (!p.calibration.calibrating) nScored += 1;
   }
+  const headroomCap = (p: Prepared) => p.forecast.forecast * (1 + Math.max(0, policy.headroom));
 
   const { reserve: wantedReserve, demandStdDev } = burstReserve(input.fleet.recentAggregateDemand, pool, policy.burst);
   const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
@@ -112,13 +111,26 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
 
   const overcommitted = overrideTotal > pool;
   const afterOverrides = Math.max(0, pool - overrideTotal);
-  const minimums = nCalibrating * baseline + nScored * floor;
+  // A new agent (younger than calibration.minSeconds) gets the baseline exactly: nothing is known of it.
+  // An older agent that is calibrating only for want of recent tasks or tokens gets the baseline at most
+  // up to its forecast plus headroom (never below the floor): an idle agent does not hold an idle baseline.
+  const baselineClaims = new Float64Array(prepared.length);
+  let baselineTotal = 0;
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i] as Prepared;
+    if (p.overridePerTick !== null || !p.calibration.calibrating) continue;
+    const isNew = p.calibration.missing.includes('seconds');
+    baselineClaims[i] = isNew ? baseline : Math.min(baseline, Math.max(floor, headroomCap(p)));
+    baselineTotal += baselineClaims[i] as number;
+  }
+  const minimums = baselineTotal + nScored * floor;
   // Minimums come before the burst reserve: the reserve gives way first, then minimums scale together.
   const reserve = overcommitted ? 0 : Math.min(wantedReserve, Math.max(0, afterOverrides - minimums));
   const available = afterOverrides - reserve;
   const minimumScale = overcommitted || minimums <= available || minimums === 0 ? 1 : available / minimums;
   const floorNow = floor * minimumScale;
   const baselineNow = baseline * minimumScale;
+  const baselineTotalNow = baselineTotal * minimumScale;
 
   // Water-fill the scored agents.
   const items: FillItem[] = [];
@@ -133,12 +145,12 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       : productivityScore(p.raw.productivity, meanP, p.raw.decayedTaskCount, policy.scorePriorTasks);
     scores[i] = score;
     normalisedPs[i] = normalised;
-    caps[i] = p.forecast.forecast * (1 + Math.max(0, policy.headroom));
+    caps[i] = headroomCap(p);
     if (overcommitted || p.overridePerTick !== null || p.calibration.calibrating) continue;
     itemOf[i] = items.length;
     items.push({ weight: score * p.priority.priorityWeight, lo: floorNow, hi: Math.max(floorNow, caps[i] as number) });
   }
-  const fillTotal = Math.max(overcommitted ? 0 : available - nCalibrating * baselineNow, items.length * floorNow);
+  const fillTotal = Math.max(overcommitted ? 0 : available - baselineTotalNow, items.length * floorNow);
   const filled = fillWithHeadroom(items, prepared, itemOf, fillTotal, floorNow, policy.headroomFromSlackOnly);
 
   const agents: AgentAllocation[] = [];
@@ -154,8 +166,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       allocation = floor;
       boundBy = 'overcommitted';
     } else if (p.calibration.calibrating) {
-      allocation = baselineNow;
-      boundBy = 'baseline';
+      allocation = (baselineClaims[i] as number) * minimumScale;
+      boundBy = (baselineClaims[i] as number) < baseline ? ((baselineClaims[i] as number) <= floor ? 'floor' : 'cap') : 'baseline';
     } else {
       const k = itemOf[i] as number;
       allocation = filled.amounts[k] as number;

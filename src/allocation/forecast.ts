@@ -1,6 +1,6 @@
 import type { AllocationPolicy, ForecastExplanation, ForecastWindowExplanation, UsageWindows } from './types.js';
 
-const WINDOW_NAMES = ['lastHour', 'sameHourYesterday', 'sameHourLastWeek'] as const;
+const WINDOW_NAMES = ['recent', 'lastHour', 'sameHourYesterday', 'sameHourLastWeek'] as const;
 
 /**
  * Demand forecast for the next tick (DESIGN §6.1): a weighted mean of the windows' rates, each rate taken
@@ -43,6 +43,8 @@ export interface DemandBucket {
 
 export interface WindowsFromBucketsOptions {
   now: number;
+  /** Length of the `recent` window; 300 s by default. */
+  recentSeconds?: number;
   /** Bucket length: 60_000 for minute buckets, 3_600_000 for hourly ones. */
   bucketMs: number;
   /** When history begins (the agent's first-seen time, or when the store started keeping it). */
@@ -53,8 +55,8 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * The three demand windows from usage buckets: the trailing 60 minutes, and the same 60 minutes 24 hours
- * and 7 days earlier. A bucket straddling a window's edge counts in proportion to the overlap (so hourly
+ * The demand windows from usage buckets: the trailing few minutes, the trailing 60 minutes, and the same
+ * 60 minutes 24 hours and 7 days earlier. A bucket straddling a window's edge counts in proportion to the overlap (so hourly
  * buckets are interpolated); coverage is the part of the window after `historyStart` and before `now`,
  * and a window with no coverage is absent.
  */
@@ -62,14 +64,15 @@ export function windowsFromBuckets(buckets: readonly DemandBucket[], options: Wi
   const { now, bucketMs } = options;
   let historyStart = options.historyStart;
   for (const b of buckets) if (b.start < historyStart) historyStart = b.start;
-  const spans: Array<[keyof UsageWindows, number]> = [
-    ['lastHour', now - HOUR_MS],
-    ['sameHourYesterday', now - DAY_MS - HOUR_MS],
-    ['sameHourLastWeek', now - 7 * DAY_MS - HOUR_MS],
+  const recentMs = (options.recentSeconds ?? 300) * 1000;
+  const spans: Array<[keyof UsageWindows, number, number]> = [
+    ['recent', now - recentMs, now],
+    ['lastHour', now - HOUR_MS, now],
+    ['sameHourYesterday', now - DAY_MS - HOUR_MS, now - DAY_MS],
+    ['sameHourLastWeek', now - 7 * DAY_MS - HOUR_MS, now - 7 * DAY_MS],
   ];
   const result: UsageWindows = {};
-  for (const [name, from] of spans) {
-    const to = from + HOUR_MS;
+  for (const [name, from, to] of spans) {
     const coveredFrom = Math.max(from, historyStart);
     const coveredTo = Math.min(to, now);
     if (coveredTo <= coveredFrom) continue;

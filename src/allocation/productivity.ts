@@ -41,10 +41,12 @@ export function rawProductivity(
   let decayedQualityTasks = 0;
   let attributed = 0;
   let decayedAttributed = 0;
+  // exp(−age·ln2/h) is decayWeight() inlined: this loop runs for every outcome of every agent each tick.
+  const rate = h > 0 ? Math.LN2 / h : 0;
   for (const o of agent.outcomes) {
     const age = Math.max(0, (now - o.at) / 1000);
     if (age > windowSeconds) continue;
-    const d = decayWeight(age, h);
+    const d = Math.exp(-age * rate);
     if (o.tokens !== undefined && o.tokens > 0) {
       attributed += o.tokens;
       decayedAttributed += d * o.tokens;

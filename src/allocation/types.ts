@@ -54,8 +54,11 @@ export interface AllocationPolicy {
    * of lucky (or unlucky) tasks does not swing an allocation (0 turns the smoothing off).
    */
   scorePriorTasks: number;
-  /** Demand-window weights before renormalisation (DESIGN §6.1: 0.4 / 0.3 / 0.3). */
-  demandWeights: { lastHour: number; sameHourYesterday: number; sameHourLastWeek: number };
+  /**
+   * Demand-window weights before renormalisation. The hour windows keep DESIGN §6.1's 0.4 / 0.3 / 0.3
+   * ratio; `recent` (the last few minutes) is this engine's addition: set it to 0 for DESIGN's formula.
+   */
+  demandWeights: { recent: number; lastHour: number; sameHourYesterday: number; sameHourLastWeek: number };
   /** How far the forecast is pulled up toward this tick's queued demand (0 = not at all, 1 = fully). */
   queuePull: number;
   burst: BurstPolicy;
@@ -75,8 +78,10 @@ export interface UsageWindow {
   coveredSeconds: number;
 }
 
-/** The three demand windows of DESIGN §6.1; a window with no history is absent. */
+/** The demand windows: DESIGN §6.1's three, and the last few minutes; a window with no history is absent. */
 export interface UsageWindows {
+  /** The trailing few minutes (five by default in `windowsFromBuckets`). */
+  recent?: UsageWindow;
   lastHour?: UsageWindow;
   sameHourYesterday?: UsageWindow;
   sameHourLastWeek?: UsageWindow;

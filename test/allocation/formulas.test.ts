@@ -48,7 +48,7 @@ describe('windowsFromBuckets', () => {
   it('counts coverage only from the start of history', () => {
     const buckets = Array.from({ length: 10 }, (_, i) => ({ start: NOW - (10 - i) * MIN, demandTokens: 100 }));
     const w = windowsFromBuckets(buckets, { now: NOW, bucketMs: MIN, historyStart: NOW - 10 * MIN });
-    expect(w).toEqual({ lastHour: { demandTokens: 1000, coveredSeconds: 600 } });
+    expect(w).toEqual({ recent: { demandTokens: 500, coveredSeconds: 300 }, lastHour: { demandTokens: 1000, coveredSeconds: 600 } });
   });
   it('interpolates hourly buckets and takes a filling bucket as demand so far', () => {
     const buckets = [
@@ -59,6 +59,7 @@ describe('windowsFromBuckets', () => {
     ];
     const w = windowsFromBuckets(buckets, { now: NOW, bucketMs: HOUR, historyStart: NOW - 30 * HOUR });
     expect(w.lastHour).toEqual({ demandTokens: 2700, coveredSeconds: 3600 });
+    expect(w.recent).toEqual({ demandTokens: 150, coveredSeconds: 300 }); // 5 of the filling bucket's 30 minutes
     expect(w.sameHourYesterday).toEqual({ demandTokens: 7700, coveredSeconds: 3600 });
     expect(w.sameHourLastWeek).toBeUndefined();
   });
@@ -167,7 +168,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     floorTokensPerMinute: 1000,
     scorePriorTasks: 0,
     scoreHalfLifeSeconds: 0,
-    calibration: { minTasks: 1, minTokens: 1, minSeconds: 0 },
+    calibration: { minTasks: 1, minTokens: 1, minSeconds: 600 },
   });
   const tasks = (n: number, quality: number) => Array.from({ length: n }, (_, i) => ({ at: NOW - i * MIN, completed: true, quality }));
   const lastHour = (demandTokens: number) => ({ lastHour: { demandTokens, coveredSeconds: 3600 } });
@@ -233,6 +234,15 @@ describe('allocate: the worked example of docs/allocation.md', () => {
       ['d', 1000, 'overcommitted'],
     ]);
     expect(t.burst.capacity).toBe(0);
+  });
+
+  it('caps the baseline of an established agent that is calibrating only for want of recent tasks', () => {
+    // Ten hours old, no outcomes in the window, 2000 tokens per tick forecast: min(14250, 2000 × 1.25).
+    const idle: AgentInput = { agent: 'e', firstSeen: NOW - 10 * HOUR, usage: lastHour(120_000), outcomes: [], tokensConsumed: 0 };
+    const t = allocate({ policy, agents: [...agents, idle], fleet: { recentAggregateDemand: [] } }, NOW);
+    const e = t.agents.find((a) => a.agent === 'e');
+    expect(e).toMatchObject({ calibrating: true, boundBy: 'cap', allocation: expect.closeTo(2500, 6) });
+    expect(t.agents.find((a) => a.agent === 'd')).toMatchObject({ boundBy: 'baseline', allocation: 11_400 }); // (60000 − 3000) / 5
   });
 
   it('refuses two inputs for the same agent', () => {
