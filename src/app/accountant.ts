@@ -16,10 +16,9 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { RecentOutput } from '../tokens/recent-output.js';
 import { TokenCountPool } from '../tokens/worker-pool.js';
+import { estimateAsync } from '../tokens/estimate-async.js';
 import type { HintBoard } from './hint-board.js';
 
-/** Bodies larger than this are counted on a worker thread, so a huge prompt never stalls the event loop. */
-const WORKER_THRESHOLD_BYTES = 256 * 1024;
 const MINUTE = 60_000;
 
 export interface AccountantDeps {
@@ -58,11 +57,8 @@ export class Accountant implements Metering {
     const adapter = adapterFor(provider);
     const model = typeof body.model === 'string' ? body.model : '';
     const ctx = { agent, recentOutputTokens: this.recent.get(agent, model), defaultOutputTokens: this.deps.config.defaultOutputTokens };
-    if (this.pool !== undefined && raw !== undefined && raw.length > WORKER_THRESHOLD_BYTES && adapter.estimateFromInput !== undefined) {
-      const counted = await this.pool.count(route, raw);
-      return adapter.estimateFromInput(route, body, ctx, counted);
-    }
-    return adapter.estimate(route, body, ctx);
+    // Large prompts are counted on a worker thread so they never stall the event loop.
+    return raw === undefined ? adapter.estimate(route, body, ctx) : estimateAsync(adapter, route, body, raw, ctx, this.pool);
   }
 
   async admit(request: AdmissionRequest): Promise<Admission> {
@@ -135,12 +131,13 @@ export class Accountant implements Metering {
     const now = deps.now();
     this.addUsage({ agent: record.agent, minute: Math.floor(now / MINUTE), demand: 0, consumed: record.charged });
     this.bump(this.consumedThisTick, record.agent, record.charged);
-    deps.metrics.recordTokens(record.agent, record.provider, record.model, 'input', record.actualInput);
-    deps.metrics.recordTokens(record.agent, record.provider, record.model, 'output', record.actualOutput);
     if (record.source === 'provider') {
-      deps.metrics.observeEstimateError(record.estimatedInput, record.actualInput);
+      deps.metrics.recordReconciliation(record);
       this.recent.record(record.agent, record.model, record.actualOutput);
       adapterFor(record.provider).observe?.(record.model, record.estimatedInput, record.actualInput);
+    } else {
+      deps.metrics.recordTokens(record.agent, record.provider, record.model, 'input', record.actualInput);
+      deps.metrics.recordTokens(record.agent, record.provider, record.model, 'output', record.actualOutput);
     }
     deps.onRecord?.(record);
   }

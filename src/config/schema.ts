@@ -79,12 +79,12 @@ export const configSchema = z
       .object({
         minPriority: priorityClass.default('high'),
         minFraction: z.number().min(0).max(1).default(0.02),
-        maxFraction: z.number().min(0).max(1).default(0.2),
-        volatilityMultiplier: z.number().min(0).default(2),
+        maxFraction: z.number().min(0).max(1).default(0.1),
+        volatilityMultiplier: z.number().min(0).default(1),
       })
       .strict()
       .refine((b) => b.minFraction <= b.maxFraction, 'minFraction must not exceed maxFraction')
-      .default({ minPriority: 'high', minFraction: 0.02, maxFraction: 0.2, volatilityMultiplier: 2 }),
+      .default({ minPriority: 'high', minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 }),
     baseline: z
       .object({ tokensPerMinute: z.number().positive().optional() })
       .strict()
@@ -92,13 +92,13 @@ export const configSchema = z
     calibration: z
       .object({
         minTasks: z.number().int().min(0).default(3),
-        minTokens: z.number().int().min(0).default(2000),
-        minSeconds: z.number().min(0).default(60),
+        minTokens: z.number().int().min(0).default(20_000),
+        minSeconds: z.number().min(0).default(600),
       })
       .strict()
-      .default({ minTasks: 3, minTokens: 2000, minSeconds: 60 }),
+      .default({ minTasks: 3, minTokens: 20_000, minSeconds: 600 }),
     headroom: z.number().min(0).default(0.25),
-    floorTokensPerMinute: z.number().min(0).default(100),
+    floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
   })
