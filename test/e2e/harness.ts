@@ -23,10 +23,13 @@ export interface StackOptions {
   behaviour?: Partial<MockBehaviour>;
   store?: Store;
   now?: () => number;
+  /** Clock of the mock alone (fixes `created` fields so direct and proxied bodies compare equal). */
+  mockNow?: () => number;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const mock = await startMockProvider({ behaviour: { seed: 'fixed', ...options.behaviour }, ...(options.now ? { now: options.now } : {}) });
+  const mockNow = options.mockNow ?? options.now;
+  const mock = await startMockProvider({ behaviour: { seed: 'fixed', ...options.behaviour }, ...(mockNow ? { now: mockNow } : {}) });
   const lines: string[] = [];
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({

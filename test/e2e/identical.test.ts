@@ -1,0 +1,165 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from './harness.js';
+import { postJson, sseEvents } from './http.js';
+
+/**
+ * What the client sees through the proxy equals what it would see going straight to the provider:
+ * the same bytes (plain undici request) and the same objects (official SDKs), JSON and SSE, both formats,
+ * with and without the /agents/{id} prefix.
+ */
+const FIXED_NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+let stack: Stack;
+beforeAll(async () => {
+  // rateLimitHeaders off: the proxy replaces x-ratelimit-* with its own, which is intended and not compared here.
+  stack = await startStack({ mockNow: () => FIXED_NOW, behaviour: { rateLimitHeaders: false, chunks: 6, outputTokens: 12 } });
+});
+afterAll(async () => stack.close());
+
+/** Base URLs of the three ways in: direct, proxy, proxy with agent prefix. */
+function bases(): { name: string; root: string }[] {
+  return [
+    { name: 'direct', root: stack.mock.url },
+    { name: 'proxy', root: stack.app.url },
+    { name: 'proxy /agents/a1', root: `${stack.app.url}/agents/a1` },
+  ];
+}
+
+const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say something about proxies.' }] };
+const messages = { model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Say something about proxies.' }] };
+
+const RAW_CASES: Array<{ name: string; path: string; body: unknown; sse: boolean }> = [
+  { name: 'chat json', path: '/v1/chat/completions', body: chat, sse: false },
+  { name: 'chat stream without include_usage', path: '/v1/chat/completions', body: { ...chat, stream: true }, sse: true },
+  { name: 'chat stream with include_usage', path: '/v1/chat/completions', body: { ...chat, stream: true, stream_options: { include_usage: true } }, sse: true },
+  { name: 'chat stream with include_usage false', path: '/v1/chat/completions', body: { ...chat, stream: true, stream_options: { include_usage: false } }, sse: true },
+  { name: 'completions stream', path: '/v1/completions', body: { model: 'gpt-3.5-turbo-instruct', prompt: 'Once upon', stream: true }, sse: true },
+  { name: 'responses json', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'Say something.' }, sse: false },
+  { name: 'responses stream', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: 'Say something.', stream: true }, sse: true },
+  { name: 'embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'hello' }, sse: false },
+  { name: 'anthropic json', path: '/v1/messages', body: messages, sse: false },
+  { name: 'anthropic stream', path: '/v1/messages', body: { ...messages, stream: true }, sse: true },
+];
+
+describe('raw bytes equal going direct', () => {
+  for (const c of RAW_CASES) {
+    it(c.name, async () => {
+      const replies = [];
+      for (const b of bases()) replies.push({ name: b.name, reply: await postJson(b.root + c.path, c.body, { 'anthropic-version': '2023-06-01' }) });
+      const [direct, ...proxied] = replies;
+      if (direct === undefined) throw new Error('no direct reply');
+      expect(direct.reply.status).toBe(200);
+      expect(direct.reply.body.length).toBeGreaterThan(0);
+      for (const p of proxied) {
+        expect(p.reply.status, p.name).toBe(200);
+        expect(p.reply.headers['content-type'], p.name).toBe(direct.reply.headers['content-type']);
+        if (c.sse) expect(sseEvents(p.reply.body), p.name).toEqual(sseEvents(direct.reply.body));
+        expect(p.reply.body.equals(direct.reply.body), `${p.name}: bytes differ`).toBe(true);
+      }
+    });
+  }
+
+  it('the proxy asks the provider for usage on a chat stream the client did not, and strips it again', async () => {
+    stack.mock.clearRequests();
+    const direct = await postJson(`${stack.mock.url}/v1/chat/completions`, { ...chat, stream: true });
+    const proxied = await postJson(`${stack.app.url}/v1/chat/completions`, { ...chat, stream: true });
+    const [toDirect, toProxy] = stack.mock.requests;
+    expect((toDirect?.json as { stream_options?: unknown }).stream_options).toBeUndefined();
+    expect((toProxy?.json as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
+    const text = proxied.body.toString('utf8');
+    expect(text).not.toContain('"usage"');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(proxied.body.equals(direct.body)).toBe(true);
+  });
+
+  it('a gzip-speaking provider: the client still reads the same body', async () => {
+    const body = { ...chat, stream: true };
+    const headers = { 'x-mock-behaviour': 'gzip=true', 'accept-encoding': 'gzip' };
+    const direct = await fetch(`${stack.mock.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const proxied = await fetch(`${stack.app.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(direct.headers.get('content-encoding')).toBe('gzip');
+    expect(await proxied.text()).toBe(await direct.text());
+    const json = { ...chat };
+    const dj = await fetch(`${stack.mock.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const pj = await fetch(`${stack.app.url}/v1/chat/completions`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    expect(pj.status).toBe(200);
+    expect(await pj.text()).toBe(await dj.text());
+  });
+});
+
+function openaiClients(): { name: string; client: OpenAI }[] {
+  return bases().map((b) => ({ name: b.name, client: new OpenAI({ baseURL: `${b.root}/v1`, apiKey: 'sk-test', maxRetries: 0 }) }));
+}
+
+function anthropicClients(): { name: string; client: Anthropic }[] {
+  return bases().map((b) => ({ name: b.name, client: new Anthropic({ baseURL: b.root, apiKey: 'sk-ant-test', maxRetries: 0 }) }));
+}
+
+/** Runs `fn` with each client and expects every result to deep-equal the direct one. */
+async function sameEverywhere<C>(clients: { name: string; client: C }[], fn: (client: C) => Promise<unknown>): Promise<unknown> {
+  const results: { name: string; value: unknown }[] = [];
+  for (const c of clients) results.push({ name: c.name, value: await fn(c.client) });
+  const direct = results[0]?.value;
+  for (const r of results.slice(1)) expect(r.value, r.name).toEqual(direct);
+  return direct;
+}
+
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of stream) out.push(item);
+  return out;
+}
+
+describe('official SDKs parse the same objects', () => {
+  it('openai chat, non-streaming', async () => {
+    const r = (await sameEverywhere(openaiClients(), (c) => c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }))) as OpenAI.ChatCompletion;
+    expect(r.usage?.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('openai chat stream without include_usage', async () => {
+    const chunks = (await sameEverywhere(openaiClients(), async (c) =>
+      collect(await c.chat.completions.create({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] })),
+    )) as OpenAI.ChatCompletionChunk[];
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.every((c) => !('usage' in c))).toBe(true);
+  });
+
+  it('openai chat stream with include_usage', async () => {
+    const chunks = (await sameEverywhere(openaiClients(), async (c) =>
+      collect(
+        await c.chat.completions.create({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      ),
+    )) as OpenAI.ChatCompletionChunk[];
+    const last = chunks[chunks.length - 1];
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('openai responses, streaming and not', async () => {
+    const events = (await sameEverywhere(openaiClients(), async (c) =>
+      collect(await c.responses.create({ model: 'gpt-4o-mini', input: 'hi', stream: true })),
+    )) as OpenAI.Responses.ResponseStreamEvent[];
+    expect(events[events.length - 1]?.type).toBe('response.completed');
+    await sameEverywhere(openaiClients(), (c) => c.responses.create({ model: 'gpt-4o-mini', input: 'hi' }));
+  });
+
+  it('anthropic messages, non-streaming', async () => {
+    const m = (await sameEverywhere(anthropicClients(), (c) =>
+      c.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    )) as Anthropic.Message;
+    expect(m.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('anthropic messages, streaming (raw events and the accumulated message)', async () => {
+    const events = (await sameEverywhere(anthropicClients(), async (c) =>
+      collect(await c.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] })),
+    )) as Anthropic.RawMessageStreamEvent[];
+    expect(events[0]?.type).toBe('message_start');
+    expect(events[events.length - 1]?.type).toBe('message_stop');
+    await sameEverywhere(anthropicClients(), (c) =>
+      c.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(),
+    );
+  });
+});
