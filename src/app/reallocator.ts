@@ -98,7 +98,8 @@ export class Reallocator {
   private async run(): Promise<AllocationTable | undefined> {
     const { deps } = this;
     const started = performance.now();
-    const now = deps.now();
+    // The table is computed for the tick's start, so every proxy of a fleet computes the same round.
+    const now = Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
       const input = await gatherInputs(deps.store, deps.policy, { hints: deps.hints.take(), queuedDemand: deps.queuedDemand() }, now);
       const table = allocate(input, now);
