@@ -50,9 +50,9 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   for (const agent of names) {
     const first = firstSeen.get(agent) ?? 0;
     const usage: UsageWindows = {};
-    const w0 = window(lh.get(agent), now - HOUR, now, first);
-    const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first);
-    const w7 = window(lw.get(agent), now - 7 * DAY - HOUR, now - 7 * DAY, first);
+    const w0 = window(lh.get(agent), now - HOUR, now, first, policy.tickSeconds);
+    const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first, policy.tickSeconds);
+    const w7 = window(lw.get(agent), now - 7 * DAY - HOUR, now - 7 * DAY, first, policy.tickSeconds);
     if (w0) usage.lastHour = w0;
     if (w1) usage.sameHourYesterday = w1;
     if (w7) usage.sameHourLastWeek = w7;
@@ -75,8 +75,9 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
 }
 
 /** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */
-function window(total: UsageTotal | undefined, from: number, to: number, firstSeen: number): UsageWindow | undefined {
+function window(total: UsageTotal | undefined, from: number, to: number, firstSeen: number, tickSeconds: number): UsageWindow | undefined {
   const covered = Math.max(0, to - Math.max(from, firstSeen));
   if (total === undefined || covered <= 0) return undefined;
-  return { demandTokens: total.demand, coveredSeconds: Math.max(60, covered / 1000) };
+  // At least one tick of coverage, so a first burst of seconds is not read as a huge rate.
+  return { demandTokens: total.demand, coveredSeconds: Math.max(tickSeconds, covered / 1000) };
 }
