@@ -13,7 +13,7 @@ import type { IdentityResolver } from './identity.js';
 import type { Admission, Metering } from './metering.js';
 import type { RequestInfo, RequestObserver } from './request-info.js';
 import { sendError, sendJson, writeChunk } from './respond.js';
-import { resolvePath, type ResolvedPath } from './routes.js';
+import { providerOfTarget, resolvePath, type ResolvedPath } from './routes.js';
 import { upstreamFailure, type Upstreams } from './upstream.js';
 import { forwardMeteredResponse } from './metered-response.js';
 
@@ -63,7 +63,7 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     info.durationMs = performance.now() - started;
     deps.observer.requestDone(info);
   });
-  let provider: ProviderName = 'openai';
+  let provider: ProviderName = providerOfTarget(req.url ?? '/');
   try {
     if (deps.draining()) throw new ProxyError('shutting_down', 'the proxy is shutting down');
     const path = resolvePath(info.method, req.url ?? '/');

@@ -53,6 +53,19 @@ export function resolvePath(method: string, target: string): ResolvedPath {
   return { agentFromPath, pathname, upstreamPath: pathname + query, route: classify(method, pathname) };
 }
 
+/**
+ * The provider whose error shape a request target gets, read without validating it, so a target that
+ * `resolvePath` refuses (bad agent id, dot segments) still gets its error in the right format.
+ */
+export function providerOfTarget(target: string): ProviderName {
+  let pathname = target.split('?')[0] ?? '';
+  if (pathname.startsWith('/agents/')) {
+    const end = pathname.indexOf('/', 8);
+    pathname = end === -1 ? '/' : pathname.slice(end);
+  }
+  return pathname.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+}
+
 function classify(method: string, pathname: string): Route {
   const trimmed = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
   const metered = METERED.get(trimmed);
