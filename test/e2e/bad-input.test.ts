@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.js';
@@ -125,9 +126,11 @@ describe('against the mock', () => {
     const chunked = await request(`${stack.app.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: (async function* () {
-        for (let i = 0; i < 10; i++) yield Buffer.from('x'.repeat(1000));
-      })(),
+      body: Readable.from(
+        (function* () {
+          for (let i = 0; i < 10; i++) yield Buffer.from('x'.repeat(1000));
+        })(),
+      ),
     });
     expect(chunked.statusCode).toBe(413);
     await chunked.body.text().catch(() => '');
