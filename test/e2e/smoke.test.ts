@@ -19,7 +19,7 @@ describe('smoke', () => {
     for await (const c of s) text += c.choices[0]?.delta.content ?? '';
     expect(text.length).toBeGreaterThan(0);
     const a = new Anthropic({ baseURL: `${stack.app.url}/agents/writer`, apiKey: 'k' });
-    const m = await a.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const m = await a.messages.create({ model: 'claude-test-model', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     expect(m.usage.input_tokens).toBeGreaterThan(0);
     console.log(JSON.stringify(stack.logs.filter((l) => l.msg === 'request'), null, 1));
   });
