@@ -2,3 +2,8 @@
 export function byAgent(a: { agent: string }, b: { agent: string }): number {
   return a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0;
 }
+
+/** Signals ordered by agent, then by the proxy that published them: a fixed order, so sums agree bit for bit. */
+export function byAgentThenSource(a: { agent: string; source: string }, b: { agent: string; source: string }): number {
+  return byAgent(a, b) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
+}

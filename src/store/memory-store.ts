@@ -1,7 +1,7 @@
-import { byAgent } from './by-agent.js';
+import { byAgent, byAgentThenSource } from './by-agent.js';
 import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
-import type { AgentSeen, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
 
 /** Pools kept per store: ticks are short, so only the most recent few are ever asked for. */
 const BURST_TICKS_KEPT = 64;
@@ -20,6 +20,8 @@ export class MemoryStore implements Store {
   readonly #overrides = new Map<string, Override>();
   readonly #agents = new Map<string, number>();
   readonly #burst = new Map<number, number>();
+  /** tick → source → rows. */
+  readonly #signals = new Map<number, Map<string, AgentSignal[]>>();
   #closed = false;
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
@@ -114,6 +116,21 @@ export class MemoryStore implements Store {
   async burstState(tick: number, capacity: number): Promise<BurstState> {
     this.#open();
     return { tick, capacity, available: burstAvailable(this.#burst.get(tick), capacity) };
+  }
+
+  async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
+    this.#open();
+    let bySource = this.#signals.get(tick);
+    if (!bySource) this.#signals.set(tick, (bySource = new Map()));
+    bySource.set(source, rows.map((r) => ({ ...r, source })));
+    if (this.#signals.size > BURST_TICKS_KEPT) this.#signals.delete(Math.min(...this.#signals.keys()));
+  }
+
+  async signals(tick: number): Promise<AgentSignal[]> {
+    this.#open();
+    const bySource = this.#signals.get(tick);
+    if (!bySource) return [];
+    return [...bySource.values()].flat().map((r) => ({ ...r })).sort(byAgentThenSource);
   }
 
   async prune(beforeMs: number): Promise<void> {

@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
-import { byAgent } from './by-agent.js';
+import { byAgent, byAgentThenSource } from './by-agent.js';
 import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
+import { decodeSignals } from './signal-codec.js';
 import { StoreClosedError, StoreUnavailableError } from './store-errors.js';
 import type {
   AgentSeen,
+  AgentSignal,
   BurstState,
   Override,
   Store,
@@ -27,6 +29,8 @@ export interface RedisStoreOptions {
   maxTasks?: number;
   /** How long one tick's burst pool lives. Default 1 hour. */
   burstTtlMs?: number;
+  /** How long one tick's signals live. Default 1 hour. */
+  signalsTtlMs?: number;
   /** TCP connect timeout (ms). Default 1000. */
   connectTimeoutMs?: number;
   /** A command without an answer after this long fails with `store_unavailable` (ms). Default 1000. */
@@ -44,7 +48,7 @@ export interface RedisStoreOptions {
  * The fleet store: every sidecar of a fleet reads and writes the same Redis, so they compute the same
  * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `tasks` sorted set by time, `overrides` and
- * `agents` hashes, `burst:<tick>` balance. Nothing queues while disconnected: every call fails fast with
+ * `agents` hashes, `burst:<tick>` balance, `sig:<tick>` hash of each proxy's signals (JSON). Nothing queues while disconnected: every call fails fast with
  * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
 export class RedisStore implements Store {
@@ -56,6 +60,7 @@ export class RedisStore implements Store {
   readonly #retentionMs: number;
   readonly #maxTasks: number;
   readonly #burstTtlMs: number;
+  readonly #signalsTtlMs: number;
   readonly #listeners = new Set<StoreStatusListener>();
   #status: StoreStatus = 'down';
   #lastError: Error | undefined;
@@ -67,6 +72,7 @@ export class RedisStore implements Store {
     this.#retentionMs = options.retentionMs ?? 8 * 24 * HOUR_MS + HOUR_MS;
     this.#maxTasks = options.maxTasks ?? 100_000;
     this.#burstTtlMs = options.burstTtlMs ?? HOUR_MS;
+    this.#signalsTtlMs = options.signalsTtlMs ?? HOUR_MS;
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     this.#client = new Redis(url, {
       lazyConnect: true,
@@ -217,6 +223,19 @@ export class RedisStore implements Store {
   async burstState(tick: number, capacity: number): Promise<BurstState> {
     const stored = await this.#call(() => this.#client.get(this.#burstKey(tick)));
     return { tick, capacity, available: burstAvailable(stored === null ? undefined : Number(stored), capacity) };
+  }
+
+  async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
+    const key = this.#key(`sig:${tick}`);
+    const tx = this.#tx();
+    tx.hset(key, source, JSON.stringify(rows.map((r) => ({ ...r, source }))));
+    tx.pexpire(key, this.#signalsTtlMs);
+    await this.#exec(tx);
+  }
+
+  async signals(tick: number): Promise<AgentSignal[]> {
+    const all = await this.#call(() => this.#client.hgetall(this.#key(`sig:${tick}`)));
+    return Object.values(all).flatMap(decodeSignals).sort(byAgentThenSource);
   }
 
   /** TTLs already expire old history; this also drops it on demand (and expired overrides). */

@@ -40,6 +40,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     opened_at INTEGER NOT NULL
   );
   `,
+  // 1 → 2: per-tick signals of the proxies sharing the file (fleet mode); rows as JSON, a few ticks kept.
+  `
+  CREATE TABLE signals (
+    tick   INTEGER NOT NULL,
+    source TEXT    NOT NULL,
+    rows   TEXT    NOT NULL,
+    PRIMARY KEY (tick, source)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

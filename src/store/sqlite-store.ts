@@ -1,11 +1,13 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { byAgentThenSource } from './by-agent.js';
+import { decodeSignals } from './signal-codec.js';
 import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { errorCode, toStoreError } from './sqlite-errors.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
-import type { AgentSeen, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
 
 /** Burst pools kept: only the current tick and a few before it are ever asked for. */
 const BURST_TICKS_KEPT = 64;
@@ -169,6 +171,21 @@ export class SqliteStore implements Store {
     return this.#run(() => ({ tick, capacity, available: burstAvailable(this.#burstStored(tick), capacity) }));
   }
 
+  async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
+    this.#run(() =>
+      this.#db.transaction(() => {
+        this.#st.signalSet.run(tick, source, JSON.stringify(rows.map((r) => ({ ...r, source }))));
+        this.#st.signalPrune.run(tick - BURST_TICKS_KEPT);
+      })(),
+    );
+  }
+
+  async signals(tick: number): Promise<AgentSignal[]> {
+    return this.#run(() =>
+      (this.#st.signalGet.all(tick) as { rows: string }[]).flatMap((r) => decodeSignals(r.rows)).sort(byAgentThenSource),
+    );
+  }
+
   async prune(beforeMs: number): Promise<void> {
     this.#run(() =>
       this.#db.transaction(() => {
@@ -237,6 +254,11 @@ function prepare(db: Database.Database) {
       'INSERT INTO burst (tick, available) VALUES (?, ?) ON CONFLICT (tick) DO UPDATE SET available = excluded.available',
     ),
     burstPrune: db.prepare('DELETE FROM burst WHERE tick < ?'),
+    signalSet: db.prepare(
+      'INSERT INTO signals (tick, source, rows) VALUES (?, ?, ?) ON CONFLICT (tick, source) DO UPDATE SET rows = excluded.rows',
+    ),
+    signalGet: db.prepare('SELECT rows FROM signals WHERE tick = ?'),
+    signalPrune: db.prepare('DELETE FROM signals WHERE tick < ?'),
     pruneUsage: db.prepare('DELETE FROM usage WHERE minute < ?'),
     pruneTasks: db.prepare('DELETE FROM tasks WHERE at < ?'),
     pruneOverrides: db.prepare('DELETE FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ?'),

@@ -48,6 +48,25 @@ export interface BurstState {
   available: number;
 }
 
+/**
+ * One proxy's local view of one agent at a tick boundary, shared so every proxy of a fleet feeds the engine
+ * the same inputs (docs/fleet.md): its hints, the demand waiting in its queue, and its usage in the minute
+ * that is still running (not yet complete in the shared buckets).
+ */
+export interface AgentSignal {
+  agent: string;
+  /** The proxy that published it (a per-process id). */
+  source: string;
+  priorityClass?: 'critical' | 'high' | 'normal' | 'low';
+  taskType?: string;
+  nearestDeadline?: number;
+  blocking?: number;
+  queuedDemand: number;
+  /** Demand and consumption of the running minute, up to the tick's start. */
+  partialDemand: number;
+  partialConsumed: number;
+}
+
 /** Connection state of a store backed by a server (redis); embedded stores are always `up`. */
 export type StoreStatus = 'up' | 'down';
 
@@ -79,6 +98,13 @@ export interface Store {
   /** Give back tokens to the pool of `tick` (never above its capacity). */
   burstReturn(tick: number, capacity: number, amount: number): Promise<void>;
   burstState(tick: number, capacity: number): Promise<BurstState>;
+  /**
+   * Publish this proxy's signals for `tick`, replacing what the same `source` published for it before.
+   * Kept briefly (signals of old ticks expire). Optional: a store without it cannot run in fleet mode.
+   */
+  putSignals?(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void>;
+  /** Every source's signals for `tick`, ordered by agent, then source. */
+  signals?(tick: number): Promise<AgentSignal[]>;
   /** Drop history older than `beforeMs` (memory/sqlite; redis uses TTLs). */
   prune(beforeMs: number): Promise<void>;
   close(): Promise<void>;

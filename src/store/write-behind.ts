@@ -2,6 +2,7 @@ import { byAgent } from './by-agent.js';
 import { StoreClosedError } from './store-errors.js';
 import type {
   AgentSeen,
+  AgentSignal,
   BurstState,
   Override,
   Store,
@@ -48,6 +49,17 @@ export class WriteBehindStore implements Store {
     this.kind = inner.kind;
     this.#maxPendingTasks = options.maxPendingTasks ?? 100_000;
     this.#onFlushError = options.onFlushError ?? (() => {});
+    const { putSignals, signals } = inner;
+    if (putSignals && signals) {
+      this.putSignals = (tick, source, rows) => {
+        this.#open();
+        return putSignals.call(inner, tick, source, rows);
+      };
+      this.signals = (tick) => {
+        this.#open();
+        return signals.call(inner, tick);
+      };
+    }
     const flushMs = options.flushMs ?? 1000;
     this.#timer = setInterval(() => {
       // A slow or failing backend must not pile flushes up behind each other.
@@ -155,6 +167,10 @@ export class WriteBehindStore implements Store {
     this.#open();
     return this.#inner.burstState(tick, capacity);
   }
+
+  // Signals go straight through: they are read by other proxies within the tick.
+  putSignals?(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void>;
+  signals?(tick: number): Promise<AgentSignal[]>;
 
   async prune(beforeMs: number): Promise<void> {
     this.#open();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store, TaskOutcome, UsageDelta } from '../../src/store/store.js';
+import type { AgentSignal, Store, TaskOutcome, UsageDelta } from '../../src/store/store.js';
 
 /** A fixed, recent-enough base time (2026-01-05T00:00Z): backends must not care what the wall clock says. */
 const T0 = Date.UTC(2026, 0, 5);
@@ -213,6 +213,37 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const grants = await Promise.all(Array.from({ length: 25 }, () => store.burstTake(13, 100, 7)));
         expect(grants.reduce((a, b) => a + b, 0)).toBe(100);
         expect(grants.every((g) => g === 7 || g === 2 || g === 0)).toBe(true);
+      });
+    });
+
+    describe('signals (fleet mode)', () => {
+      const sig = (agent: string, over: Partial<AgentSignal> = {}): AgentSignal => ({
+        agent,
+        source: 'ignored',
+        queuedDemand: 0,
+        partialDemand: 0,
+        partialConsumed: 0,
+        ...over,
+      });
+
+      it('returns every source\'s rows of a tick, ordered by agent then source, stamped with their source', async () => {
+        expect(store.putSignals).toBeTypeOf('function');
+        await store.putSignals!(7, 'p2', [sig('b', { queuedDemand: 5 }), sig('a', { partialDemand: 1.5, partialConsumed: 0.25 })]);
+        await store.putSignals!(7, 'p1', [sig('b', { priorityClass: 'critical', taskType: 'incident', nearestDeadline: T0 + 5, blocking: 2 })]);
+        await store.putSignals!(8, 'p1', [sig('z')]);
+        expect(await store.signals!(7)).toEqual([
+          sig('a', { source: 'p2', partialDemand: 1.5, partialConsumed: 0.25 }),
+          sig('b', { source: 'p1', priorityClass: 'critical', taskType: 'incident', nearestDeadline: T0 + 5, blocking: 2 }),
+          sig('b', { source: 'p2', queuedDemand: 5 }),
+        ]);
+        expect(await store.signals!(8)).toEqual([sig('z', { source: 'p1' })]);
+        expect(await store.signals!(9)).toEqual([]);
+      });
+
+      it('replaces what the same source published for the same tick', async () => {
+        await store.putSignals!(3, 'p1', [sig('a', { queuedDemand: 1 }), sig('b')]);
+        await store.putSignals!(3, 'p1', [sig('a', { queuedDemand: 2 })]);
+        expect(await store.signals!(3)).toEqual([sig('a', { source: 'p1', queuedDemand: 2 })]);
       });
     });
 
