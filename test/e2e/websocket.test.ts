@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startStack, type Stack } from './harness.js';
+import { rawExchange, statusOf } from './raw-socket.js';
+
+/** WebSocket upgrades pass through to the OpenAI upstream (the mock's realtime echo), agent identified, hints stripped. */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack.close());
+beforeEach(() => stack.mock.clearRequests());
+
+function open(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected ${res.statusCode}`)));
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<{ data: Buffer; binary: boolean }> {
+  return new Promise((resolve) => ws.once('message', (data: Buffer, binary: boolean) => resolve({ data, binary })));
+}
+
+function closed(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) resolve();
+    else ws.once('close', () => resolve());
+  });
+}
+
+describe('websocket pass-through', () => {
+  it('ws://proxy/agents/a1/v1/realtime reaches the echo and messages round-trip', async () => {
+    const wsUrl = stack.app.url.replace(/^http/, 'ws');
+    const ws = await open(`${wsUrl}/agents/a1/v1/realtime?model=gpt-4o-realtime-preview`, {
+      'x-token-ninja-priority': 'high',
+      'x-token-ninja-task': 't1',
+      authorization: 'Bearer sk-client',
+    });
+    for (const text of ['{"type":"session.update"}', 'second', 'x'.repeat(70_000)]) {
+      const reply = nextMessage(ws);
+      ws.send(text);
+      const got = await reply;
+      expect(got.binary).toBe(false);
+      expect(got.data.toString('utf8')).toBe(text);
+    }
+    const bin = nextMessage(ws);
+    ws.send(Buffer.from([0, 1, 2, 255]));
+    expect((await bin).data).toEqual(Buffer.from([0, 1, 2, 255]));
+    ws.close();
+    await closed(ws);
+
+    const upgrade = stack.mock.requests.find((r) => r.path.startsWith('/v1/realtime'));
+    expect(upgrade?.path).toBe('/v1/realtime?model=gpt-4o-realtime-preview');
+    const headers = upgrade?.headers ?? {};
+    expect(Object.keys(headers).filter((h) => h.startsWith('x-token-ninja-'))).toEqual([]);
+    expect(headers.authorization).toBe('Bearer sk-client');
+    expect(headers.host).toBe(new URL(stack.mock.url).host);
+    expect(stack.logs.some((l) => l.msg === 'websocket upgrade' && l.agent === 'a1')).toBe(true);
+  });
+
+  it('header agent identification; invalid agent ids are refused before any upstream connection', async () => {
+    const wsUrl = stack.app.url.replace(/^http/, 'ws');
+    const ws = await open(`${wsUrl}/v1/realtime`, { 'x-token-ninja-agent': 'rt-agent' });
+    ws.close();
+    await closed(ws);
+    expect(stack.logs.some((l) => l.msg === 'websocket upgrade' && l.agent === 'rt-agent')).toBe(true);
+    stack.mock.clearRequests();
+    await expect(open(`${wsUrl}/agents/bad%20id/v1/realtime`)).rejects.toThrow(/400/);
+    await expect(open(`${wsUrl}/v1/realtime`, { 'x-token-ninja-agent': 'bad id' })).rejects.toThrow(/400/);
+    await expect(open(`${wsUrl}/not-v1/realtime`)).rejects.toThrow(/404/);
+    // Dot segments: written raw, since WHATWG URLs (the ws client) normalise them away.
+    const reply = await rawExchange(
+      Number(new URL(stack.app.url).port),
+      'GET /v1/%2e%2e/v1/realtime HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(statusOf(reply)).toBe(400);
+    expect(stack.mock.requests).toHaveLength(0);
+  });
+
+  it('an upgrade the upstream refuses does not hurt the proxy', async () => {
+    const wsUrl = stack.app.url.replace(/^http/, 'ws');
+    await expect(open(`${wsUrl}/v1/not-realtime`)).rejects.toThrow();
+    const ws = await open(`${wsUrl}/v1/realtime`);
+    ws.close();
+    await closed(ws);
+  });
+});
