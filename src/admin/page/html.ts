@@ -1,5 +1,5 @@
 /** Placeholder in the page replaced by `required` or `none`: whether the data calls need a token. */
-export const AUTH_PLACEHOLDER = '__TOKEN_NINJA_AUTH__';
+export const AUTH_PLACEHOLDER = '__AUTH_MODE__';
 
 /** The status page (GET /): markup only; data comes from /v1/* via status.js. No external resources. */
 export const STATUS_PAGE_HTML = String.raw`<!doctype html>
@@ -12,7 +12,7 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
 <link rel="stylesheet" href="/status.css">
 <script src="/status.js" defer></script>
 </head>
-<body data-auth="__TOKEN_NINJA_AUTH__">
+<body data-auth="__AUTH_MODE__">
 <header>
   <h1>Token Ninja</h1>
   <p id="status" class="status" role="status">Loading…</p>
