@@ -32,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { simulateCommand } = await import('../simulate/index.js');
         return await simulateCommand([...rest]);
       }
+      case 'demo': { const { demoCommand } = await import('../demo/demo-command.js'); return await demoCommand(rest); }
       case 'mock': {
         const { runMockProviderCommand } = await import('../mock/index.js');
         return await runMockProviderCommand([...rest]);
