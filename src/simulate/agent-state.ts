@@ -1,0 +1,171 @@
+import type { OutcomeSample } from '../allocation/types.js';
+import { deriveSeed, Prng } from './prng.js';
+import type { ScenarioAgent } from './scenario.js';
+
+/** One task in an agent's backlog. */
+export interface SimTask {
+  arrivalTick: number;
+  tokens: number;
+  remaining: number;
+  /** True quality of its result. */
+  quality: number;
+  /** Unix ms, or null. */
+  deadline: number | null;
+  highPriority: boolean;
+}
+
+/** Per-agent counters for the measured period. */
+export interface AgentCounters {
+  arrivedTokens: number;
+  abandonedTokens: number;
+  abandonedTasks: number;
+  completedTasks: number;
+  qualityWeightedTasks: number;
+  servedTokens: number;
+  waitTicks: number;
+}
+
+/** A simulated agent: hidden truth, its backlog, and the history a proxy would have recorded. */
+export class SimAgent {
+  readonly arrivals: Prng;
+  readonly fed: Prng;
+  readonly reports: Prng;
+  private backlog: SimTask[] = [];
+  private head = 0;
+  backlogTokens = 0;
+  burstUntilTick = -Infinity;
+  /** Prefix sums over ticks (index = tick − firstTick): demand asked and tokens served. */
+  readonly demandPrefix: Float64Array;
+  readonly servedPrefix: Float64Array;
+  readonly outcomes: OutcomeSample[] = [];
+  private outcomesHead = 0;
+  pendingFed = 0;
+  /** Demand a proxy would see, per coming tick: each task's requests spread over its duration, counted once. */
+  private readonly schedule: Float64Array;
+  private scheduleAt = 0;
+  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, abandonedTasks: 0, completedTasks: 0, qualityWeightedTasks: 0, servedTokens: 0, waitTicks: 0 };
+
+  constructor(
+    readonly spec: ScenarioAgent,
+    readonly index: number,
+    seed: number,
+    readonly joinTick: number,
+    totalTicks: number,
+  ) {
+    this.arrivals = new Prng(deriveSeed(seed, 'arrivals', spec.id));
+    this.fed = new Prng(deriveSeed(seed, 'fed', spec.id));
+    this.reports = new Prng(deriveSeed(seed, 'reports', spec.id));
+    this.schedule = new Float64Array(Math.max(1, Math.ceil(spec.taskMinutes)) + 1);
+    this.demandPrefix = new Float64Array(totalTicks + 1);
+    this.servedPrefix = new Float64Array(totalTicks + 1);
+  }
+
+  /** Tasks waiting, oldest first. */
+  openTasks(): readonly SimTask[] {
+    return this.head === 0 ? this.backlog : this.backlog.slice(this.head);
+  }
+
+  openCount(): number {
+    return this.backlog.length - this.head;
+  }
+
+  add(task: SimTask, spreadTicks: number): void {
+    this.backlog.push(task);
+    this.backlogTokens += task.remaining;
+    const m = Math.max(1, Math.min(this.schedule.length, Math.round(spreadTicks)));
+    for (let j = 0; j < m; j++) {
+      const at = (this.scheduleAt + j) % this.schedule.length;
+      this.schedule[at] = (this.schedule[at] as number) + task.tokens / m;
+    }
+  }
+
+  /** Close tick `k`'s demand record: what its tasks' requests asked for this tick. */
+  recordDemand(k: number): void {
+    this.demandPrefix[k + 1] = (this.demandPrefix[k] as number) + (this.schedule[this.scheduleAt] as number);
+    this.schedule[this.scheduleAt] = 0;
+    this.scheduleAt = (this.scheduleAt + 1) % this.schedule.length;
+  }
+
+  /** Drop tasks that waited longer than the agent will; returns the tokens they still needed. */
+  abandon(beforeTick: number, measured: boolean): void {
+    while (this.head < this.backlog.length) {
+      const t = this.backlog[this.head] as SimTask;
+      if (t.arrivalTick >= beforeTick) break;
+      this.head += 1;
+      this.backlogTokens -= t.remaining;
+      if (measured) {
+        this.counters.abandonedTokens += t.remaining;
+        this.counters.abandonedTasks += 1;
+      }
+    }
+    this.compact();
+  }
+
+  /**
+   * Tokens the agent asks for this tick: its open tasks oldest first, each at most `paceFraction` of its
+   * size (a task takes several ticks of requests), all together at most `maxPerTick` (its concurrency).
+   */
+  ask(paceFraction: number, maxPerTick: number): number {
+    let total = 0;
+    for (let i = this.head; i < this.backlog.length && total < maxPerTick; i++) {
+      const t = this.backlog[i] as SimTask;
+      total += Math.min(t.remaining, t.tokens * paceFraction);
+    }
+    return Math.min(total, maxPerTick);
+  }
+
+  /** Spend `tokens` the way `ask` asked for them; calls `done` for each task finished. */
+  work(tokens: number, paceFraction: number, done: (task: SimTask) => void): void {
+    let left = tokens;
+    const finished: number[] = [];
+    for (let i = this.head; i < this.backlog.length && left > 1e-9; i++) {
+      const t = this.backlog[i] as SimTask;
+      const used = Math.min(left, t.remaining, t.tokens * paceFraction);
+      t.remaining -= used;
+      left -= used;
+      this.backlogTokens -= used;
+      if (t.remaining <= 1e-6) finished.push(i);
+    }
+    if (finished.length > 0) {
+      // Finished tasks are a prefix of the work order except where pacing let a later one finish first.
+      const keep: SimTask[] = [];
+      for (let i = this.head; i < this.backlog.length; i++) {
+        const t = this.backlog[i] as SimTask;
+        if (t.remaining <= 1e-6) done(t);
+        else keep.push(t);
+      }
+      this.backlog = keep;
+      this.head = 0;
+    }
+    if (this.backlogTokens < 1e-6) this.backlogTokens = 0;
+  }
+
+  nearestDeadline(): number | undefined {
+    let best: number | undefined;
+    for (let i = this.head; i < this.backlog.length; i++) {
+      const d = (this.backlog[i] as SimTask).deadline;
+      if (d !== null && (best === undefined || d < best)) best = d;
+    }
+    return best;
+  }
+
+  recordOutcome(sample: OutcomeSample, windowStart: number): void {
+    this.outcomes.push(sample);
+    while (this.outcomesHead < this.outcomes.length && (this.outcomes[this.outcomesHead] as OutcomeSample).at < windowStart) this.outcomesHead += 1;
+    if (this.outcomesHead > 512) {
+      this.outcomes.splice(0, this.outcomesHead);
+      this.outcomesHead = 0;
+    }
+  }
+
+  recentOutcomes(): OutcomeSample[] {
+    return this.outcomes.slice(this.outcomesHead);
+  }
+
+  private compact(): void {
+    if (this.head > 256 && this.head * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.head);
+      this.head = 0;
+    }
+  }
+}

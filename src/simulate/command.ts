@@ -1,0 +1,95 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { DEFAULT_SCENARIO } from './default-scenario.js';
+import { renderSvg } from './report-svg.js';
+import { renderReport } from './report-text.js';
+import { runSimulation } from './run.js';
+import { parseScenario, ScenarioError } from './scenario.js';
+import type { Scenario } from './scenario.js';
+
+/** Where the command writes; process streams by default. */
+export interface CommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N] [--out chart.svg | --no-chart] [--json]
+
+Replays a synthetic fleet under a static equal split, a static split by historic usage and the dynamic
+allocation engine, at the same budget, and prints what each achieved. The scenario format is described
+in docs/allocation.md. Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg.
+`;
+
+interface Args {
+  scenario?: string;
+  seed: number;
+  out: string | null;
+  json: boolean;
+  help: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { seed: 1, out: 'token-ninja-simulation.svg', json: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new ScenarioError(`${a} needs a value`);
+      i += 1;
+      return v;
+    };
+    if (a === '--scenario') args.scenario = value();
+    else if (a === '--seed') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ScenarioError(`--seed must be an integer from 0 to 4294967295, got "${v}"`);
+      args.seed = n;
+    } else if (a === '--out') args.out = value();
+    else if (a === '--no-chart') args.out = null;
+    else if (a === '--json') args.json = true;
+    else if (a === '--help' || a === '-h') args.help = true;
+    else throw new ScenarioError(`unknown argument "${a}"`);
+  }
+  return args;
+}
+
+async function loadScenario(path: string | undefined): Promise<Scenario> {
+  if (path === undefined) return parseScenario(DEFAULT_SCENARIO);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(`cannot read scenario file ${path}`, err);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(`scenario file ${path} is not valid JSON`, err);
+  }
+  return parseScenario(json);
+}
+
+/** `token-ninja simulate`: returns the exit code (0 done, 2 bad arguments or scenario). */
+export async function simulateCommand(argv: string[], io: CommandIo = process): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    const scenario = await loadScenario(args.scenario);
+    const report = runSimulation(scenario, args.seed);
+    io.stdout.write(args.json ? `${JSON.stringify({ ...report, policies: report.policies.map(({ series: _series, ...rest }) => rest) }, null, 2)}\n` : renderReport(report));
+    if (args.out !== null) {
+      await writeFile(args.out, renderSvg(report));
+      if (!args.json) io.stdout.write(`Chart written to ${args.out}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      io.stderr.write(`token-ninja simulate: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,11 @@
+/** Public surface of the allocation simulator (`token-ninja simulate`). */
+export { simulateCommand } from './command.js';
+export type { CommandIo } from './command.js';
+export { runSimulation } from './run.js';
+export { renderReport } from './report-text.js';
+export { renderSvg } from './report-svg.js';
+export { DEFAULT_SCENARIO } from './default-scenario.js';
+export { parseScenario, ScenarioError, scenarioSchema } from './scenario.js';
+export type { Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
+export type { PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
+export { Prng } from './prng.js';

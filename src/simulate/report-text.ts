@@ -1,0 +1,64 @@
+import type { PolicyName, PolicyResult, SimulationReport } from './report-types.js';
+
+const LABELS: Record<PolicyName, string> = { equal: 'static equal', historic: 'static historic', dynamic: 'dynamic' };
+
+function int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+function pct(n: number): string {
+  return `${(n * 100).toFixed(1)}%`;
+}
+function signedPct(n: number): string {
+  return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)}%`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('   ')).join('\n');
+}
+
+/** The simulator's printed report: one column per policy, then the headline comparison. */
+export function renderReport(report: SimulationReport): string {
+  const ps = report.policies;
+  const get = (name: PolicyName): PolicyResult | undefined => ps.find((p) => p.policy === name);
+  const rows: string[][] = [['', ...ps.map((p) => LABELS[p.policy])]];
+  const row = (label: string, f: (p: PolicyResult) => string) => rows.push([label, ...ps.map(f)]);
+  row('quality-weighted tasks completed', (p) => int(p.qualityWeightedTasks));
+  row('tasks completed', (p) => int(p.tasksCompleted));
+  row('tasks per million tokens', (p) => p.tasksPerMillionTokens.toFixed(1));
+  row('quality-weighted tasks per million tokens', (p) => p.qualityTasksPerMillionTokens.toFixed(1));
+  row('tokens allocated but idle', (p) => `${int(p.tokensAllocatedIdle)} (${pct(p.tokensAllocatedIdle / Math.max(1, poolTokens(report)))})`);
+  row('pool idle while any agent is throttled', (p) => pct(p.idleWhileThrottledFraction));
+  row('high-priority tasks done before deadline', (p) => `${pct(p.highPriorityDeadlines.fraction)} of ${int(p.highPriorityDeadlines.tasks)}`);
+  const first = ps[0];
+  if (first !== undefined) {
+    for (const q of first.quartiles) {
+      row(`demand refused, quartile ${q.quartile}${q.quartile === 1 ? ' (least productive)' : q.quartile === 4 ? ' (most productive)' : ''}`, (p) => pct(p.quartiles[q.quartile - 1]?.refusedFraction ?? 0));
+    }
+    for (const q of first.quartiles) row(`mean delay, quartile ${q.quartile} (minutes)`, (p) => (p.quartiles[q.quartile - 1]?.meanDelayMinutes ?? 0).toFixed(1));
+  }
+  const lines = [
+    `Token Ninja simulation: scenario "${report.scenario}", seed ${report.seed}, ${report.days} days, ${report.agents.length} agents, pool ${int(report.poolTokensPerMinute)} tokens/min for every policy`,
+    '',
+    table(rows),
+    '',
+    'Quartiles by hidden productivity (quality / tokens per task):',
+    ...(first?.quartiles ?? []).map((q) => `  ${q.quartile}: ${q.agents.join(', ')}`),
+  ];
+  const equal = get('equal');
+  const historic = get('historic');
+  const dynamic = get('dynamic');
+  if (equal !== undefined && historic !== undefined && dynamic !== undefined && equal.qualityWeightedTasks > 0) {
+    const gain = dynamic.qualityWeightedTasks / equal.qualityWeightedTasks - 1;
+    lines.push(
+      '',
+      `Dynamic vs static equal: ${signedPct(gain)} quality-weighted tasks (target +25%: ${gain >= 0.25 ? 'met' : 'NOT met'}); historic vs equal: ${signedPct(historic.qualityWeightedTasks / equal.qualityWeightedTasks - 1)}.`,
+      `Dynamic: ${pct(dynamic.idleWhileThrottledFraction)} of the pool idle while any agent was throttled (target under 5%: ${dynamic.idleWhileThrottledFraction < 0.05 ? 'met' : 'NOT met'}).`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function poolTokens(report: SimulationReport): number {
+  return report.poolTokensPerMinute * report.days * 24 * 60;
+}

@@ -1,0 +1,366 @@
+import { allocate } from '../allocation/allocate.js';
+import { allocationPolicy } from '../allocation/policy.js';
+import { PRIORITY_CLASSES } from '../allocation/types.js';
+import type { AgentInput, AllocationPolicy, UsageWindows } from '../allocation/types.js';
+import { SimAgent } from './agent-state.js';
+import type { SimTask } from './agent-state.js';
+import { parseScenario } from './scenario.js';
+import type { Scenario, ScenarioInput } from './scenario.js';
+import { policyOverridesFrom } from './policy-overrides.js';
+import type { PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
+
+/** Monday 5 January 2026, 00:00 UTC: day 0 of every run, so weekends fall on days 5 and 6. */
+const RUN_START = Date.UTC(2026, 0, 5);
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const BURST_DEMAND_TICKS = 20;
+const RECENT_SECONDS = 300;
+
+interface Timeline {
+  scenario: Scenario;
+  tickMs: number;
+  historyTicks: number;
+  totalTicks: number;
+}
+
+function timeline(scenario: Scenario): Timeline {
+  const ticksPerDay = Math.round(86_400 / scenario.tickSeconds);
+  const historyTicks = Math.round(scenario.historyDays * ticksPerDay);
+  return { scenario, tickMs: scenario.tickSeconds * 1000, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
+}
+
+/** Demand rate of an agent's own work at `now`, tokens per minute. */
+function demandRate(agent: SimAgent, now: number, tick: number): number {
+  const s = agent.spec;
+  const hour = (((now - RUN_START) % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
+  const day = ((Math.floor((now - RUN_START) / DAY_MS) % 7) + 7) % 7;
+  let rate = s.demandTokensPerMinute * (1 + s.dailyAmplitude * Math.cos((2 * Math.PI * (hour - s.peakHour)) / 24));
+  if (day >= 5) rate *= s.weekendFactor;
+  if (tick < agent.burstUntilTick) rate *= s.burst?.multiplier ?? 1;
+  return rate;
+}
+
+function newTask(agent: SimAgent, rng: SimAgent['arrivals'], tick: number, now: number): SimTask {
+  const s = agent.spec;
+  const tokens = s.tokensPerTask * (0.5 + rng.next());
+  const quality = Math.min(1, Math.max(0, s.quality + 0.1 * rng.normal()));
+  return {
+    arrivalTick: tick,
+    tokens,
+    remaining: tokens,
+    quality,
+    deadline: s.deadlineMinutes === undefined ? null : now + s.deadlineMinutes * 60_000,
+    highPriority: s.class === 'high' || s.class === 'critical',
+  };
+}
+
+/** Fraction of a task its agent can work through in one tick. */
+function pace(a: SimAgent, tickMinutes: number): number {
+  return Math.min(1, tickMinutes / a.spec.taskMinutes);
+}
+
+function windowSum(prefix: Float64Array, from: number, to: number): number {
+  return (prefix[to] as number) - (prefix[from] as number);
+}
+
+function usageWindows(agent: SimAgent, tick: number, ticksPerHour: number, ticksPerDay: number, tickSeconds: number): UsageWindows {
+  const out: UsageWindows = {};
+  const recentTicks = Math.max(1, Math.round(RECENT_SECONDS / tickSeconds));
+  const spans: Array<[keyof UsageWindows, number, number]> = [
+    ['recent', tick - recentTicks, recentTicks],
+    ['lastHour', tick - ticksPerHour, ticksPerHour],
+    ['sameHourYesterday', tick - ticksPerDay - ticksPerHour, ticksPerHour],
+    ['sameHourLastWeek', tick - 7 * ticksPerDay - ticksPerHour, ticksPerHour],
+  ];
+  for (const [name, from, length] of spans) {
+    const a = Math.max(from, agent.joinTick, 0);
+    const b = Math.min(from + length, tick);
+    if (b <= a) continue;
+    out[name] = { demandTokens: windowSum(agent.demandPrefix, a, b), coveredSeconds: (b - a) * tickSeconds };
+  }
+  return out;
+}
+
+interface TickAllocation {
+  allocations: Float64Array;
+  burst: number;
+  /** Order in which throttled agents draw on the burst buffer. */
+  burstOrder: number[];
+}
+
+function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
+  const { scenario, tickMs, historyTicks, totalTicks } = tl;
+  const tickMinutes = scenario.tickSeconds / 60;
+  const ticksPerHour = Math.round(3600 / scenario.tickSeconds);
+  const ticksPerDay = 24 * ticksPerHour;
+  const pool = scenario.tokensPerMinute * tickMinutes;
+  // Agents present from the start have history; a later one joins during the measured period.
+  const agents = scenario.agents.map((spec, i) => new SimAgent(spec, i, seed, spec.joinsAtHour > 0 ? historyTicks + Math.round(spec.joinsAtHour * ticksPerHour) : 0, totalTicks));
+  const byId = new Map(agents.map((a) => [a.spec.id, a]));
+  const n = agents.length;
+  const historyServed = new Float64Array(n);
+  const aggregateDemand: number[] = [];
+  const pointTicks = Math.max(1, Math.round(ticksPerHour / scenario.chartPointsPerHour));
+  const series: Record<string, number[]> = Object.fromEntries(agents.map((a) => [a.spec.id, [] as number[]]));
+  const seriesAcc = new Float64Array(n);
+  const asks = new Float64Array(n);
+  const got = new Float64Array(n);
+  const balances = new Float64Array(n);
+  const burstMinRank = PRIORITY_CLASSES.indexOf(scenario.burstMinClass);
+
+  let tasksCompleted = 0;
+  let qualityWeightedTasks = 0;
+  let tokensServed = 0;
+  let allocatedIdle = 0;
+  let poolIdle = 0;
+  let poolTotal = 0;
+  let throttledTicks = 0;
+  let idleWhileThrottled = 0;
+  let poolWhileThrottled = 0;
+  let hpTasks = 0;
+  let hpMet = 0;
+  const runEnd = RUN_START + (totalTicks - historyTicks) * tickMs;
+
+  for (let k = 0; k < totalTicks; k++) {
+    const now = RUN_START + (k - historyTicks) * tickMs;
+    const measured = k >= historyTicks;
+    const active = agents.filter((a) => a.joinTick <= k);
+
+    // 1. Allocation, decided on what is known at the start of the tick.
+    const alloc = allocateTick(policyName, measured, active, agents, k, now, pool, enginePolicy, historicShares, aggregateDemand, ticksPerHour, ticksPerDay, tickMinutes, scenario.tickSeconds);
+
+    // 2. Work arrives: its own, and tasks fed by upstream completions last tick.
+    for (const a of active) {
+      const s = a.spec;
+      if (s.burst !== undefined && k >= a.burstUntilTick && a.arrivals.next() < s.burst.probabilityPerHour / ticksPerHour) {
+        a.burstUntilTick = k + Math.round(s.burst.minutes / tickMinutes);
+      }
+      const expected = (demandRate(a, now, k) * tickMinutes) / s.tokensPerTask;
+      const count = a.arrivals.poisson(expected);
+      for (let j = 0; j < count; j++) addTask(a, newTask(a, a.arrivals, k, now), measured, runEnd);
+      for (let j = 0; j < a.pendingFed; j++) addTask(a, newTask(a, a.fed, k, now), measured, runEnd);
+      a.pendingFed = 0;
+      a.abandon(k - Math.round(s.maxWaitMinutes / tickMinutes), measured);
+    }
+
+    // 3. Each agent asks for what its backlog needs, up to its concurrency. It spends from its token bucket
+    // (this tick's allocation plus what it left last tick, the bucket holding at most one tick's allocation,
+    // as the budget ledger does), then from the burst buffer if its class may; the rest waits.
+    let askTotal = 0;
+    let expiredTick = 0;
+    for (const a of agents) {
+      const i = a.index;
+      const maxPerTick = (a.spec.maxTokensPerMinute ?? 3 * Math.max(a.spec.demandTokensPerMinute, a.spec.tokensPerTask)) * tickMinutes;
+      asks[i] = a.joinTick <= k ? a.ask(pace(a, tickMinutes), maxPerTick) : 0;
+      const allocation = alloc.allocations[i] as number;
+      const inBucket = allocation + (balances[i] as number);
+      got[i] = Math.min(asks[i] as number, inBucket);
+      askTotal += asks[i] as number;
+      const left = Number.isFinite(inBucket) ? inBucket - (got[i] as number) : 0;
+      balances[i] = Math.min(left, Number.isFinite(allocation) ? allocation : 0);
+      expiredTick += left - (balances[i] as number);
+    }
+    let burstLeft = alloc.burst;
+    for (const i of alloc.burstOrder) {
+      if (burstLeft <= 0) break;
+      if (PRIORITY_CLASSES.indexOf((agents[i] as SimAgent).spec.class) < burstMinRank) continue;
+      const short = (asks[i] as number) - (got[i] as number);
+      if (short <= 0) continue;
+      const take = Math.min(short, burstLeft);
+      got[i] = (got[i] as number) + take;
+      burstLeft -= take;
+    }
+    aggregateDemand.push(askTotal);
+    if (aggregateDemand.length > BURST_DEMAND_TICKS) aggregateDemand.shift();
+
+    // 4. Work is done; outcomes are reported; downstream tasks are created.
+    let servedTick = 0;
+    let throttled = false;
+    const doneAt = now + tickMs;
+    for (const a of agents) {
+      const i = a.index;
+      const g = got[i] as number;
+      if ((asks[i] as number) - g > 1) throttled = true;
+      servedTick += g;
+      if (!measured) historyServed[i] = (historyServed[i] as number) + g;
+      a.work(g, pace(a, tickMinutes), (t) => {
+        const reported = Math.min(1, Math.max(0, t.quality + a.spec.reportNoise * a.reports.normal()));
+        a.recordOutcome({ at: doneAt, completed: true, quality: reported }, doneAt - enginePolicy.scoringWindowSeconds * 1000);
+        if (a.spec.feeds !== undefined) {
+          const target = byId.get(a.spec.feeds);
+          if (target !== undefined && target.joinTick <= k + 1) target.pendingFed += 1;
+        }
+        if (!measured) return;
+        a.counters.completedTasks += 1;
+        a.counters.qualityWeightedTasks += t.quality;
+        a.counters.waitTicks += k + 1 - t.arrivalTick;
+        tasksCompleted += 1;
+        qualityWeightedTasks += t.quality;
+        if (t.highPriority && t.deadline !== null && t.deadline <= runEnd && t.arrivalTick >= historyTicks && doneAt <= t.deadline) hpMet += 1;
+      });
+      a.recordDemand(k);
+      a.servedPrefix[k + 1] = (a.servedPrefix[k] as number) + g;
+      if (measured) a.counters.servedTokens += g;
+    }
+    if (!measured) continue;
+    // Idle: allocation that overflowed a full bucket, and burst buffer nobody drew.
+    const idleTick = expiredTick + Math.max(0, burstLeft);
+    tokensServed += servedTick;
+    allocatedIdle += expiredTick;
+    poolTotal += pool;
+    poolIdle += idleTick;
+    if (throttled) {
+      throttledTicks += 1;
+      poolWhileThrottled += pool;
+      idleWhileThrottled += idleTick;
+    }
+    for (let i = 0; i < n; i++) seriesAcc[i] = (seriesAcc[i] as number) + (alloc.allocations[i] as number) / tickMinutes;
+    if ((k - historyTicks + 1) % pointTicks === 0) {
+      for (const a of agents) {
+        (series[a.spec.id] as number[]).push((seriesAcc[a.index] as number) / pointTicks);
+        seriesAcc[a.index] = 0;
+      }
+    }
+  }
+
+  function addTask(a: SimAgent, t: SimTask, measured: boolean, end: number): void {
+    a.add(t, a.spec.taskMinutes / (scenario.tickSeconds / 60));
+    if (!measured) return;
+    a.counters.arrivedTokens += t.tokens;
+    if (t.highPriority && t.deadline !== null && t.deadline <= end) hpTasks += 1;
+  }
+
+  return {
+    historyServed,
+    result: {
+      policy: policyName,
+      tasksCompleted,
+      qualityWeightedTasks,
+      tokensServed,
+      tasksPerMillionTokens: tokensServed > 0 ? (tasksCompleted / tokensServed) * 1e6 : 0,
+      qualityTasksPerMillionTokens: tokensServed > 0 ? (qualityWeightedTasks / tokensServed) * 1e6 : 0,
+      tokensAllocatedIdle: allocatedIdle,
+      poolIdleFraction: poolTotal > 0 ? poolIdle / poolTotal : 0,
+      throttledTicks,
+      idleWhileThrottledFraction: poolWhileThrottled > 0 ? idleWhileThrottled / poolWhileThrottled : 0,
+      quartiles: quartiles(agents, tickMinutes),
+      highPriorityDeadlines: { tasks: hpTasks, met: hpMet, fraction: hpTasks > 0 ? hpMet / hpTasks : 1 },
+      series,
+    },
+  };
+}
+
+function allocateTick(
+  policyName: PolicyName,
+  measured: boolean,
+  active: SimAgent[],
+  agents: SimAgent[],
+  k: number,
+  now: number,
+  pool: number,
+  enginePolicy: AllocationPolicy,
+  historicShares: Float64Array | null,
+  aggregateDemand: readonly number[],
+  ticksPerHour: number,
+  ticksPerDay: number,
+  tickMinutes: number,
+  tickSeconds: number,
+): TickAllocation {
+  const allocations = new Float64Array(agents.length);
+  // Before the measured period every policy is the same unthrottled history, so all three start alike.
+  if (!measured) {
+    for (const a of active) allocations[a.index] = Infinity;
+    return { allocations, burst: 0, burstOrder: [] };
+  }
+  if (policyName === 'equal') {
+    for (const a of active) allocations[a.index] = pool / active.length;
+    return { allocations, burst: 0, burstOrder: [] };
+  }
+  if (policyName === 'historic') {
+    const shares = historicShares ?? new Float64Array(agents.length);
+    // Agents with no history get an equal share carved out of the rest.
+    const newcomers = active.filter((a) => !((shares[a.index] as number) > 0));
+    const known = active.filter((a) => (shares[a.index] as number) > 0);
+    const knownSum = known.reduce((s, a) => s + (shares[a.index] as number), 0);
+    const newShare = known.length === 0 ? pool / active.length : pool / active.length;
+    const rest = pool - newShare * newcomers.length;
+    for (const a of newcomers) allocations[a.index] = newShare;
+    for (const a of known) allocations[a.index] = (rest * (shares[a.index] as number)) / knownSum;
+    return { allocations, burst: 0, burstOrder: [] };
+  }
+  const inputs: AgentInput[] = active.map((a) => {
+    const maxPerTick = (a.spec.maxTokensPerMinute ?? 3 * Math.max(a.spec.demandTokensPerMinute, a.spec.tokensPerTask)) * tickMinutes;
+    const nearestDeadline = a.nearestDeadline();
+    const scoringFrom = Math.max(0, a.joinTick, k - Math.round(enginePolicy.scoringWindowSeconds / tickSeconds));
+    return {
+      agent: a.spec.id,
+      firstSeen: now - (k - a.joinTick) * tickSeconds * 1000,
+      criticality: a.spec.class,
+      hints: {
+        priorityClass: a.spec.class,
+        ...(nearestDeadline === undefined ? {} : { nearestDeadline }),
+        blocking: a.spec.feeds === undefined ? 0 : a.openCount(),
+      },
+      usage: usageWindows(a, k, ticksPerHour, ticksPerDay, tickSeconds),
+      outcomes: a.recentOutcomes(),
+      tokensConsumed: windowSum(a.servedPrefix, scoringFrom, k),
+      queuedDemandTokens: a.ask(pace(a, tickMinutes), maxPerTick),
+    };
+  });
+  const table = allocate({ policy: enginePolicy, agents: inputs, fleet: { recentAggregateDemand: aggregateDemand } }, now);
+  const index = new Map(active.map((a) => [a.spec.id, a.index]));
+  const order: Array<{ i: number; w: number; id: string }> = [];
+  for (const row of table.agents) {
+    const i = index.get(row.agent) as number;
+    allocations[i] = row.allocation;
+    order.push({ i, w: row.priorityWeight, id: row.agent });
+  }
+  order.sort((x, y) => y.w - x.w || (x.id < y.id ? -1 : 1));
+  return { allocations, burst: table.burst.capacity, burstOrder: order.map((o) => o.i) };
+}
+
+function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
+  const ranked = [...agents].sort((a, b) => a.spec.quality / a.spec.tokensPerTask - b.spec.quality / b.spec.tokensPerTask || (a.spec.id < b.spec.id ? -1 : 1));
+  const out: QuartileResult[] = [1, 2, 3, 4].map((quartile) => ({ quartile, agents: [], demandTokens: 0, refusedTokens: 0, refusedFraction: 0, meanDelayMinutes: 0 }));
+  const waits = [0, 0, 0, 0];
+  const done = [0, 0, 0, 0];
+  ranked.forEach((a, r) => {
+    const q = Math.min(3, Math.floor((r * 4) / ranked.length));
+    const o = out[q] as QuartileResult;
+    o.agents.push(a.spec.id);
+    o.demandTokens += a.counters.arrivedTokens;
+    o.refusedTokens += a.counters.abandonedTokens;
+    waits[q] = (waits[q] as number) + a.counters.waitTicks;
+    done[q] = (done[q] as number) + a.counters.completedTasks;
+  });
+  out.forEach((o, q) => {
+    o.refusedFraction = o.demandTokens > 0 ? o.refusedTokens / o.demandTokens : 0;
+    o.meanDelayMinutes = (done[q] as number) > 0 ? ((waits[q] as number) / (done[q] as number)) * tickMinutes : 0;
+  });
+  return out;
+}
+
+/** Run a scenario under the equal split, the historic split and the dynamic engine, same budget and same seed. */
+export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number): SimulationReport {
+  const scenario = parseScenario(scenarioInput);
+  const tl = timeline(scenario);
+  const enginePolicy = allocationPolicy({ ...policyOverridesFrom(scenario.policy), tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds });
+  const equal = runPolicy(tl, 'equal', seed, enginePolicy, null);
+  // The history before the measured period is identical under every policy: its usage sets the historic split.
+  const historic = runPolicy(tl, 'historic', seed, enginePolicy, equal.historyServed);
+  const dynamic = runPolicy(tl, 'dynamic', seed, enginePolicy, null);
+  const ranked = [...scenario.agents].sort((a, b) => a.quality / a.tokensPerTask - b.quality / b.tokensPerTask || (a.id < b.id ? -1 : 1));
+  return {
+    scenario: scenario.name,
+    seed,
+    days: scenario.days,
+    tickSeconds: scenario.tickSeconds,
+    poolTokensPerMinute: scenario.tokensPerMinute,
+    chartPointsPerHour: scenario.chartPointsPerHour,
+    agents: scenario.agents.map((a) => {
+      const r = ranked.indexOf(a);
+      return { id: a.id, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
+    }),
+    policies: [equal.result, historic.result, dynamic.result],
+  };
+}
