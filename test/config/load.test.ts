@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/errors.js';
+import { loadConfig, type LoadConfigOptions } from '../../src/config/load.js';
+import { buildCli } from '../e2e/cli-build.js';
+
+/** Config loading: one test per invalid-field case with its exact message, precedence, freezing, and the CLI's exit code 2. */
+
+function fromYaml(yaml: string, extra: Partial<LoadConfigOptions> = {}): LoadConfigOptions {
+  return { argv: ['--config', 'tn.yaml', ...(extra.argv ?? [])], env: extra.env ?? {}, readFile: () => yaml };
+}
+
+function failure(opts: LoadConfigOptions): ConfigError {
+  try {
+    loadConfig(opts);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+function expectRefused(opts: LoadConfigOptions, field: string, message: string): void {
+  const err = failure(opts);
+  expect(err.message).toBe(message);
+  expect(err.field).toBe(field);
+  expect(err.status).toBe(2);
+  expect(err.message).not.toContain('\n');
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tn-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('invalid config: one message naming the field', () => {
+  it('unknown key at the top level', () => {
+    expectRefused(fromYaml('bogus: 1\nport: 1'), 'bogus', 'unknown config key "bogus"');
+  });
+
+  it('unknown key nested', () => {
+    expectRefused(fromYaml('queue:\n  maxWait: 1'), 'queue.maxWait', 'unknown config key "queue.maxWait" in "queue"');
+    expectRefused(
+      fromYaml('priority:\n  classWeights: {critical: 1, high: 1, normal: 1, low: 1, extra: 2}'),
+      'priority.classWeights.extra',
+      'unknown config key "priority.classWeights.extra" in "priority.classWeights"',
+    );
+    expectRefused(fromYaml(`apiKeys:\n  - {sha256: "${'a'.repeat(64)}", agent: x, key: sk-oops}`), 'apiKeys.0.key', 'unknown config key "apiKeys.0.key" in "apiKeys.0"');
+  });
+
+  it('wrong type in the file', () => {
+    expectRefused(fromYaml('port: "8080"'), 'port', 'config field "port" (from tn.yaml): Invalid input: expected number, received string');
+  });
+
+  it('wrong type from env', () => {
+    expectRefused({ env: { TOKEN_NINJA_PORT: 'abc' } }, 'port', 'config field "port" (from TOKEN_NINJA_PORT): expected a number, got "abc"');
+    expectRefused({ env: { TOKEN_NINJA_PORT: '70000' } }, 'port', 'config field "port" (from TOKEN_NINJA_PORT): Too big: expected number to be <=65535');
+  });
+
+  it('wrong type from a flag', () => {
+    expectRefused({ argv: ['--port', 'abc'], env: {} }, 'port', 'config field "port" (from --port): expected a number, got "abc"');
+    expectRefused({ argv: ['--admin-port=1.5'], env: {} }, 'adminPort', 'config field "adminPort" (from --admin-port): Invalid input: expected int, received number');
+    expectRefused({ argv: ['--require-agent=maybe'], env: {} }, 'requireAgent', 'config field "requireAgent" (from --require-agent): expected true or false, got "maybe"');
+  });
+
+  it('a flag overriding a valid file value is named as the source', () => {
+    expectRefused(fromYaml('tokensPerMinute: 100', { argv: ['--tokens-per-minute', '-5'] }), 'tokensPerMinute', 'config field "tokensPerMinute" (from --tokens-per-minute): Too small: expected number to be >0');
+  });
+
+  it('bad URL', () => {
+    expectRefused({ env: { TOKEN_NINJA_OPENAI_URL: 'not a url' } }, 'openaiUrl', 'config field "openaiUrl" (from TOKEN_NINJA_OPENAI_URL): Invalid URL');
+    expectRefused({ env: { TOKEN_NINJA_ANTHROPIC_URL: 'ftp://example.com' } }, 'anthropicUrl', 'config field "anthropicUrl" (from TOKEN_NINJA_ANTHROPIC_URL): must be an http(s) URL');
+  });
+
+  it('bad enum', () => {
+    expectRefused({ env: { TOKEN_NINJA_MODE: 'fast' } }, 'mode', 'config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"');
+    expectRefused({ env: { TOKEN_NINJA_STORE_FAILURE: 'maybe' } }, 'storeFailure', 'config field "storeFailure" (from TOKEN_NINJA_STORE_FAILURE): Invalid option: expected one of "open"|"closed"');
+    expectRefused(
+      { argv: ['--log-level', 'loud'], env: {} },
+      'logLevel',
+      'config field "logLevel" (from --log-level): Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+    );
+  });
+
+  it('bad store spec', () => {
+    expectRefused({ env: { TOKEN_NINJA_STORE: 'postgres://db' } }, 'store', 'config field "store" (from TOKEN_NINJA_STORE): must be memory, sqlite:PATH or redis://host:port');
+  });
+
+  it('bad agent id and bad key hash', () => {
+    expectRefused({ env: { TOKEN_NINJA_AGENT: 'bad agent' } }, 'agent', 'config field "agent" (from TOKEN_NINJA_AGENT): must match [A-Za-z0-9._-]{1,64}');
+    expectRefused(fromYaml('apiKeys:\n  - {sha256: abc, agent: x}'), 'apiKeys.0.sha256', 'config field "apiKeys.0.sha256" (from tn.yaml): must be 64 lowercase hex chars');
+  });
+
+  it('inconsistent nested values', () => {
+    expectRefused(fromYaml('burst: {minFraction: 0.5, maxFraction: 0.1}'), 'burst', 'config field "burst" (from tn.yaml): minFraction must not exceed maxFraction');
+  });
+
+  it('unreadable file', () => {
+    const missing = join(dir, 'missing.yaml');
+    expectRefused({ argv: ['--config', missing], env: {} }, 'config', `cannot read config file ${missing}: ENOENT: no such file or directory, open '${missing}'`);
+    expectRefused({ argv: ['--config', dir], env: {} }, 'config', `cannot read config file ${dir}: EISDIR: illegal operation on a directory, read`);
+  });
+
+  it('invalid YAML', () => {
+    expectRefused(fromYaml('port: [1, 2\nfoo: : :'), 'config', 'config file tn.yaml is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1');
+    expectRefused(fromYaml('- a\n- b'), 'config', 'config file tn.yaml must hold a mapping of keys');
+  });
+
+  it('bad flags', () => {
+    expectRefused({ argv: ['--bogus', '1'], env: {} }, 'bogus', 'unknown flag "--bogus"');
+    expectRefused({ argv: ['--port'], env: {} }, 'port', 'flag "--port" needs a value');
+    expectRefused({ argv: ['oops'], env: {} }, 'oops', 'unexpected argument "oops"');
+  });
+});
+
+describe('precedence and result', () => {
+  const yaml = 'port: 1001\nadminPort: 2001\nmode: observe\nqueue: {maxWaitMs: 5}';
+
+  it('file < env < flags', () => {
+    const env = { TOKEN_NINJA_PORT: '1002', TOKEN_NINJA_ADMIN_PORT: '2002' };
+    const all = loadConfig(fromYaml(yaml, { env, argv: ['--port', '1003'] }));
+    expect(all.port).toBe(1003);
+    expect(all.adminPort).toBe(2002);
+    expect(all.mode).toBe('observe');
+    expect(all.queue.maxWaitMs).toBe(5);
+    expect(loadConfig(fromYaml(yaml, { env })).port).toBe(1002);
+    expect(loadConfig(fromYaml(yaml)).port).toBe(1001);
+    expect(loadConfig({ argv: [], env: {} }).port).toBe(8080);
+    expect(loadConfig(fromYaml(yaml, { argv: ['--mode=enforce'] })).mode).toBe('enforce');
+  });
+
+  it('a real file on disk, defaults and coercions', () => {
+    const path = join(dir, 'tn.yaml');
+    writeFileSync(path, 'openaiUrl: http://127.0.0.1:9/base/\nrequireAgent: false\n');
+    const c = loadConfig({ argv: ['--config', path, '--require-agent'], env: { TOKEN_NINJA_UPSTREAM_TIMEOUT_MS: '1500' } });
+    expect(c.openaiUrl).toBe('http://127.0.0.1:9/base');
+    expect(c.requireAgent).toBe(true);
+    expect(c.upstreamTimeoutMs).toBe(1500);
+    expect(c.maxBodyBytes).toBe(32 * 1024 * 1024);
+    expect(c.anthropicUrl).toBe('https://api.anthropic.com');
+  });
+
+  it('the result is frozen, nested objects too', () => {
+    const c = loadConfig(fromYaml(yaml));
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.queue)).toBe(true);
+    expect(Object.isFrozen(c.priority.classWeights)).toBe(true);
+    expect(Object.isFrozen(c.apiKeys)).toBe(true);
+    expect(() => {
+      (c as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (c.queue as { maxWaitMs: number }).maxWaitMs = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('CLI', () => {
+  let cli: string;
+  beforeAll(async () => {
+    cli = await buildCli();
+  }, 120_000);
+
+  function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr, stdout });
+      });
+    });
+  }
+
+  it('invalid config → exit code 2 and one line naming the field on stderr', async () => {
+    const fromFlag = await run(['--port', 'abc']);
+    expect(fromFlag.code).toBe(2);
+    expect(fromFlag.stderr).toBe('token-ninja: config field "port" (from --port): expected a number, got "abc"\n');
+    expect(fromFlag.stdout).toBe('');
+
+    const fromEnv = await run([], { TOKEN_NINJA_MODE: 'fast' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toBe('token-ninja: config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"\n');
+
+    const path = join(dir, 'unknown.yaml');
+    writeFileSync(path, 'store: memory\nqueue:\n  maxWaitMs: 10\n  depth: 3\n');
+    const fromFile = await run(['--config', path]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toBe('token-ninja: unknown config key "queue.depth" in "queue"\n');
+
+    const badYaml = join(dir, 'bad.yaml');
+    writeFileSync(badYaml, 'port: [1, 2\nfoo: : :');
+    const yamlRun = await run(['start', '--config', badYaml]);
+    expect(yamlRun.code).toBe(2);
+    expect(yamlRun.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(yamlRun.stderr).toContain('is not valid YAML');
+  });
+});
