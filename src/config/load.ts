@@ -82,7 +82,9 @@ function readYaml(path: string, readFile: (p: string) => string): Raw {
   try {
     doc = parseYaml(text);
   } catch (cause) {
-    throw new ConfigError('config', `config file ${path} is not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { cause });
+    // yaml's message is its first line plus a code excerpt; keep the first line, minus the colon that introduced the excerpt.
+    const first = ((cause as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new ConfigError('config', `config file ${path} is not valid YAML: ${first}`, { cause });
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `config file ${path} must hold a mapping of keys`);
