@@ -46,6 +46,8 @@ export class Accountant implements Metering {
   private consumedThisTick = new Map<string, number>();
   private throttledThisTick = new Map<string, number>();
   private readonly queued = new Map<string, number>();
+  /** This proxy's usage per agent in the last two minutes (fleet mode publishes the running one each tick). */
+  private readonly byMinute = new Map<number, Map<string, { demand: number; consumed: number }>>();
 
   constructor(private readonly deps: AccountantDeps) {
     const workerUrl = new URL('../tokens/count-worker.js', import.meta.url);
@@ -156,6 +158,11 @@ export class Accountant implements Metering {
     return new Map(this.queued);
   }
 
+  /** This proxy's usage per agent in `minute`, if that is the running minute or the one before. */
+  partialUsage(minute: number): ReadonlyMap<string, { demand: number; consumed: number }> {
+    return new Map([...(this.byMinute.get(minute) ?? [])].map(([agent, u]) => [agent, { ...u }]));
+  }
+
   /** Drains the per-tick activity counters (for the status page's history). */
   takeActivity(): { consumed: ReadonlyMap<string, number>; throttled: ReadonlyMap<string, number> } {
     const activity = { consumed: this.consumedThisTick, throttled: this.throttledThisTick };
@@ -180,6 +187,18 @@ export class Accountant implements Metering {
   }
 
   private addUsage(delta: UsageDelta): void {
+    let agents = this.byMinute.get(delta.minute);
+    if (agents === undefined) {
+      this.byMinute.set(delta.minute, (agents = new Map()));
+      for (const m of this.byMinute.keys()) if (m < delta.minute - 1) this.byMinute.delete(m);
+    }
+    const u = agents.get(delta.agent);
+    if (u) {
+      u.demand += delta.demand;
+      u.consumed += delta.consumed;
+    } else {
+      agents.set(delta.agent, { demand: delta.demand, consumed: delta.consumed });
+    }
     this.deps.store.addUsage([delta]).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not record usage'));
   }
 

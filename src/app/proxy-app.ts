@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { allocationPolicy } from '../allocation/policy.js';
@@ -5,6 +7,7 @@ import type { AllocationPolicy } from '../allocation/types.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { adminBindHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
+import { StoreBurstPool } from '../budget/store-burst-pool.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import type { Config } from '../config/schema.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
@@ -78,7 +81,10 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
         metrics.recordStoreError();
         logger.warn({ err: { message: (err as Error).message } }, 'store flush failed; usage stays buffered and is retried');
       },
+      // Start even while Redis is down: fail-open serves on local counts, fail-closed stays unready until it is up.
+      redis: { requireConnection: false },
     }));
+  await waitUntilUp(store, STARTUP_STORE_WAIT_MS);
   store.onStatus?.((status, err) => {
     storeUp = status === 'up';
     metrics.setStoreUp(storeUp);
@@ -86,6 +92,12 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     else logger.error({ err: err ? { message: err.message } : undefined, failure: config.storeFailure }, 'store unreachable');
   });
   const isStoreUp = () => storeUp && (store.isHealthy?.() ?? true);
+  if (!isStoreUp()) {
+    metrics.setStoreUp(false);
+    logger.error({ store: store.kind, failure: config.storeFailure }, 'store unreachable at startup; serving on local counts until it is up (fail-open) or not serving (fail-closed)');
+  }
+  // Fleet mode: one burst pool and one set of engine inputs for every proxy on the same Redis (docs/fleet.md).
+  const fleet = store.kind === 'redis' && store.putSignals !== undefined && store.signals !== undefined;
 
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
@@ -98,6 +110,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     maxWaitMs: config.queue.maxWaitMs,
     maxQueueDepth: config.queue.maxDepth,
     clock: { now },
+    ...(store.kind === 'redis' && { burstPool: new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }) }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   const reallocator = new Reallocator({
@@ -110,6 +123,13 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     queuedDemand: () => accountant.queuedDemand(),
     takeActivity: () => accountant.takeActivity(),
     now,
+    ...(fleet && {
+      fleet: {
+        source: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        settleMs: 2 * config.storeFlushMs,
+        partialUsage: (minute: number) => accountant.partialUsage(minute),
+      },
+    }),
   });
   metrics.setRemainingSource(() =>
     (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
@@ -158,6 +178,11 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
 
   await reallocator.reallocate();
   reallocator.start();
+  // History older than the forecast reads ("same hour last week") is dropped hourly (Redis also expires it by TTL).
+  const pruneTimer = setInterval(() => {
+    store.prune(now() - RETENTION_MS).catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'could not prune old history'));
+  }, PRUNE_EVERY_MS);
+  pruneTimer.unref();
   const agentAddr = await agentServer.listen(config.port, config.host);
   const adminAddr = await new Promise<AddressInfo>((resolve, reject) => {
     adminServer.once('error', reject);
@@ -165,13 +190,14 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   });
   const url = `http://${hostForUrl(agentAddr)}:${agentAddr.port}`;
   const adminUrl = `http://${hostForUrl(adminAddr)}:${adminAddr.port}`;
-  logger.info({ url, adminUrl, store: store.kind, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds }, 'token-ninja listening');
+  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds }, 'token-ninja listening');
 
   let stopping: Promise<boolean> | undefined;
   const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<boolean> => {
     stopping ??= (async () => {
       draining = true;
       reallocator.stop();
+      clearInterval(pruneTimer);
       const drained = await agentServer.drain(drainTimeoutMs);
       admission.close();
       ws.close();
@@ -189,6 +215,28 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     return stopping;
   };
   return { url, adminUrl, config, metrics, admission, reallocator, accountant, store, logger, stop };
+}
+
+/** The forecast reads up to "same hour last week": keep 8 days and an hour. */
+const RETENTION_MS = 8 * 24 * 3_600_000 + 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+/** How long startup waits for a server-backed store to connect before going on without it. */
+const STARTUP_STORE_WAIT_MS = 1500;
+
+/** Resolves once the store reports `up`, or after `ms` (the caller goes on degraded). */
+async function waitUntilUp(store: Store, ms: number): Promise<void> {
+  if (store.isHealthy === undefined || store.onStatus === undefined || store.isHealthy()) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    const off = store.onStatus!((status) => {
+      if (status === 'up') done();
+    });
+    function done(): void {
+      clearTimeout(timer);
+      off();
+      resolve();
+    }
+  });
 }
 
 function hostForUrl(addr: AddressInfo): string {

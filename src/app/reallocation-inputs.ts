@@ -5,10 +5,23 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** What the reallocation loop knows locally, beside the store. */
+/** Tokens of one agent in the minute still running. */
+export interface PartialUsage {
+  demand: number;
+  consumed: number;
+}
+
+/** What the reallocation loop knows beside the store: this proxy's own view, or (fleet mode) the fleet's merged signals. */
 export interface LocalSignals {
   hints: ReadonlyMap<string, AgentHints>;
   queuedDemand: ReadonlyMap<string, number>;
+  /**
+   * Fleet mode (docs/fleet.md): the fleet's usage in the running minute up to `now`. When given, the store's
+   * buckets are read only up to the last complete minute (whose counts every proxy has flushed), this
+   * is added for the running one, task outcomes count only before `now`, and a first-seen after `now`
+   * counts as `now`, so inputs do not depend on when in the tick a proxy reads them.
+   */
+  partialUsage?: ReadonlyMap<string, PartialUsage>;
 }
 
 /**
@@ -18,27 +31,38 @@ export interface LocalSignals {
  */
 export async function gatherInputs(store: Store, policy: AllocationPolicy, signals: LocalSignals, now: number): Promise<AllocationInput> {
   const minute = Math.floor(now / MINUTE);
+  const partial = signals.partialUsage;
+  // Fleet mode reads the running minute from the signals, not from the store (see LocalSignals).
+  const end = partial ? minute : minute + 1;
   const scoringMs = policy.scoringWindowSeconds * 1000;
-  const windowTotals = (offsetMs: number) => store.usageTotals(minute - 59 - offsetMs / MINUTE, minute + 1 - offsetMs / MINUTE);
+  const windowTotals = (offsetMs: number) =>
+    offsetMs === 0 ? store.usageTotals(minute - 59, end) : store.usageTotals(minute - 59 - offsetMs / MINUTE, minute + 1 - offsetMs / MINUTE);
   const recentMinutes = Array.from({ length: 10 }, (_, i) => store.usageTotals(minute - 10 + i, minute - 9 + i));
   const [lastHour, yesterday, lastWeek, scoring, tasks, overrides, seen, ...recent] = await Promise.all([
     windowTotals(0),
     windowTotals(DAY),
     windowTotals(7 * DAY),
-    store.usageTotals(Math.floor((now - scoringMs) / MINUTE), minute + 1),
+    store.usageTotals(Math.floor((now - scoringMs) / MINUTE), end),
     store.tasksSince(now - scoringMs),
     store.overrides(now),
     store.agents(),
     ...recentMinutes,
   ]);
-  const firstSeen = new Map(seen.map((s) => [s.agent, s.firstSeen]));
+  const firstSeen = new Map(seen.map((s) => [s.agent, partial ? Math.min(s.firstSeen, now) : s.firstSeen]));
   const byAgent = (rows: UsageTotal[]) => new Map(rows.map((r) => [r.agent, r]));
+  if (partial) {
+    // Agents with a first-seen after `now`, or none yet, count as new at `now` alike.
+    for (const agent of partial.keys()) if (!firstSeen.has(agent)) firstSeen.set(agent, now);
+    addPartial(lastHour, partial);
+    addPartial(scoring, partial);
+  }
   const lh = byAgent(lastHour);
   const yd = byAgent(yesterday);
   const lw = byAgent(lastWeek);
   const sc = byAgent(scoring);
   const outcomes = new Map<string, OutcomeSample[]>();
   for (const t of tasks) {
+    if (partial && t.at >= now) continue;
     let list = outcomes.get(t.agent);
     if (list === undefined) outcomes.set(t.agent, (list = []));
     list.push({ at: t.at, completed: t.completed, quality: t.quality });
@@ -47,8 +71,8 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
 
   const names = new Set<string>([...lh.keys(), ...yd.keys(), ...lw.keys(), ...outcomes.keys(), ...overrideOf.keys(), ...signals.queuedDemand.keys()]);
   const agents: AgentInput[] = [];
-  for (const agent of names) {
-    const first = firstSeen.get(agent) ?? 0;
+  for (const agent of [...names].sort()) {
+    const first = firstSeen.get(agent) ?? (partial ? now : 0);
     const usage: UsageWindows = {};
     const w0 = window(lh.get(agent), now - HOUR, now, first, policy.tickSeconds);
     const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first, policy.tickSeconds);
@@ -72,6 +96,21 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   const perTickScale = policy.tickSeconds / 60;
   const recentAggregateDemand = recent.map((rows) => rows.reduce((s, r) => s + r.demand, 0) * perTickScale);
   return { policy, agents, fleet: { recentAggregateDemand } };
+}
+
+/** Adds the running minute's usage to store totals (in place; agents new in that minute are appended, order restored). */
+function addPartial(rows: UsageTotal[], partial: ReadonlyMap<string, PartialUsage>): void {
+  const index = new Map(rows.map((r) => [r.agent, r]));
+  for (const [agent, p] of [...partial].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const row = index.get(agent);
+    if (row) {
+      row.demand += p.demand;
+      row.consumed += p.consumed;
+    } else {
+      rows.push({ agent, demand: p.demand, consumed: p.consumed });
+    }
+  }
+  rows.sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
 }
 
 /** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */

@@ -8,7 +8,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { HistoryPoint } from '../admin/backend.js';
 import type { HintBoard } from './hint-board.js';
-import { gatherInputs } from './reallocation-inputs.js';
+import { mergeSignals, signalRows } from './fleet-signals.js';
+import { gatherInputs, type LocalSignals, type PartialUsage } from './reallocation-inputs.js';
 
 /** Per-agent activity of the tick that just ended, for the status page's history. */
 export interface TickActivity {
@@ -28,9 +29,24 @@ export interface ReallocatorDeps {
   /** Drains the activity counters of the tick. */
   takeActivity: () => TickActivity;
   now: () => number;
+  /** Fleet mode (docs/fleet.md): share local signals through the store and compute from the fleet's. */
+  fleet?: FleetOptions;
+  /** Buckets of agents idle this long (and not in the table) are forgotten each tick. Default: 10 ticks, at least 10 minutes. */
+  ledgerIdleMs?: number;
+}
+
+/** How a proxy of a fleet arrives at the same table as the others. */
+export interface FleetOptions {
+  /** This process's id in the shared signals. */
+  source: string;
+  /** Wait after the tick boundary before reading the shared inputs, so every proxy has flushed (about 2 × flush interval; at most half a tick). */
+  settleMs: number;
+  /** This proxy's usage per agent in a minute (the running one at the boundary). */
+  partialUsage: (minute: number) => ReadonlyMap<string, PartialUsage>;
 }
 
 const HISTORY_TICKS = 240;
+const MINUTE = 60_000;
 
 /**
  * The reallocation loop (DESIGN §6): at every tick boundary (aligned to the wall clock, so every proxy of a
@@ -77,9 +93,18 @@ export class Reallocator {
     clearTimeout(this.timer);
   }
 
-  /** Runs one tick now (also what `POST /v1/reallocate` does); concurrent calls share the running tick. */
-  reallocate(): Promise<AllocationTable | undefined> {
-    this.running ??= this.run().finally(() => {
+  /** Wait between a tick's boundary and its computation (0 outside fleet mode). */
+  get settleMs(): number {
+    const fleet = this.deps.fleet;
+    return fleet ? Math.min(Math.max(0, fleet.settleMs), this.tickMs / 2) : 0;
+  }
+
+  /**
+   * Runs one tick now (also what `POST /v1/reallocate` does) for the tick starting at `tickStart` (default: the
+   * current one); concurrent calls share the running tick.
+   */
+  reallocate(tickStart?: number): Promise<AllocationTable | undefined> {
+    this.running ??= this.run(tickStart).finally(() => {
       this.running = undefined;
     });
     return this.running;
@@ -89,19 +114,57 @@ export class Reallocator {
     if (this.stopped) return;
     const now = this.deps.now();
     const next = (Math.floor(now / this.tickMs) + 1) * this.tickMs;
+    if (this.deps.fleet === undefined) {
+      this.timer = setTimeout(() => {
+        void this.reallocate(next).finally(() => this.schedule());
+      }, Math.max(1, next - now));
+      this.timer.unref();
+      return;
+    }
+    // Fleet mode: publish at the boundary, compute once every proxy has published and flushed.
     this.timer = setTimeout(() => {
-      void this.reallocate().finally(() => this.schedule());
+      const published = this.publish(next);
+      this.timer = setTimeout(
+        () => {
+          void published.then(() => this.reallocate(next)).finally(() => this.schedule());
+        },
+        Math.max(1, next + this.settleMs - this.deps.now()),
+      );
+      this.timer.unref();
     }, Math.max(1, next - now));
     this.timer.unref();
   }
 
-  private async run(): Promise<AllocationTable | undefined> {
+  /** Fleet mode: this proxy's hints, queued demand and running-minute usage at the boundary, into the store. */
+  async publish(tickStart: number): Promise<void> {
+    const { deps } = this;
+    const fleet = deps.fleet;
+    if (fleet === undefined || deps.store.putSignals === undefined) return;
+    const rows = signalRows(fleet.source, {
+      hints: deps.hints.take(),
+      queuedDemand: deps.queuedDemand(),
+      partialUsage: fleet.partialUsage(Math.floor(tickStart / MINUTE)),
+    });
+    try {
+      await deps.store.putSignals(Math.floor(tickStart / this.tickMs), fleet.source, rows);
+    } catch (err) {
+      deps.logger.warn({ err: { message: (err as Error).message } }, 'could not publish this proxy\'s signals; the fleet computes this tick without them');
+    }
+  }
+
+  private async signalsFor(now: number): Promise<LocalSignals> {
+    const { deps } = this;
+    if (deps.fleet === undefined || deps.store.signals === undefined) return { hints: deps.hints.take(), queuedDemand: deps.queuedDemand() };
+    return mergeSignals(await deps.store.signals(Math.floor(now / this.tickMs)));
+  }
+
+  private async run(tickStart?: number): Promise<AllocationTable | undefined> {
     const { deps } = this;
     const started = performance.now();
     // The table is computed for the tick's start, so every proxy of a fleet computes the same round.
-    const now = Math.floor(deps.now() / this.tickMs) * this.tickMs;
+    const now = tickStart ?? Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
-      const input = await gatherInputs(deps.store, deps.policy, { hints: deps.hints.take(), queuedDemand: deps.queuedDemand() }, now);
+      const input = await gatherInputs(deps.store, deps.policy, await this.signalsFor(now), now);
       const table = allocate(input, now);
       this.apply(table, now);
       deps.metrics.observeReallocation((performance.now() - started) / 1000);
@@ -134,6 +197,9 @@ export class Reallocator {
       throttled += t;
       agents[a.agent] = { allocation: a.allocation, usage: activity.consumed.get(a.agent) ?? 0, productivity: a.calibrating ? null : a.score, throttled: t };
     }
+    const idleMs = deps.ledgerIdleMs ?? Math.max(10 * this.tickMs, 10 * MINUTE);
+    const forgotten = deps.admission.ledger.prune(idleMs, deps.now());
+    if (forgotten > 0) deps.logger.debug({ forgotten }, 'forgot the buckets of idle agents');
     this.history.push({
       at: new Date(now).toISOString(),
       tick: table.tick,
