@@ -60,7 +60,10 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const { policy } = input;
   const tickLength = policy.tickSeconds * 1000;
   const pool = perTick(policy, policy.tokensPerMinute);
-  const sorted = [...input.agents].sort(byId);
+  // Callers usually pass agents already in id order: check in O(n) before paying for a sort.
+  let inOrder = true;
+  for (let i = 1; i < input.agents.length && inOrder; i++) inOrder = byId(input.agents[i - 1] as AgentInput, input.agents[i] as AgentInput) < 0;
+  const sorted = inOrder ? input.agents : [...input.agents].sort(byId);
   for (let i = 1; i < sorted.length; i++) {
     if ((sorted[i] as AgentInput).agent === (sorted[i - 1] as AgentInput).agent) throw new DuplicateAgentError((sorted[i] as AgentInput).agent);
   }

@@ -12,26 +12,25 @@ export function forecastDemand(
   queuedDemandTokens: number,
   policy: Pick<AllocationPolicy, 'demandWeights' | 'queuePull' | 'tickSeconds'>,
 ): ForecastExplanation {
-  const present: Array<{ window: keyof UsageWindows; demandTokens: number; coveredSeconds: number; rate: number; raw: number }> = [];
   let weightSum = 0;
   for (const window of WINDOW_NAMES) {
     const w = usage[window];
-    if (w === undefined || !(w.coveredSeconds > 0)) continue;
-    const raw = policy.demandWeights[window];
-    if (!(raw > 0)) continue;
-    present.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate: Math.max(0, w.demandTokens) / w.coveredSeconds, raw });
-    weightSum += raw;
+    if (w !== undefined && w.coveredSeconds > 0 && policy.demandWeights[window] > 0) weightSum += policy.demandWeights[window];
   }
   const windows: ForecastWindowExplanation[] = [];
   let ratePerSecond = 0;
-  for (const p of present) {
-    const weight = p.raw / weightSum;
-    ratePerSecond += weight * p.rate;
-    windows.push({ window: p.window, demandTokens: p.demandTokens, coveredSeconds: p.coveredSeconds, rate: p.rate, weight });
+  for (const window of WINDOW_NAMES) {
+    const w = usage[window];
+    const raw = policy.demandWeights[window];
+    if (w === undefined || !(w.coveredSeconds > 0) || !(raw > 0)) continue;
+    const rate = Math.max(0, w.demandTokens) / w.coveredSeconds;
+    const weight = raw / weightSum;
+    ratePerSecond += weight * rate;
+    windows.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate, weight });
   }
   const historical = ratePerSecond * policy.tickSeconds;
-  const queued = Math.max(0, queuedDemandTokens);
-  const forecast = historical + policy.queuePull * Math.max(0, queued - historical);
+  const queued = queuedDemandTokens > 0 ? queuedDemandTokens : 0;
+  const forecast = queued > historical ? historical + policy.queuePull * (queued - historical) : historical;
   return { windows, historical, queuedDemandTokens: queued, queuePull: policy.queuePull, forecast };
 }
 

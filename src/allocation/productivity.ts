@@ -1,4 +1,4 @@
-import type { AgentInput, AllocationPolicy, CalibrationExplanation } from './types.js';
+import type { AgentInput, AllocationPolicy, CalibrationExplanation, OutcomeSample } from './types.js';
 
 /** Raw productivity of one agent before normalisation. */
 export interface RawProductivity {
@@ -43,18 +43,23 @@ export function rawProductivity(
   let decayedAttributed = 0;
   // exp(−age·ln2/h) is decayWeight() inlined: this loop runs for every outcome of every agent each tick.
   const rate = h > 0 ? Math.LN2 / h : 0;
-  for (const o of agent.outcomes) {
-    const age = Math.max(0, (now - o.at) / 1000);
+  const outcomes = agent.outcomes;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i] as OutcomeSample;
+    let age = (now - o.at) / 1000;
     if (age > windowSeconds) continue;
+    if (age < 0) age = 0;
     const d = Math.exp(-age * rate);
-    if (o.tokens !== undefined && o.tokens > 0) {
-      attributed += o.tokens;
-      decayedAttributed += d * o.tokens;
+    const tokens = o.tokens;
+    if (tokens !== undefined && tokens > 0) {
+      attributed += tokens;
+      decayedAttributed += d * tokens;
     }
     if (!o.completed) continue;
     tasksCompleted += 1;
     decayedTaskCount += d;
-    decayedQualityTasks += d * Math.min(1, Math.max(0, o.quality));
+    const q = o.quality;
+    decayedQualityTasks += d * (q > 1 ? 1 : q > 0 ? q : 0);
   }
   const tokensConsumed = Math.max(0, agent.tokensConsumed);
   const unattributed = Math.max(0, tokensConsumed - attributed);

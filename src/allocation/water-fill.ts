@@ -16,56 +16,37 @@ export interface FillResult {
   level: number;
 }
 
+const MAX_ITERATIONS = 200;
+
 /**
  * Weighted water-filling: find the level λ at which Σ clamp(λ × weight, lo, hi) = total (or every item
  * is at its cap, if the caps sum to less) — the fixed point of "share in proportion to weight, cap,
- * re-spread the surplus over the uncapped", solved exactly in O(n log n) by sweeping the breakpoints
- * instead of iterating. `total` must be at least Σ lo.
+ * re-spread the surplus over the uncapped", solved directly rather than by repeated re-spreading.
+ * The sum is piecewise linear and non-decreasing in λ, so a Newton step within a shrinking bracket
+ * lands exactly once it reaches the right linear piece: a few O(n) passes, no sort. `total` must be at
+ * least Σ lo.
  */
 export function waterFill(items: readonly FillItem[], total: number): FillResult {
   const n = items.length;
   const amounts = new Float64Array(n);
   const bound = new Uint8Array(n);
-  let target = total;
-  // Events: each weighted item starts rising at lo/w and stops at hi/w.
-  const xs = new Float64Array(2 * n);
-  const deltas = new Float64Array(2 * n);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const it = items[i] as FillItem;
-    target -= it.lo;
-    if (it.weight > 0 && it.hi > it.lo) {
-      xs[m] = it.lo / it.weight;
-      deltas[m++] = it.weight;
-      xs[m] = it.hi / it.weight;
-      deltas[m++] = -it.weight;
+  let loSum = 0;
+  let hiSum = 0;
+  let weightSum = 0;
+  let top = 0;
+  for (const it of items) {
+    loSum += it.lo;
+    hiSum += it.hi;
+    if (it.weight > 0) {
+      weightSum += it.weight;
+      const x = it.hi / it.weight;
+      if (x > top) top = x;
     }
   }
-  const order = new Uint32Array(m);
-  for (let k = 0; k < m; k++) order[k] = k;
-  order.sort((a, b) => (xs[a] as number) - (xs[b] as number) || a - b);
-  let level = Infinity;
-  let acc = 0;
-  let slope = 0;
-  let prev = 0;
-  if (target <= 0) {
-    level = 0;
-  } else {
-    for (let k = 0; k < m; k++) {
-      const e = order[k] as number;
-      const x = xs[e] as number;
-      if (slope > 0) {
-        const next = acc + slope * (x - prev);
-        if (next >= target) {
-          level = prev + (target - acc) / slope;
-          break;
-        }
-        acc = next;
-      }
-      prev = x;
-      slope += deltas[e] as number;
-    }
-  }
+  let level: number;
+  if (total <= loSum || weightSum === 0) level = 0;
+  else if (total >= hiSum) level = Infinity;
+  else level = solveLevel(items, total, top, weightSum);
   for (let i = 0; i < n; i++) {
     const it = items[i] as FillItem;
     const want = it.weight > 0 ? level * it.weight : 0;
@@ -80,5 +61,36 @@ export function waterFill(items: readonly FillItem[], total: number): FillResult
       bound[i] = 1;
     }
   }
-  return { amounts, bound, level: Number.isFinite(level) ? level : Infinity };
+  return { amounts, bound, level };
+}
+
+function solveLevel(items: readonly FillItem[], total: number, top: number, weightSum: number): number {
+  // Invariant: sum(a) ≤ total ≤ sum(b).
+  let a = 0;
+  let b = top;
+  let level = Math.min(top, total / weightSum);
+  const tolerance = total * 1e-13;
+  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
+    let sum = 0;
+    let slope = 0;
+    for (const it of items) {
+      const want = it.weight > 0 ? level * it.weight : 0;
+      if (!(want > it.lo)) sum += it.lo;
+      else if (want >= it.hi) sum += it.hi;
+      else {
+        sum += want;
+        slope += it.weight;
+      }
+    }
+    const gap = total - sum;
+    if (Math.abs(gap) <= tolerance) return level;
+    if (gap > 0) a = level;
+    else b = level;
+    const newton = slope > 0 ? level + gap / slope : NaN;
+    const next = newton > a && newton < b ? newton : (a + b) / 2;
+    if (next === level || b - a <= Number.EPSILON * b) return a;
+    level = next;
+  }
+  // Bisection has narrowed the bracket to rounding; the lower end never overfills.
+  return a;
 }

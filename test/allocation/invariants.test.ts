@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, allocationPolicy, burstReserve, forecastDemand, perTick, PRIORITY_CLASSES } from '../../src/allocation/index.js';
+import { allocate, allocationPolicy, burstReserve, forecastDemand, perTick, PRIORITY_CLASSES, waterFill } from '../../src/allocation/index.js';
 import type { AgentInput, AllocationInput, AllocationPolicy, UsageWindow, UsageWindows } from '../../src/allocation/index.js';
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -203,6 +203,36 @@ describe('allocation invariants', () => {
         const same: UsageWindows = {};
         for (const n of present) same[n] = { demandTokens: rate * (usage[n]?.coveredSeconds ?? 0), coveredSeconds: usage[n]?.coveredSeconds ?? 0 };
         expect(forecastDemand(same, 0, policy).historical).toBeCloseTo(present.length > 0 ? rate * policy.tickSeconds : 0, 6);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('water-filling', () => {
+  const itemArb = fc
+    .record({ weight: fc.oneof(fc.constant(0), fc.double({ min: 1e-3, max: 100, noNaN: true })), lo: fc.double({ min: 0, max: 1000, noNaN: true }), extra: fc.double({ min: 0, max: 10_000, noNaN: true }) })
+    .map((r) => ({ weight: r.weight, lo: r.lo, hi: r.lo + r.extra }));
+  it('fills to the total (or every cap), within bounds, one level for all between their bounds', () => {
+    fc.assert(
+      fc.property(fc.array(itemArb, { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 1, noNaN: true }), (items, f) => {
+        const loSum = items.reduce((s, it) => s + it.lo, 0);
+        const hiSum = items.reduce((s, it) => s + it.hi, 0);
+        const total = loSum + f * (hiSum - loSum) * 1.2;
+        const r = waterFill(items, total);
+        const sum = Array.from(r.amounts).reduce((s, x) => s + x, 0);
+        // An item without weight never rises above its floor.
+        const reachable = items.reduce((s, it) => s + (it.weight > 0 ? it.hi : it.lo), 0);
+        expect(sum).toBeCloseTo(Math.min(total, reachable), 5);
+        expect(sum).toBeLessThanOrEqual(Math.min(total, reachable) * (1 + 1e-9) + 1e-9);
+        items.forEach((it, i) => {
+          const a = r.amounts[i] as number;
+          expect(a).toBeGreaterThanOrEqual(it.lo);
+          expect(a).toBeLessThanOrEqual(it.hi);
+          if (r.bound[i] === 1) expect(a / it.weight).toBeCloseTo(r.level, 6);
+          // Nobody below the level sits at its floor while it could rise, nor at a cap above it.
+          if (r.bound[i] === 0 && it.weight > 0) expect(r.level * it.weight).toBeLessThanOrEqual(it.lo * (1 + 1e-9) + 1e-9);
+        });
       }),
       { numRuns: 300 },
     );
