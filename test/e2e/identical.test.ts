@@ -61,6 +61,33 @@ describe('raw bytes equal going direct', () => {
     });
   }
 
+  for (const fault of ['fault=500', 'fault=429', 'fault=503', 'fault=error,errorStatus=400']) {
+    it(`provider errors pass through unchanged (${fault})`, async () => {
+      for (const [path, body] of [
+        ['/v1/chat/completions', { ...chat, stream: true }],
+        ['/v1/messages', messages],
+      ] as const) {
+        const headers = { 'x-mock-behaviour': fault, 'anthropic-version': '2023-06-01' };
+        const direct = await postJson(stack.mock.url + path, body, headers);
+        for (const b of bases().slice(1)) {
+          const proxied = await postJson(b.root + path, body, headers);
+          expect(proxied.status, `${b.name} ${path}`).toBe(direct.status);
+          // The mock's error request ids are random even with a seed; everything else must match.
+          const norm = (x: Buffer) => x.toString().replace(/"req_[A-Za-z0-9]+"/g, '"req_"');
+          expect(norm(proxied.body), `${b.name} ${path}`).toBe(norm(direct.body));
+          expect(proxied.headers['retry-after']).toBe(direct.headers['retry-after']);
+        }
+      }
+    });
+  }
+
+  it('the query string reaches the provider as sent', async () => {
+    stack.mock.clearRequests();
+    const r = await postJson(`${stack.app.url}/agents/a1/v1/chat/completions?api-version=2024-10-21&x=%20y`, chat);
+    expect(r.status).toBe(200);
+    expect(stack.mock.requests[0]?.path).toBe('/v1/chat/completions?api-version=2024-10-21&x=%20y');
+  });
+
   it('the proxy asks the provider for usage on a chat stream the client did not, and strips it again', async () => {
     stack.mock.clearRequests();
     const direct = await postJson(`${stack.mock.url}/v1/chat/completions`, { ...chat, stream: true });
