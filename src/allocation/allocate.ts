@@ -3,7 +3,7 @@ import { burstReserve } from './burst.js';
 import { forecastDemand } from './forecast.js';
 import { perTick } from './policy.js';
 import { priorityWeight } from './priority.js';
-import { calibrationStatus, productivityScore, rawProductivity } from './productivity.js';
+import { calibrationStatus, rawProductivity, smoothedScore } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
 import type {
   AgentAllocation,
@@ -16,8 +16,7 @@ import type {
   ForecastExplanation,
   PriorityExplanation,
 } from './types.js';
-import { waterFill } from './water-fill.js';
-import type { FillItem } from './water-fill.js';
+import { waterFillArrays } from './water-fill.js';
 
 /** Two inputs for the same agent: the caller must merge them first. */
 export class DuplicateAgentError extends TokenNinjaError {
@@ -135,26 +134,37 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const baselineNow = baseline * minimumScale;
   const baselineTotalNow = baselineTotal * minimumScale;
 
-  // Water-fill the scored agents.
-  const items: FillItem[] = [];
+  // Water-fill the scored agents (parallel arrays: no object per claimant on the hot path).
   const itemOf = new Int32Array(prepared.length).fill(-1);
   const scores = new Float64Array(prepared.length);
   const normalisedPs = new Float64Array(prepared.length);
   const caps = new Float64Array(prepared.length);
+  let m = 0;
   for (let i = 0; i < prepared.length; i++) {
     const p = prepared[i] as Prepared;
-    const { normalised, score } = p.calibration.calibrating
-      ? { normalised: 0, score: 0 }
-      : productivityScore(p.raw.productivity, meanP, p.raw.decayedTaskCount, policy.scorePriorTasks);
-    scores[i] = score;
-    normalisedPs[i] = normalised;
+    if (!p.calibration.calibrating) {
+      const normalised = meanP > 0 ? p.raw.productivity / meanP : 1;
+      scores[i] = smoothedScore(normalised, p.raw.decayedTaskCount, policy.scorePriorTasks);
+      normalisedPs[i] = normalised;
+    }
     caps[i] = headroomCap(p);
     if (overcommitted || p.overridePerTick !== null || p.calibration.calibrating) continue;
-    itemOf[i] = items.length;
-    items.push({ weight: score * p.priority.priorityWeight, lo: floorNow, hi: Math.max(floorNow, caps[i] as number) });
+    itemOf[i] = m++;
   }
-  const fillTotal = Math.max(overcommitted ? 0 : available - baselineTotalNow, items.length * floorNow);
-  const filled = fillWithHeadroom(items, prepared, itemOf, fillTotal, floorNow, policy.headroomFromSlackOnly);
+  const weights = new Float64Array(m);
+  const los = new Float64Array(m).fill(floorNow);
+  const his = new Float64Array(m);
+  const forecastHis = new Float64Array(m);
+  for (let i = 0; i < prepared.length; i++) {
+    const k = itemOf[i] as number;
+    if (k < 0) continue;
+    const p = prepared[i] as Prepared;
+    weights[k] = (scores[i] as number) * p.priority.priorityWeight;
+    his[k] = Math.max(floorNow, caps[i] as number);
+    forecastHis[k] = Math.max(floorNow, Math.min(his[k] as number, p.forecast.forecast));
+  }
+  const fillTotal = Math.max(overcommitted ? 0 : available - baselineTotalNow, m * floorNow);
+  const filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal, floorNow, policy.headroomFromSlackOnly);
 
   const agents: AgentAllocation[] = [];
   let allocatedNonOverride = 0;
@@ -235,33 +245,23 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
  * fleet-wide burst buffer, not a per-agent margin, that absorbs surprises.
  */
 function fillWithHeadroom(
-  items: FillItem[],
-  prepared: readonly Prepared[],
-  itemOf: Int32Array,
+  weights: Float64Array,
+  los: Float64Array,
+  his: Float64Array,
+  forecastHis: Float64Array,
   total: number,
   floor: number,
   slackOnly: boolean,
 ): { amounts: Float64Array; bound: Uint8Array; caps: Float64Array } {
-  const full = new Float64Array(items.length);
-  for (let k = 0; k < items.length; k++) full[k] = (items[k] as FillItem).hi;
-  if (!slackOnly) return { ...waterFill(items, total), caps: full };
-  const atForecast: FillItem[] = new Array<FillItem>(items.length);
-  for (let i = 0; i < prepared.length; i++) {
-    const k = itemOf[i] as number;
-    if (k < 0) continue;
-    const it = items[k] as FillItem;
-    atForecast[k] = { weight: it.weight, lo: it.lo, hi: Math.max(floor, Math.min(it.hi, (prepared[i] as Prepared).forecast.forecast)) };
-  }
-  const first = waterFill(atForecast, total);
+  if (!slackOnly) return { ...waterFillArrays(weights, los, his, total), caps: his };
+  const first = waterFillArrays(weights, los, forecastHis, total);
   let used = 0;
   for (const a of first.amounts) used += a;
-  const firstCaps = new Float64Array(items.length);
-  for (let k = 0; k < items.length; k++) firstCaps[k] = (atForecast[k] as FillItem).hi;
   if (used < total * (1 - 1e-12)) {
-    const second = waterFill(items.map((it, k) => ({ weight: it.weight, lo: first.amounts[k] as number, hi: it.hi })), total);
-    // Labels: an agent still at its phase-one amount because it has no weight keeps the floor label.
-    for (let k = 0; k < items.length; k++) if (second.bound[k] === 0 && (items[k] as FillItem).weight > 0 && (second.amounts[k] as number) > floor) second.bound[k] = 2;
-    return { amounts: second.amounts, bound: second.bound, caps: full };
+    const second = waterFillArrays(weights, first.amounts, his, total);
+    // An agent still at its phase-one amount is held by its forecast cap, not by the floor.
+    for (let k = 0; k < weights.length; k++) if (second.bound[k] === 0 && (weights[k] as number) > 0 && (second.amounts[k] as number) > floor) second.bound[k] = 2;
+    return { amounts: second.amounts, bound: second.bound, caps: his };
   }
-  return { ...first, caps: firstCaps };
+  return { ...first, caps: forecastHis };
 }

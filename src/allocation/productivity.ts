@@ -89,8 +89,12 @@ export function calibrationStatus(
  */
 export function productivityScore(productivity: number, meanProductivity: number, decayedTaskCount: number, priorTasks: number): { normalised: number; score: number } {
   const normalised = meanProductivity > 0 ? productivity / meanProductivity : 1;
-  const m = Math.max(0, priorTasks);
-  const n = Math.max(0, decayedTaskCount);
-  const score = n + m > 0 ? (n * normalised + m) / (n + m) : normalised;
-  return { normalised, score };
+  return { normalised, score: smoothedScore(normalised, decayedTaskCount, priorTasks) };
+}
+
+/** `(n × normalised + m × 1) / (n + m)` for n tasks of evidence and m prior pseudo-tasks. */
+export function smoothedScore(normalised: number, decayedTaskCount: number, priorTasks: number): number {
+  const m = priorTasks > 0 ? priorTasks : 0;
+  const n = decayedTaskCount > 0 ? decayedTaskCount : 0;
+  return n + m > 0 ? (n * normalised + m) / (n + m) : normalised;
 }

@@ -28,33 +28,51 @@ const MAX_ITERATIONS = 200;
  */
 export function waterFill(items: readonly FillItem[], total: number): FillResult {
   const n = items.length;
+  const weight = new Float64Array(n);
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const it = items[i] as FillItem;
+    weight[i] = it.weight;
+    lo[i] = it.lo;
+    hi[i] = it.hi;
+  }
+  return waterFillArrays(weight, lo, hi, total);
+}
+
+/** `waterFill` over parallel arrays (the engine's form: no object per claimant). */
+export function waterFillArrays(weight: Float64Array, lo: Float64Array, hi: Float64Array, total: number): FillResult {
+  const n = weight.length;
   const amounts = new Float64Array(n);
   const bound = new Uint8Array(n);
   let loSum = 0;
   let hiSum = 0;
   let weightSum = 0;
   let top = 0;
-  for (const it of items) {
-    loSum += it.lo;
-    hiSum += it.hi;
-    if (it.weight > 0) {
-      weightSum += it.weight;
-      const x = it.hi / it.weight;
+  for (let i = 0; i < n; i++) {
+    const w = weight[i] as number;
+    loSum += lo[i] as number;
+    hiSum += hi[i] as number;
+    if (w > 0) {
+      weightSum += w;
+      const x = (hi[i] as number) / w;
       if (x > top) top = x;
     }
   }
   let level: number;
   if (total <= loSum || weightSum === 0) level = 0;
   else if (total >= hiSum) level = Infinity;
-  else level = solveLevel(items, total, top, weightSum);
+  else level = solveLevel(weight, lo, hi, total, top, weightSum);
   for (let i = 0; i < n; i++) {
-    const it = items[i] as FillItem;
-    const want = it.weight > 0 ? level * it.weight : 0;
-    if (!(want > it.lo)) {
-      amounts[i] = it.lo;
+    const w = weight[i] as number;
+    const l = lo[i] as number;
+    const h = hi[i] as number;
+    const want = w > 0 ? level * w : 0;
+    if (!(want > l)) {
+      amounts[i] = l;
       bound[i] = 0;
-    } else if (want >= it.hi) {
-      amounts[i] = it.hi;
+    } else if (want >= h) {
+      amounts[i] = h;
       bound[i] = 2;
     } else {
       amounts[i] = want;
@@ -64,22 +82,26 @@ export function waterFill(items: readonly FillItem[], total: number): FillResult
   return { amounts, bound, level };
 }
 
-function solveLevel(items: readonly FillItem[], total: number, top: number, weightSum: number): number {
+function solveLevel(weight: Float64Array, lo: Float64Array, hi: Float64Array, total: number, top: number, weightSum: number): number {
   // Invariant: sum(a) ≤ total ≤ sum(b).
   let a = 0;
   let b = top;
   let level = Math.min(top, total / weightSum);
   const tolerance = total * 1e-13;
+  const n = weight.length;
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     let sum = 0;
     let slope = 0;
-    for (const it of items) {
-      const want = it.weight > 0 ? level * it.weight : 0;
-      if (!(want > it.lo)) sum += it.lo;
-      else if (want >= it.hi) sum += it.hi;
+    for (let i = 0; i < n; i++) {
+      const w = weight[i] as number;
+      const l = lo[i] as number;
+      const h = hi[i] as number;
+      const want = w > 0 ? level * w : 0;
+      if (!(want > l)) sum += l;
+      else if (want >= h) sum += h;
       else {
         sum += want;
-        slope += it.weight;
+        slope += w;
       }
     }
     const gap = total - sum;
