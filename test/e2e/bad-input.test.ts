@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.js';
 import { json, postJson, raw, type RawReply } from './http.js';
 import { eventually, freePort } from './ports.js';
+import { rawExchange, statusOf } from './raw-socket.js';
 
 /** Bad input and upstream failures: each gets the DESIGN §3 status in the provider's error shape, and nothing crashes. */
 
@@ -212,6 +213,28 @@ describe('against the mock', () => {
     controller.abort();
     await pending;
     expect(await eventually(() => stack.mock.requests[0]?.aborted === true, 2000)).toBe(true);
+  });
+
+  it('conflicting framing (content-length and chunked) is refused, not forwarded', async () => {
+    stack.mock.clearRequests();
+    const reply = await rawExchange(
+      Number(new URL(stack.app.url).port),
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    expect(statusOf(reply)).toBe(400);
+    expect(stack.mock.requests).toHaveLength(0);
+  });
+
+  it('a client that goes away halfway through its upload: nothing forwarded, nothing crashes', async () => {
+    stack.mock.clearRequests();
+    const socket = connect(Number(new URL(stack.app.url).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":"gpt-4o-mini",');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    expect(await eventually(() => stack.logs.some((l) => l.msg === 'request' && l.outcome === 'client_closed' && l.route === '/v1/chat/completions'), 2000)).toBe(true);
+    expect(stack.mock.requests).toHaveLength(0);
+    expect((await postJson(`${stack.app.url}/v1/chat/completions`, chat)).status).toBe(200);
   });
 
   it('garbage on the socket does not take the proxy down, and it keeps serving', async () => {
