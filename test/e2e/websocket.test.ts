@@ -88,3 +88,33 @@ describe('websocket pass-through', () => {
     await closed(ws);
   });
 });
+
+describe('websockets and shutdown', () => {
+  it('an open WebSocket holds the drain only until its deadline, then is closed', async () => {
+    const own = await startStack();
+    try {
+      const ws = await open(`${own.app.url.replace(/^http/, 'ws')}/agents/a1/v1/realtime`);
+      const t0 = Date.now();
+      const stopped = await Promise.race([own.app.stop(300), new Promise<string>((r) => setTimeout(() => r('hung'), 3000))]);
+      expect(stopped).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      await closed(ws);
+    } finally {
+      await own.mock.close();
+    }
+  });
+
+  it('a WebSocket that closes during the drain lets shutdown finish early, drained', async () => {
+    const own = await startStack();
+    try {
+      const ws = await open(`${own.app.url.replace(/^http/, 'ws')}/v1/realtime`);
+      const t0 = Date.now();
+      const stopping = own.app.stop(5000);
+      setTimeout(() => ws.close(), 100);
+      expect(await stopping).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      await own.mock.close();
+    }
+  });
+});
