@@ -247,7 +247,7 @@ async function handlePassthrough(ctx: RequestContext, provider: ProviderName): P
       path: upstream.basePath + ctx.path.upstreamPath,
       method: (req.method ?? 'GET') as 'GET',
       headers,
-      body: hasBody ? Readable.from(limitedBody(req, deps.config.maxBodyBytes), { objectMode: false }) : undefined,
+      body: hasBody ? Readable.from(limitedBody(req, deps.config.maxBodyBytes, (size) => (info.bytesIn = size)), { objectMode: false }) : undefined,
       signal: ctx.abort.signal,
     });
   } catch (err) {
@@ -257,7 +257,6 @@ async function handlePassthrough(ctx: RequestContext, provider: ProviderName): P
     info.outcome = 'upstream_error';
     throw upstreamFailure(err);
   }
-  info.bytesIn = req.socket.bytesRead;
   res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }));
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {

@@ -15,12 +15,13 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
 }
 
-/** Streams a request body through, failing with 413 once it passes `limit` (for unmetered pass-through). */
-export async function* limitedBody(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+/** Streams a request body through, failing with 413 once it passes `limit` (for unmetered pass-through); `onBytes` sees the running size. */
+export async function* limitedBody(req: IncomingMessage, limit: number, onBytes?: (size: number) => void): AsyncGenerator<Buffer> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw tooLarge(limit);
+    onBytes?.(size);
     yield chunk;
   }
 }
