@@ -105,6 +105,22 @@ describe('x-token-ninja-* headers never reach the upstream', () => {
   });
 });
 
+describe('request log lines', () => {
+  it('count each request’s own body bytes, also on a reused keep-alive connection', async () => {
+    const body = 'x'.repeat(300);
+    for (let i = 0; i < 3; i++) {
+      const r = await raw(`${stack.app.url}/v1/files`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+      expect(r.status).toBe(404);
+      const line = stack.logs.filter((l) => l.msg === 'request').pop();
+      expect(line?.route).toBe('passthrough');
+      expect(line?.bytesIn).toBe(300);
+    }
+    const metered = JSON.stringify(chat);
+    await raw(`${stack.app.url}/v1/chat/completions`, { method: 'POST', body: metered });
+    expect(stack.logs.filter((l) => l.msg === 'request').pop()?.bytesIn).toBe(metered.length);
+  });
+});
+
 describe('credentials', () => {
   it("the client's own authorization / x-api-key pass through untouched", async () => {
     const openai = new OpenAI({ baseURL: `${stack.app.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
