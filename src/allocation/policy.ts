@@ -12,7 +12,7 @@ export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.free
   calibration: { minTasks: 3, minTokens: 20_000, minSeconds: 600 },
   scoringWindowSeconds: 3600,
   scoreHalfLifeSeconds: 1800,
-  scorePriorTasks: 2,
+  scorePriorTasks: 0,
   demandWeights: { recent: 0.5, lastHour: 0.2, sameHourYesterday: 0.15, sameHourLastWeek: 0.15 },
   queuePull: 1,
   burst: { minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 },

@@ -51,7 +51,7 @@ export interface AllocationPolicy {
   scoreHalfLifeSeconds: number;
   /**
    * Pseudo-tasks of fleet-average productivity mixed into each scored agent's score, so that a handful
-   * of lucky (or unlucky) tasks does not swing an allocation (0 turns the smoothing off).
+   * of lucky (or unlucky) tasks does not swing an allocation. Off (0) by default: see docs/allocation.md.
    */
   scorePriorTasks: number;
   /**
