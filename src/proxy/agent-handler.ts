@@ -144,7 +144,7 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
     prepared.body = withMaxOutput(route, prepared.body, admission.maxOutputTokens);
     outBody = Buffer.from(JSON.stringify(prepared.body));
   } else if (prepared.injectedUsage) {
-    outBody = Buffer.from(JSON.stringify(prepared.body));
+    outBody = withUsageOptIn(raw, body) ?? Buffer.from(JSON.stringify(prepared.body));
   }
 
   const upstream = deps.upstreams.get(provider);
@@ -177,6 +177,20 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
     throw failure;
   }
   await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: withAgentHeaders(admission, ctx.agent), response, dispatched, settle });
+}
+
+/**
+ * The client's bytes with `"stream_options":{"include_usage":true}` appended, so the rest of the body goes
+ * upstream exactly as sent (re-serialising would round integers past 2^53, such as an int64 `seed`).
+ * Undefined when the body already has `stream_options` (the caller re-serialises then).
+ */
+function withUsageOptIn(raw: Buffer, body: JsonObject): Buffer | undefined {
+  if ('stream_options' in body) return undefined;
+  let end = raw.length - 1;
+  while (end >= 0 && (raw[end] === 0x20 || raw[end] === 0x0a || raw[end] === 0x0d || raw[end] === 0x09)) end--;
+  // A streaming request has at least one member (`stream`), so a comma always belongs before ours.
+  if (end < 1 || raw[end] !== 0x7d /* } */) return undefined;
+  return Buffer.concat([raw.subarray(0, end), Buffer.from(',"stream_options":{"include_usage":true}}')]);
 }
 
 function withAgentHeaders(admission: Admission, agent: string): Record<string, string> {
