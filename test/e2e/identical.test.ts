@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.js';
-import { postJson, sseEvents } from './http.js';
+import { postJson, raw, sseEvents } from './http.js';
 
 /**
  * What the client sees through the proxy equals what it would see going straight to the provider:
@@ -99,6 +99,22 @@ describe('raw bytes equal going direct', () => {
     expect(text).not.toContain('"usage"');
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(proxied.body.equals(direct.body)).toBe(true);
+  });
+
+  it('the request body reaches the provider as the client wrote it, only the usage opt-in appended', async () => {
+    stack.mock.clearRequests();
+    // An int64 seed past 2^53, escapes, 1.0 and pretty-printing: all survive byte for byte.
+    const sent = '{\n  "model": "gpt-4o-mini",\n  "seed": 12345678901234567890,\n  "temperature": 1.0,\n  "stream": true,\n  "messages": [{"role": "user", "content": "caf\\u00e9"}]\n}\n';
+    const r = await raw(`${stack.app.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+    expect(r.status).toBe(200);
+    expect(stack.mock.requests[0]?.body).toBe(`${sent.trimEnd().slice(0, -1)},"stream_options":{"include_usage":true}}`);
+    // Non-streaming and Anthropic bodies are not touched at all.
+    const plain = '{"model":"gpt-4o-mini", "seed": 12345678901234567890, "messages":[]}';
+    await raw(`${stack.app.url}/v1/chat/completions`, { method: 'POST', body: plain });
+    expect(stack.mock.requests[1]?.body).toBe(plain);
+    const anthropic = '{"model":"claude-haiku-4-5","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}] }';
+    await raw(`${stack.app.url}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: anthropic });
+    expect(stack.mock.requests[2]?.body).toBe(anthropic);
   });
 
   it('a gzip-speaking provider: the client still reads the same body', async () => {
