@@ -41,7 +41,8 @@ export interface AccountantDeps {
 export class Accountant implements Metering {
   private readonly recent = new RecentOutput();
   private readonly reservations = new WeakMap<Admission, Reservation>();
-  private readonly seen = new Set<string>();
+  /** Agents this process has recorded, with the first-seen time it recorded. */
+  private readonly seen = new Map<string, number>();
   private pool: TokenCountPool | undefined;
   private consumedThisTick = new Map<string, number>();
   private throttledThisTick = new Map<string, number>();
@@ -153,6 +154,16 @@ export class Accountant implements Metering {
     if (completed) deps.metrics.recordTaskCompleted(agent);
   }
 
+  /**
+   * Record again every first-seen this process knows (after the shared store came back: a Redis restarted
+   * without persistence forgot them). The store keeps the earliest time, so this never moves one later.
+   */
+  retouchAgents(): void {
+    if (this.seen.size === 0) return;
+    const seen = [...this.seen].map(([agent, firstSeen]) => ({ agent, firstSeen }));
+    this.deps.store.touchAgents(seen).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not record first-seen'));
+  }
+
   /** Demand waiting in the queue now, per agent (tokens at estimated cost). */
   queuedDemand(): ReadonlyMap<string, number> {
     return new Map(this.queued);
@@ -182,7 +193,7 @@ export class Accountant implements Metering {
   private touch(agent: string, now: number): void {
     if (this.seen.has(agent)) return;
     if (this.seen.size > 100_000) this.seen.clear();
-    this.seen.add(agent);
+    this.seen.set(agent, now);
     this.deps.store.touchAgents([{ agent, firstSeen: now }]).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not record first-seen'));
   }
 

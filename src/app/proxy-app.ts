@@ -85,9 +85,12 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       redis: { requireConnection: false },
     }));
   await waitUntilUp(store, STARTUP_STORE_WAIT_MS);
+  // Set once the accountant exists (below); the store cannot come back before the first await after it.
+  let onStoreBack = (): void => {};
   store.onStatus?.((status, err) => {
     storeUp = status === 'up';
     metrics.setStoreUp(storeUp);
+    if (storeUp) onStoreBack();
     if (storeUp) logger.info('store is back; buffered counts are being reconciled');
     else logger.error({ err: err ? { message: err.message } : undefined, failure: config.storeFailure }, 'store unreachable');
   });
@@ -113,6 +116,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     ...(store.kind === 'redis' && { burstPool: new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }) }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
+  onStoreBack = () => accountant.retouchAgents();
   const reallocator = new Reallocator({
     store,
     policy,
