@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,5 +207,55 @@ describe('official SDKs parse the same objects', () => {
     await sameEverywhere(anthropicClients(), (c) =>
       c.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(),
     );
+  });
+});
+
+describe('an upstream that compresses even when asked not to', () => {
+  // A provider (or a CDN in front of one) may ignore accept-encoding: identity. The client must still read
+  // exactly what the provider meant, and the meter must still read the usage.
+  const sse =
+    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null}\n\n' +
+    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n' +
+    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}\n\n' +
+    'data: [DONE]\n\n';
+  const expectedSse =
+    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n' +
+    'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+    'data: [DONE]\n\n';
+  const jsonBody = JSON.stringify({ id: 'c2', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } });
+  let own: Stack;
+  let upstream: Server;
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const streaming = (JSON.parse(body) as { stream?: boolean }).stream === true;
+        res.writeHead(200, { 'content-type': streaming ? 'text/event-stream' : 'application/json', 'content-encoding': 'gzip' });
+        res.end(gzipSync(streaming ? sse : jsonBody));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve()));
+    own = await startStack({ config: { openaiUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}` } });
+  });
+  afterAll(async () => {
+    await own.close();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  it('SSE arrives decoded, usage chunk stripped, usage metered', async () => {
+    const r = await postJson(`${own.app.url}/v1/chat/completions`, { ...chat, stream: true });
+    expect(r.headers['content-encoding']).toBeUndefined();
+    expect(r.body.toString()).toBe(expectedSse);
+    const line = own.logs.filter((l) => l.msg === 'request').pop() as { tokens?: { input: number; output: number; source: string } };
+    expect(line.tokens).toMatchObject({ input: 9, output: 1, source: 'provider' });
+  });
+
+  it('JSON arrives as the provider sent it (compressed, labelled so), usage metered', async () => {
+    const r = await postJson(`${own.app.url}/v1/chat/completions`, chat);
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(r.body).toString()).toBe(jsonBody);
+    const line = own.logs.filter((l) => l.msg === 'request').pop() as { tokens?: { input: number; output: number; source: string } };
+    expect(line.tokens).toMatchObject({ input: 9, output: 3, source: 'provider' });
   });
 });
