@@ -188,20 +188,14 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       boundBy = b === 0 || (filled.caps[k] as number) <= floorNow ? 'floor' : b === 2 ? 'cap' : 'share';
     }
     if (p.overridePerTick === null) allocatedNonOverride += allocation;
+    // p.raw is this call's own object: completing it in place saves a copy per agent.
+    p.raw.meanProductivity = meanP;
+    p.raw.normalised = normalisedPs[i] as number;
+    p.raw.score = scores[i] as number;
     const o = p.input.override;
     const explanation: AllocationExplanation = {
       forecast: p.forecast,
-      productivity: {
-        tasksCompleted: p.raw.tasksCompleted,
-        decayedQualityTasks: p.raw.decayedQualityTasks,
-        decayedTokens: p.raw.decayedTokens,
-        tokensConsumed: p.raw.tokensConsumed,
-        halfLifeSeconds: policy.scoreHalfLifeSeconds,
-        productivity: p.raw.productivity,
-        meanProductivity: meanP,
-        normalised: normalisedPs[i] as number,
-        score: scores[i] as number,
-      },
+      productivity: p.raw,
       priority: p.priority,
       calibration: p.calibration,
       shareWeight: (scores[i] as number) * p.priority.priorityWeight,

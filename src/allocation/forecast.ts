@@ -1,6 +1,4 @@
-import type { AllocationPolicy, ForecastExplanation, ForecastWindowExplanation, UsageWindows } from './types.js';
-
-const WINDOW_NAMES = ['recent', 'lastHour', 'sameHourYesterday', 'sameHourLastWeek'] as const;
+import type { AllocationPolicy, ForecastExplanation, ForecastWindowExplanation, UsageWindow, UsageWindows } from './types.js';
 
 /**
  * Demand forecast for the next tick (DESIGN §6.1): a weighted mean of the windows' rates, each rate taken
@@ -12,26 +10,37 @@ export function forecastDemand(
   queuedDemandTokens: number,
   policy: Pick<AllocationPolicy, 'demandWeights' | 'queuePull' | 'tickSeconds'>,
 ): ForecastExplanation {
-  let weightSum = 0;
-  for (const window of WINDOW_NAMES) {
-    const w = usage[window];
-    if (w !== undefined && w.coveredSeconds > 0 && policy.demandWeights[window] > 0) weightSum += policy.demandWeights[window];
-  }
+  // Unrolled over the four windows: keyed access by a variable name is slow on this per-agent path.
+  const dw = policy.demandWeights;
+  const { recent, lastHour, sameHourYesterday, sameHourLastWeek } = usage;
+  const weightSum =
+    usable(recent, dw.recent) + usable(lastHour, dw.lastHour) + usable(sameHourYesterday, dw.sameHourYesterday) + usable(sameHourLastWeek, dw.sameHourLastWeek);
   const windows: ForecastWindowExplanation[] = [];
   let ratePerSecond = 0;
-  for (const window of WINDOW_NAMES) {
-    const w = usage[window];
-    const raw = policy.demandWeights[window];
-    if (w === undefined || !(w.coveredSeconds > 0) || !(raw > 0)) continue;
-    const rate = Math.max(0, w.demandTokens) / w.coveredSeconds;
-    const weight = raw / weightSum;
-    ratePerSecond += weight * rate;
-    windows.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate, weight });
+  if (weightSum > 0) {
+    ratePerSecond += explain(windows, 'recent', recent, dw.recent, weightSum);
+    ratePerSecond += explain(windows, 'lastHour', lastHour, dw.lastHour, weightSum);
+    ratePerSecond += explain(windows, 'sameHourYesterday', sameHourYesterday, dw.sameHourYesterday, weightSum);
+    ratePerSecond += explain(windows, 'sameHourLastWeek', sameHourLastWeek, dw.sameHourLastWeek, weightSum);
   }
   const historical = ratePerSecond * policy.tickSeconds;
   const queued = queuedDemandTokens > 0 ? queuedDemandTokens : 0;
   const forecast = queued > historical ? historical + policy.queuePull * (queued - historical) : historical;
   return { windows, historical, queuedDemandTokens: queued, queuePull: policy.queuePull, forecast };
+}
+
+/** The window's raw weight if it has data and a positive weight, else 0. */
+function usable(w: UsageWindow | undefined, raw: number): number {
+  return w !== undefined && w.coveredSeconds > 0 && raw > 0 ? raw : 0;
+}
+
+/** Adds the window's explanation (if usable) and returns its weighted rate. */
+function explain(out: ForecastWindowExplanation[], window: ForecastWindowExplanation['window'], w: UsageWindow | undefined, raw: number, weightSum: number): number {
+  if (w === undefined || !(w.coveredSeconds > 0) || !(raw > 0)) return 0;
+  const rate = (w.demandTokens > 0 ? w.demandTokens : 0) / w.coveredSeconds;
+  const weight = raw / weightSum;
+  out.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate, weight });
+  return weight * rate;
 }
 
 /** Tokens asked for in one usage bucket starting at `start` (unix ms). */

@@ -1,15 +1,9 @@
-import type { AgentInput, AllocationPolicy, CalibrationExplanation, OutcomeSample } from './types.js';
+import type { AgentInput, AllocationPolicy, CalibrationExplanation, OutcomeSample, ProductivityExplanation } from './types.js';
 
-/** Raw productivity of one agent before normalisation. */
-export interface RawProductivity {
-  tasksCompleted: number;
-  /** Σ decay over completed outcomes: how much evidence the score rests on. */
-  decayedTaskCount: number;
-  decayedQualityTasks: number;
-  decayedTokens: number;
-  tokensConsumed: number;
-  productivity: number;
-}
+/** Raw productivity of one agent; the engine fills in the fleet-relative fields (mean, normalised, score). */
+export type RawProductivity = ProductivityExplanation;
+
+const NOTHING_MISSING: CalibrationExplanation['missing'] = Object.freeze([]);
 
 /** Weight of an outcome `ageSeconds` old: halves every `halfLifeSeconds` (no decay when the half-life is not positive). */
 export function decayWeight(ageSeconds: number, halfLifeSeconds: number): number {
@@ -65,7 +59,18 @@ export function rawProductivity(
   const unattributed = Math.max(0, tokensConsumed - attributed);
   const decayedTokens = decayedAttributed + unattributed * meanDecayOverWindow(windowSeconds, h);
   const productivity = decayedTokens > 0 ? decayedQualityTasks / decayedTokens : 0;
-  return { tasksCompleted, decayedTaskCount, decayedQualityTasks, decayedTokens, tokensConsumed, productivity };
+  return {
+    tasksCompleted,
+    decayedTaskCount,
+    decayedQualityTasks,
+    decayedTokens,
+    tokensConsumed,
+    halfLifeSeconds: h,
+    productivity,
+    meanProductivity: 0,
+    normalised: 0,
+    score: 0,
+  };
 }
 
 /** Whether an agent is still on the baseline: too new, too few tasks or too few tokens. */
@@ -76,10 +81,18 @@ export function calibrationStatus(
   policy: Pick<AllocationPolicy, 'calibration'>,
 ): CalibrationExplanation {
   const ageSeconds = Math.max(0, (now - firstSeen) / 1000);
-  const missing: CalibrationExplanation['missing'] = [];
-  if (raw.tasksCompleted < policy.calibration.minTasks) missing.push('tasks');
-  if (raw.tokensConsumed < policy.calibration.minTokens) missing.push('tokens');
-  if (ageSeconds < policy.calibration.minSeconds) missing.push('seconds');
+  const c = policy.calibration;
+  const fewTasks = raw.tasksCompleted < c.minTasks;
+  const fewTokens = raw.tokensConsumed < c.minTokens;
+  const tooNew = ageSeconds < c.minSeconds;
+  let missing = NOTHING_MISSING;
+  if (fewTasks || fewTokens || tooNew) {
+    const m: Array<'tasks' | 'tokens' | 'seconds'> = [];
+    if (fewTasks) m.push('tasks');
+    if (fewTokens) m.push('tokens');
+    if (tooNew) m.push('seconds');
+    missing = m;
+  }
   return { calibrating: missing.length > 0, tasksCompleted: raw.tasksCompleted, tokensConsumed: raw.tokensConsumed, ageSeconds, missing };
 }
 

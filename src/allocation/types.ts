@@ -182,6 +182,8 @@ export interface ForecastExplanation {
 
 export interface ProductivityExplanation {
   tasksCompleted: number;
+  /** Σ decay over completed outcomes: how much evidence the score rests on. */
+  decayedTaskCount: number;
   /** Σ completed × quality × decay. */
   decayedQualityTasks: number;
   /** The token side after decay. */
@@ -218,7 +220,7 @@ export interface CalibrationExplanation {
   tokensConsumed: number;
   ageSeconds: number;
   /** Requirements still unmet. */
-  missing: Array<'tasks' | 'tokens' | 'seconds'>;
+  missing: ReadonlyArray<'tasks' | 'tokens' | 'seconds'>;
 }
 
 /** Plain data the admin API serves verbatim. */
