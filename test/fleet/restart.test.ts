@@ -129,7 +129,7 @@ describe('restart with the SQLite store (spawned CLI)', () => {
       }
     };
     const workers = [worker('a'), worker('b')];
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 4000));
     const killedAt = Date.now();
     await proxy.kill();
     stop = true;
@@ -138,12 +138,14 @@ describe('restart with the SQLite store (spawned CLI)', () => {
     const stored = await storedInputs(db);
     const storedConsumed = stored.usage.reduce((s, u) => s + u.consumed, 0);
     const total = done.reduce((s, d) => s + d.charged, 0);
-    // Everything settled before the last flush interval (plus the flush's own time) is on disk.
-    const safe = done.filter((d) => d.at < killedAt - flushMs - 250).reduce((s, d) => s + d.charged, 0);
+    // Everything settled before the last flush interval is on disk (plus a margin: under load the flush timer
+    // fires late and the flush itself takes a moment).
+    const margin = 500;
+    const safe = done.filter((d) => d.at < killedAt - flushMs - margin).reduce((s, d) => s + d.charged, 0);
     expect(done.length).toBeGreaterThan(20);
     expect(safe).toBeGreaterThan(0);
     expect(storedConsumed).toBeGreaterThanOrEqual(safe);
     expect(storedConsumed).toBeLessThanOrEqual(total + 1e-6);
-    console.info(`kill -9: ${done.length} requests, ${total} tokens charged, ${storedConsumed} on disk, lost ${total - storedConsumed} (bound: the last ${flushMs} ms)`);
+    console.info(`kill -9: ${done.length} requests, ${total} tokens charged, ${storedConsumed} on disk, lost ${total - storedConsumed}; charged before the last ${flushMs} + ${margin} ms: ${safe}`);
   });
 });
