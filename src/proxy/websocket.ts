@@ -26,6 +26,8 @@ export class WebSocketPassThrough {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // node:http drops its own error listener from upgraded sockets: a client reset would otherwise be an uncaught exception.
+    socket.on('error', () => socket.destroy());
     try {
       const path = resolvePath('GET', req.url ?? '/');
       if (!path.pathname.startsWith('/v1/')) throw new ProxyError('not_found', 'websocket upgrades are served under /v1/ only');
