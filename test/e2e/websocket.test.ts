@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startStack, type Stack } from './harness.js';
@@ -84,6 +85,33 @@ describe('websocket pass-through', () => {
     const wsUrl = stack.app.url.replace(/^http/, 'ws');
     await expect(open(`${wsUrl}/v1/not-realtime`)).rejects.toThrow();
     const ws = await open(`${wsUrl}/v1/realtime`);
+    ws.close();
+    await closed(ws);
+  });
+});
+
+describe('upgrade sockets that misbehave', () => {
+  it('clients resetting their upgrade connection at once (accepted or refused) do not crash the proxy', async () => {
+    const port = Number(new URL(stack.app.url).port);
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (let i = 0; i < 40; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        await new Promise((r) => socket.once('connect', r));
+        const target = i % 2 === 0 ? '/v1/realtime' : '/agents/bad%20id/v1/realtime';
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+        if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+        socket.resetAndDestroy();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    const ws = await open(`${stack.app.url.replace(/^http/, 'ws')}/v1/realtime`);
     ws.close();
     await closed(ws);
   });
