@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startStack, type Stack } from './harness.js';
+import { eventually, freePort } from './ports.js';
 import { rawExchange, statusOf } from './raw-socket.js';
 
 /** WebSocket upgrades pass through to the OpenAI upstream (the mock's realtime echo), agent identified, hints stripped. */
@@ -114,6 +115,20 @@ describe('upgrade sockets that misbehave', () => {
     const ws = await open(`${stack.app.url.replace(/^http/, 'ws')}/v1/realtime`);
     ws.close();
     await closed(ws);
+  });
+});
+
+describe('an unreachable realtime upstream', () => {
+  it('the client’s upgrade fails, the proxy logs it and keeps serving', async () => {
+    const own = await startStack({ config: { openaiUrl: `http://127.0.0.1:${await freePort()}` } });
+    try {
+      await expect(open(`${own.app.url.replace(/^http/, 'ws')}/agents/a1/v1/realtime`)).rejects.toThrow();
+      expect(await eventually(() => own.logs.some((l) => l.msg === 'websocket upstream error'), 2000)).toBe(true);
+      const r = await fetch(`${own.app.url}/token-ninja/v1/estimate`, { method: 'POST', body: JSON.stringify({ route: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [] } }) });
+      expect(r.status).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 });
 
