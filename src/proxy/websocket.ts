@@ -17,6 +17,8 @@ export class WebSocketPassThrough {
     private readonly target: string,
     private readonly identity: IdentityResolver,
     private readonly logger: Logger,
+    /** The configured OpenAI key, injected when the client sends no key of its own (as for HTTP requests). */
+    private readonly apiKey?: string,
   ) {
     this.proxy = httpProxy.createProxyServer({ target, ws: true, changeOrigin: true, xfwd: false });
     this.proxy.on('error', (err, _req, socket) => {
@@ -33,6 +35,9 @@ export class WebSocketPassThrough {
       if (!path.pathname.startsWith('/v1/')) throw new ProxyError('not_found', 'websocket upgrades are served under /v1/ only');
       const identity = this.identity.resolve(req.headers, path.agentFromPath);
       for (const name of Object.keys(req.headers)) if (name.startsWith('x-token-ninja-')) delete req.headers[name];
+      if (this.apiKey !== undefined && req.headers.authorization === undefined && req.headers['x-api-key'] === undefined) {
+        req.headers.authorization = `Bearer ${this.apiKey}`;
+      }
       req.url = path.upstreamPath;
       this.logger.info({ agent: identity.agent, route: path.pathname, kind: 'websocket' }, 'websocket upgrade');
       this.proxy.ws(req, socket, head);
