@@ -4,6 +4,8 @@ import type { Store, UsageTotal } from '../store/store.js';
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** The engine's `recent` demand window: the last five minutes (docs/allocation.md). */
+const RECENT_MINUTES = 5;
 
 /** Tokens of one agent in the minute still running. */
 export interface PartialUsage {
@@ -25,7 +27,8 @@ export interface LocalSignals {
 }
 
 /**
- * Gathers the engine's inputs from the store (DESIGN §6.1–6.2): the three demand windows per agent with the
+ * Gathers the engine's inputs from the store (DESIGN §6.1–6.2): the demand windows per agent (recent five minutes,
+ * last hour, same hour yesterday and last week) with the
  * time each window really covers, task outcomes and tokens in the scoring window, overrides, and the
  * fleet's recent aggregate demand per tick. Agents with no activity in any window and no override are left out.
  */
@@ -38,7 +41,8 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   const windowTotals = (offsetMs: number) =>
     offsetMs === 0 ? store.usageTotals(minute - 59, end) : store.usageTotals(minute - 59 - offsetMs / MINUTE, minute + 1 - offsetMs / MINUTE);
   const recentMinutes = Array.from({ length: 10 }, (_, i) => store.usageTotals(minute - 10 + i, minute - 9 + i));
-  const [lastHour, yesterday, lastWeek, scoring, tasks, overrides, seen, ...recent] = await Promise.all([
+  const [recentWindow, lastHour, yesterday, lastWeek, scoring, tasks, overrides, seen, ...recent] = await Promise.all([
+    store.usageTotals(minute - RECENT_MINUTES + 1, end),
     windowTotals(0),
     windowTotals(DAY),
     windowTotals(7 * DAY),
@@ -53,9 +57,11 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   if (partial) {
     // Agents with a first-seen after `now`, or none yet, count as new at `now` alike.
     for (const agent of partial.keys()) if (!firstSeen.has(agent)) firstSeen.set(agent, now);
+    addPartial(recentWindow, partial);
     addPartial(lastHour, partial);
     addPartial(scoring, partial);
   }
+  const rc = byAgent(recentWindow);
   const lh = byAgent(lastHour);
   const yd = byAgent(yesterday);
   const lw = byAgent(lastWeek);
@@ -74,9 +80,11 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   for (const agent of [...names].sort()) {
     const first = firstSeen.get(agent) ?? (partial ? now : 0);
     const usage: UsageWindows = {};
+    const wr = window(rc.get(agent), now - RECENT_MINUTES * MINUTE, now, first, policy.tickSeconds);
     const w0 = window(lh.get(agent), now - HOUR, now, first, policy.tickSeconds);
     const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first, policy.tickSeconds);
     const w7 = window(lw.get(agent), now - 7 * DAY - HOUR, now - 7 * DAY, first, policy.tickSeconds);
+    if (wr) usage.recent = wr;
     if (w0) usage.lastHour = w0;
     if (w1) usage.sameHourYesterday = w1;
     if (w7) usage.sameHourLastWeek = w7;
