@@ -47,6 +47,7 @@ export class Accountant implements Metering {
   private consumedThisTick = new Map<string, number>();
   private throttledThisTick = new Map<string, number>();
   private readonly queued = new Map<string, number>();
+  private tickDemand = new Map<string, number>();
   /** This proxy's usage per agent in the last two minutes (fleet mode publishes the running one each tick). */
   private readonly byMinute = new Map<number, Map<string, { demand: number; consumed: number }>>();
 
@@ -73,6 +74,7 @@ export class Accountant implements Metering {
     this.touch(agent, now);
     this.addUsage({ agent, minute: Math.floor(now / MINUTE), demand: cost, consumed: 0 });
     this.queued.set(agent, (this.queued.get(agent) ?? 0) + cost);
+    this.bump(this.tickDemand, agent, cost);
     let result;
     try {
       result = await deps.admission.acquire({ agent, cost, priority: hints.priority, deadline: hints.deadline, signal: request.signal });
@@ -167,6 +169,13 @@ export class Accountant implements Metering {
   /** Demand waiting in the queue now, per agent (tokens at estimated cost). */
   queuedDemand(): ReadonlyMap<string, number> {
     return new Map(this.queued);
+  }
+
+  /** Drains the demand (asked tokens, per agent) this proxy saw since the last call: fleet mode publishes it each tick. */
+  takeTickDemand(): ReadonlyMap<string, number> {
+    const demand = this.tickDemand;
+    this.tickDemand = new Map();
+    return demand;
   }
 
   /** This proxy's usage per agent in `minute`, if that is the running minute or the one before. */

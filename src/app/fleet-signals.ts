@@ -9,11 +9,13 @@ export interface LocalView {
   hints: ReadonlyMap<string, AgentHints>;
   queuedDemand: ReadonlyMap<string, number>;
   partialUsage: ReadonlyMap<string, PartialUsage>;
+  /** Demand per agent during the tick that just ended. */
+  tickDemand?: ReadonlyMap<string, number>;
 }
 
 /** This proxy's rows for the store: one per agent it has anything to say about. */
 export function signalRows(source: string, view: LocalView): AgentSignal[] {
-  const agents = new Set([...view.hints.keys(), ...view.queuedDemand.keys(), ...view.partialUsage.keys()]);
+  const agents = new Set([...view.hints.keys(), ...view.queuedDemand.keys(), ...view.partialUsage.keys(), ...(view.tickDemand?.keys() ?? [])]);
   const rows: AgentSignal[] = [];
   for (const agent of [...agents].sort()) {
     const h = view.hints.get(agent);
@@ -29,6 +31,8 @@ export function signalRows(source: string, view: LocalView): AgentSignal[] {
     if (h?.taskType !== undefined) row.taskType = h.taskType;
     if (h?.nearestDeadline !== undefined) row.nearestDeadline = h.nearestDeadline;
     if (h?.blocking !== undefined) row.blocking = h.blocking;
+    const tickDemand = view.tickDemand?.get(agent);
+    if (tickDemand !== undefined && tickDemand > 0) row.tickDemand = tickDemand;
     rows.push(row);
   }
   return rows;
@@ -59,6 +63,34 @@ export function mergeSignals(rows: readonly AgentSignal[]): Required<LocalSignal
     hints.set(r.agent, h);
   }
   return { hints, queuedDemand, partialUsage };
+}
+
+/**
+ * The part of each agent's fleet-wide allocation this proxy enforces (docs/fleet.md): its share of the agent's
+ * demand during the last tick, so an agent served by several proxies (replicas of one agent, or gateway
+ * replicas behind a load balancer) is not given its allocation once per proxy. A proxy that saw none of an
+ * agent's demand while others did gets a newcomer's share, `1 / (proxies serving it + 1)`, so the agent still
+ * progresses there (the fleet may exceed that agent's allocation by that share for one tick). Agents no proxy
+ * saw last tick are absent (share 1).
+ */
+export function localShares(rows: readonly AgentSignal[], source: string): Map<string, number> {
+  const sorted = [...rows].sort((a, b) => cmp(a.agent, b.agent) || cmp(a.source, b.source));
+  const perAgent = new Map<string, { total: number; mine: number; servers: number }>();
+  for (const r of sorted) {
+    const demand = r.tickDemand ?? 0;
+    if (!(demand > 0)) continue;
+    const a = perAgent.get(r.agent) ?? { total: 0, mine: 0, servers: 0 };
+    a.total += demand;
+    a.servers++;
+    if (r.source === source) a.mine += demand;
+    perAgent.set(r.agent, a);
+  }
+  const shares = new Map<string, number>();
+  for (const [agent, a] of perAgent) {
+    const share = a.mine > 0 ? a.mine / a.total : 1 / (a.servers + 1);
+    if (share < 1) shares.set(agent, share);
+  }
+  return shares;
 }
 
 function cmp(a: string, b: string): number {

@@ -132,6 +132,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
         source: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
         settleMs: 2 * config.storeFlushMs,
         partialUsage: (minute: number) => accountant.partialUsage(minute),
+        takeTickDemand: () => accountant.takeTickDemand(),
       },
     }),
   });

@@ -8,7 +8,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { HistoryPoint } from '../admin/backend.js';
 import type { HintBoard } from './hint-board.js';
-import { mergeSignals, signalRows } from './fleet-signals.js';
+import { localShares, mergeSignals, signalRows } from './fleet-signals.js';
 import { gatherInputs, type LocalSignals, type PartialUsage } from './reallocation-inputs.js';
 
 /** Per-agent activity of the tick that just ended, for the status page's history. */
@@ -43,6 +43,8 @@ export interface FleetOptions {
   settleMs: number;
   /** This proxy's usage per agent in a minute (the running one at the boundary). */
   partialUsage: (minute: number) => ReadonlyMap<string, PartialUsage>;
+  /** Drains this proxy's demand per agent since the last boundary. */
+  takeTickDemand?: () => ReadonlyMap<string, number>;
 }
 
 const HISTORY_TICKS = 240;
@@ -59,6 +61,8 @@ export class Reallocator {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<AllocationTable | undefined> | undefined;
   private stopped = false;
+  /** Fleet mode: this proxy's part of each agent's allocation (absent: all of it). */
+  private shares: ReadonlyMap<string, number> = new Map();
 
   constructor(private readonly deps: ReallocatorDeps) {}
 
@@ -91,6 +95,11 @@ export class Reallocator {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /** This proxy's part (0–1] of an agent's allocation in fleet mode; 1 outside it. */
+  shareOf(agent: string): number {
+    return this.shares.get(agent) ?? 1;
   }
 
   /** Wait between a tick's boundary and its computation (0 outside fleet mode). */
@@ -144,6 +153,7 @@ export class Reallocator {
       hints: deps.hints.take(),
       queuedDemand: deps.queuedDemand(),
       partialUsage: fleet.partialUsage(Math.floor(tickStart / MINUTE)),
+      tickDemand: fleet.takeTickDemand?.(),
     });
     try {
       await deps.store.putSignals(Math.floor(tickStart / this.tickMs), fleet.source, rows);
@@ -155,7 +165,9 @@ export class Reallocator {
   private async signalsFor(now: number): Promise<LocalSignals> {
     const { deps } = this;
     if (deps.fleet === undefined || deps.store.signals === undefined) return { hints: deps.hints.take(), queuedDemand: deps.queuedDemand() };
-    return mergeSignals(await deps.store.signals(Math.floor(now / this.tickMs)));
+    const rows = await deps.store.signals(Math.floor(now / this.tickMs));
+    this.shares = localShares(rows, deps.fleet.source);
+    return mergeSignals(rows);
   }
 
   private async run(tickStart?: number): Promise<AllocationTable | undefined> {
@@ -180,7 +192,8 @@ export class Reallocator {
     const { deps } = this;
     this.table = table;
     deps.admission.applyAllocations({
-      allocations: new Map(table.agents.map((a) => [a.agent, a.allocation])),
+      // Fleet mode: this proxy enforces its share of an agent served by several proxies.
+      allocations: new Map(table.agents.map((a) => [a.agent, a.allocation * (this.shares.get(a.agent) ?? 1)])),
       tickMs: this.tickMs,
       burstCapacity: table.burst.capacity,
       baselineAllocation: this.baselineAllocation(),

@@ -27,6 +27,7 @@ export function decodeSignals(json: string): AgentSignal[] {
     if (typeof r.taskType === 'string') s.taskType = r.taskType;
     if (typeof r.nearestDeadline === 'number' && Number.isFinite(r.nearestDeadline)) s.nearestDeadline = r.nearestDeadline;
     if (typeof r.blocking === 'number' && Number.isFinite(r.blocking)) s.blocking = r.blocking;
+    if (typeof r.tickDemand === 'number' && Number.isFinite(r.tickDemand)) s.tickDemand = r.tickDemand;
     out.push(s);
   }
   return out;

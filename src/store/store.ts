@@ -65,6 +65,8 @@ export interface AgentSignal {
   /** Demand and consumption of the running minute, up to the tick's start. */
   partialDemand: number;
   partialConsumed: number;
+  /** Demand this proxy saw during the tick that just ended: splits an agent served by several proxies. */
+  tickDemand?: number;
 }
 
 /** Connection state of a store backed by a server (redis); embedded stores are always `up`. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeSignals, signalRows } from '../../src/app/fleet-signals.js';
+import { localShares, mergeSignals, signalRows } from '../../src/app/fleet-signals.js';
 import type { AgentSignal } from '../../src/store/store.js';
 
 const row = fc.record(
@@ -53,5 +53,33 @@ describe('mergeSignals', () => {
     expect(merged.hints).toEqual(new Map([['a', { priorityClass: 'critical' }]]));
     expect(merged.queuedDemand).toEqual(new Map([['b', 3]]));
     expect(merged.partialUsage).toEqual(new Map([['a', { demand: 2, consumed: 1 }]]));
+  });
+});
+
+describe('localShares', () => {
+  const sig = (agent: string, source: string, tickDemand?: number): AgentSignal => ({
+    agent,
+    source,
+    queuedDemand: 0,
+    partialDemand: 0,
+    partialConsumed: 0,
+    ...(tickDemand !== undefined && { tickDemand }),
+  });
+  const rows = [sig('spread', 'p1', 300), sig('spread', 'p2', 100), sig('solo', 'p1', 50), sig('idle', 'p2')];
+
+  it('splits an agent served by several proxies by their demand last tick; the shares sum to 1', () => {
+    expect(localShares(rows, 'p1').get('spread')).toBe(0.75);
+    expect(localShares(rows, 'p2').get('spread')).toBe(0.25);
+  });
+
+  it('leaves an agent served by one proxy, or by none last tick, its whole allocation', () => {
+    expect(localShares(rows, 'p1').has('solo')).toBe(false);
+    expect(localShares(rows, 'p2').has('idle')).toBe(false);
+    expect(localShares([], 'p1').size).toBe(0);
+  });
+
+  it('gives a proxy that saw none of a served agent\'s demand a newcomer\'s share', () => {
+    expect(localShares(rows, 'p3').get('spread')).toBeCloseTo(1 / 3, 12);
+    expect(localShares(rows, 'p2').get('solo')).toBe(0.5);
   });
 });

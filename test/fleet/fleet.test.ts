@@ -12,7 +12,12 @@ const AGENTS: Array<{ agent: string; proxy: number; headers?: Record<string, str
   { agent: 'beta', proxy: 1 },
   { agent: 'gamma', proxy: 2, headers: { 'x-token-ninja-blocking': '2' } },
   { agent: 'delta', proxy: 2 },
+  // Replicas of one agent, each with its own sidecar: the proxies split its allocation by their demand.
+  { agent: 'omega', proxy: 0 },
+  { agent: 'omega', proxy: 1 },
+  { agent: 'omega', proxy: 2 },
 ];
+const AGENT_NAMES = [...new Set(AGENTS.map((a) => a.agent))];
 
 interface Table {
   at: string;
@@ -104,7 +109,7 @@ describe('fleet: three proxies on one Redis', () => {
     await traffic;
     expect(compared.length).toBeGreaterThanOrEqual(3);
     expect(skipped).toBeLessThanOrEqual(1);
-    const full = compared.filter((t) => t.agents.length === AGENTS.length);
+    const full = compared.filter((t) => AGENT_NAMES.every((name) => t.agents.some((a) => a.agent === name)));
     expect(full.length).toBeGreaterThanOrEqual(2);
     // Signals from every proxy reached every table: alpha's priority (seen by proxy 0 only) is in proxy 2's table.
     const last = full.at(-1)!;
@@ -134,6 +139,7 @@ describe('fleet: three proxies on one Redis', () => {
     expect(ticks.length).toBeGreaterThanOrEqual(2);
     const maxAllocated = Math.max(...compared.map((t) => t.agents.reduce((s, a) => s + a.allocation, 0)));
     const maxBurst = Math.max(...compared.map((t) => t.burst.capacity));
+    // One request per agent and proxy (omega runs on three).
     const overshoot = AGENTS.length * maxRequest;
     // Bound per tick: each bucket carries at most one tick's allocation in, refills one more, plus the shared
     // burst pool and one request of overshoot per agent (admitted while the balance was still positive).
