@@ -3,7 +3,6 @@
 // Run as a child process: `node bench/bare-proxy.mjs http://127.0.0.1:PORT`; it reports its URL over IPC
 // (or prints it when run by hand).
 import { createServer } from 'node:http';
-import { pipeline } from 'node:stream';
 import { Pool } from 'undici';
 
 const upstream = process.argv[2];
@@ -18,7 +17,7 @@ const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-e
 const server = createServer((req, res) => {
   const headers = {};
   for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
-  const ac = new AbortController();
+  const ac = new globalThis.AbortController();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();
   });

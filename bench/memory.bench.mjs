@@ -3,6 +3,9 @@
 // bounded agent label) for N agent ids through the real Accountant of a started app, then one reallocation
 // (the allocation table and its history point), measuring heapUsed after a full GC.
 // Run: `npm run build && node --expose-gc bench/memory.bench.mjs [N]`; prints one JSON object at the end.
+import { performance } from 'node:perf_hooks';
+import { setImmediate } from 'node:timers';
+
 const N = Number(process.argv[2] ?? 100_000);
 if (typeof globalThis.gc !== 'function') {
   process.stderr.write('run with --expose-gc\n');
@@ -28,7 +31,7 @@ async function heap() {
   return process.memoryUsage().heapUsed;
 }
 
-const signal = new AbortController().signal;
+const signal = new globalThis.AbortController().signal;
 const estimate = { model: 'gpt-4o-mini', encoding: 'o200k_base', inputTokens: 500, outputTokens: 100, outputSource: 'request' };
 const hints = { priority: 'normal', blocking: 0 };
 // Agent ids the length of a typical name (e.g. `team-7-planner-000123`).

@@ -40,7 +40,7 @@ export const DEMO_FLEET: readonly DemoAgentProfile[] = [
   { id: 'researcher', role: 'middling: 5 calls a task, quality 0.7', kind: 'mixed', priority: 'normal', requestsPerTask: 5, quality: 0.7, maxTokens: 250, promptChars: 1200, concurrency: 2, thinkMs: 40 },
   { id: 'chatter', role: 'wasteful: 6 long calls a task, quality 0.3', kind: 'wasteful', priority: 'normal', requestsPerTask: 6, quality: 0.3, maxTokens: 400, promptChars: 2400, concurrency: 2, thinkMs: 20 },
   { id: 'looper', role: 'wasteful: loops, 8 long calls a task, quality 0.15', kind: 'wasteful', priority: 'low', requestsPerTask: 8, quality: 0.15, maxTokens: 400, promptChars: 3000, concurrency: 2, thinkMs: 20 },
-  { id: 'oncall', role: 'incident responder: deadlines 15 s out, 3 calls a task', kind: 'productive', priority: 'high', requestsPerTask: 3, quality: 0.85, maxTokens: 200, promptChars: 900, concurrency: 1, thinkMs: 60, deadlineSeconds: 15 },
+  { id: 'oncall', role: 'incident responder: deadlines 15 s out, 3 calls a task', kind: 'productive', priority: 'high', requestsPerTask: 3, quality: 0.85, maxTokens: 200, promptChars: 900, concurrency: 1, thinkMs: 300, deadlineSeconds: 15 },
   { id: 'batch', role: 'bursts 16 requests at once now and then, priority high', kind: 'mixed', priority: 'high', requestsPerTask: 4, quality: 0.7, maxTokens: 200, promptChars: 1000, concurrency: 0, thinkMs: 0, burst: { everyFraction: 0.2, requests: 16 } },
   { id: 'latecomer', role: 'joins at 40% of the run, productive', kind: 'productive', priority: 'normal', requestsPerTask: 2, quality: 0.9, maxTokens: 120, promptChars: 600, concurrency: 2, thinkMs: 40, joinAt: 0.4 },
 ];
