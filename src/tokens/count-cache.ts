@@ -29,7 +29,7 @@ export class CountCache {
 
   /** The count of `value` under `kind` (which counting rules and encoding apply), computed once. */
   getOrCompute(kind: string, value: unknown, compute: () => number): number {
-    const key = kind + ':' + hashText(canonicalJson(value));
+    const key = kind + ':' + cacheKey(value);
     const hit = this.lru.get(key);
     if (hit !== undefined) {
       this.hitCount++;
@@ -49,6 +49,26 @@ export class CountCache {
   clear(): void {
     this.lru.clear();
   }
+}
+
+/** Texts up to this length are their own key: hashing them costs more than the key bytes save. */
+const INLINE_KEY_CHARS = 256;
+
+/**
+ * The key of a value: a plain `{role, content: string}` message (the common case) without serialising it,
+ * anything else by its canonical JSON; long texts by their hash.
+ */
+function cacheKey(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const m = value as Record<string, unknown>;
+    const keys = Object.keys(m);
+    if ((keys.length === 2 || (keys.length === 3 && typeof m.name === 'string')) && typeof m.role === 'string' && typeof m.content === 'string') {
+      const text = m.role + '\u0001' + (typeof m.name === 'string' ? m.name : '') + '\u0001' + m.content;
+      return 'm' + (text.length <= INLINE_KEY_CHARS ? text : hashText(text));
+    }
+  }
+  const text = canonicalJson(value);
+  return 'j' + (text.length <= INLINE_KEY_CHARS ? text : hashText(text));
 }
 
 /** The process-wide cache the estimators use unless given another. */
