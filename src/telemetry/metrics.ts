@@ -58,6 +58,9 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
 }
 
+/** Labelled counter children kept for reuse. */
+const MAX_CACHED_CHILDREN = 50_000;
+
 /** Metric names without the prefix, in exposition order of the docs. */
 const NAMES = {
   tokens: 'tokens_total',
@@ -122,6 +125,8 @@ export class Metrics {
 
   private readonly tokens: Counter<'agent' | 'provider' | 'model' | 'kind'>;
   private readonly requests: Counter<'agent' | 'route' | 'outcome'>;
+  /** Labelled children of the per-request counters, by raw key: prom-client hashes labels on every call otherwise. */
+  private readonly children = new Map<string, Counter.Internal>();
   private readonly allocation: Gauge<'agent'>;
   private readonly remaining: Gauge<'agent'>;
   private readonly productivity: Gauge<'agent'>;
@@ -311,10 +316,13 @@ export class Metrics {
   /** Tokens charged to an agent for one reconciled request. */
   recordTokens(agent: string, provider: ProviderName, model: string, kind: TokenKind, n: number): void {
     if (!(n > 0)) return;
-    this.tokens.inc(
-      { agent: this.agentLabel(agent), provider: providerLabel(provider), model: this.models.label(model), kind },
-      n,
-    );
+    const key = 't\u0000' + agent + '\u0000' + provider + '\u0000' + model + '\u0000' + kind;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.tokens.labels({ agent: this.agentLabel(agent), provider: providerLabel(provider), model: this.models.label(model), kind });
+      this.cacheChild(key, child);
+    }
+    child.inc(n);
   }
 
   /**
@@ -332,7 +340,19 @@ export class Metrics {
 
   /** One request on a metered route and what became of it. */
   recordRequest(agent: string, route: string, outcome: RequestOutcome): void {
-    this.requests.inc({ agent: this.agentLabel(agent), route: routeLabel(route), outcome });
+    const key = 'r\u0000' + agent + '\u0000' + route + '\u0000' + outcome;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.requests.labels({ agent: this.agentLabel(agent), route: routeLabel(route), outcome });
+      this.cacheChild(key, child);
+    }
+    child.inc();
+  }
+
+  /** Raw keys are client-driven (agent ids beyond the label bound): the cache is dropped rather than grown past a bound. */
+  private cacheChild(key: string, child: Counter.Internal): void {
+    if (this.children.size >= MAX_CACHED_CHILDREN) this.children.clear();
+    this.children.set(key, child);
   }
 
   /** Replace the per-agent allocation gauges with a new table (agents gone from it disappear). */
