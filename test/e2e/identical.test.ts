@@ -84,6 +84,43 @@ describe('raw bytes equal going direct', () => {
     });
   }
 
+  it('a malformed reply from the provider reaches the client exactly as the provider sent it', async () => {
+    const headers = { 'x-mock-behaviour': 'fault=malformed', 'anthropic-version': '2023-06-01' };
+    for (const [path, body] of [
+      ['/v1/chat/completions', chat],
+      ['/v1/chat/completions', { ...chat, stream: true, stream_options: { include_usage: true } }],
+      ['/v1/responses', { model: 'gpt-4o-mini', input: 'x', stream: true }],
+      ['/v1/messages', { ...messages, stream: true }],
+    ] as const) {
+      const direct = await postJson(stack.mock.url + path, body, headers);
+      const proxied = await postJson(`${stack.app.url}/agents/a1${path}`, body, headers);
+      expect(proxied.status).toBe(direct.status);
+      expect(proxied.body.toString(), `${path} ${JSON.stringify(body)}`).toBe(direct.body.toString());
+    }
+  });
+
+  it('a malformed event in a chat stream whose usage the proxy asked for: the good events match, the bad one passes as it came', async () => {
+    // The mock cuts its malformed event at half its length, and the proxied request's events are longer
+    // ("usage":null), so the cut falls elsewhere: compare the well-formed events exactly, the cut one by shape.
+    const headers = { 'x-mock-behaviour': 'fault=malformed' };
+    const direct = sseEvents((await postJson(`${stack.mock.url}/v1/chat/completions`, { ...chat, stream: true }, headers)).body);
+    const proxied = sseEvents((await postJson(`${stack.app.url}/v1/chat/completions`, { ...chat, stream: true }, headers)).body);
+    expect(proxied).toHaveLength(direct.length);
+    const parses = (event: string) => {
+      try {
+        JSON.parse(event.slice('data: '.length));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    direct.forEach((event, i) => {
+      if (parses(event) || event === 'data: [DONE]\n\n') expect(proxied[i]).toBe(event);
+      else expect(parses(proxied[i] ?? '')).toBe(false);
+    });
+    expect(proxied.join('')).not.toContain('"usage":{');
+  });
+
   it('the query string reaches the provider as sent', async () => {
     stack.mock.clearRequests();
     const r = await postJson(`${stack.app.url}/agents/a1/v1/chat/completions?api-version=2024-10-21&x=%20y`, chat);
