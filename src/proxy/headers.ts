@@ -47,6 +47,8 @@ export function upstreamRequestHeaders(
 export function clientResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
   opts: { dropLength: boolean; dropEncoding: boolean },
+  /** The proxy's own headers, which replace upstream headers of the same name. */
+  own?: Readonly<Record<string, string>>,
 ): OutgoingHttpHeaders {
   const listed = connectionListed(upstream);
   const out: OutgoingHttpHeaders = {};
@@ -58,5 +60,6 @@ export function clientResponseHeaders(
     if (opts.dropEncoding && name === 'content-encoding') continue;
     out[name] = value;
   }
+  if (own !== undefined) for (const name in own) out[name] = own[name];
   return out;
 }

@@ -48,7 +48,7 @@ export async function forwardMeteredResponse(a: MeteredResponseArgs): Promise<vo
 async function forwardError(a: MeteredResponseArgs): Promise<void> {
   const { ctx, response } = a;
   ctx.info.outcome = 'upstream_error';
-  ctx.res.writeHead(response.statusCode, { ...clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }), ...a.admission });
+  ctx.res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }, a.admission));
   const ok = await pump(ctx, response.body, (c) => c);
   a.settle(response.statusCode, { input: 0, cached: 0, output: 0, reasoning: 0, source: 'estimated' });
   if (ok) ctx.res.end();
@@ -57,10 +57,7 @@ async function forwardError(a: MeteredResponseArgs): Promise<void> {
 async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined): Promise<void> {
   const { ctx, response } = a;
   const meter = a.adapter.createStreamMeter(a.route, a.prepared, a.estimate.model);
-  ctx.res.writeHead(response.statusCode, {
-    ...clientResponseHeaders(response.headers, { dropLength: true, dropEncoding: encoding !== undefined }),
-    ...a.admission,
-  });
+  ctx.res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: true, dropEncoding: encoding !== undefined }, a.admission));
   ctx.res.flushHeaders();
   const source = encoding !== undefined ? decoded(response.body, encoding) : response.body;
   const ok = await pump(ctx, source, (c) => meter.push(c));
@@ -77,7 +74,7 @@ async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined):
 
 async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined): Promise<void> {
   const { ctx, response } = a;
-  ctx.res.writeHead(response.statusCode, { ...clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }), ...a.admission });
+  ctx.res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }, a.admission));
   const chunks: Buffer[] = [];
   let captured = 0;
   const ok = await pump(ctx, response.body, (c) => {
