@@ -74,6 +74,8 @@ export class Accountant implements Metering {
     this.touch(agent, now);
     this.addUsage({ agent, minute: Math.floor(now / MINUTE), demand: cost, consumed: 0 });
     this.queued.set(agent, (this.queued.get(agent) ?? 0) + cost);
+    // Drained each tick in fleet mode; bounded otherwise (one entry per agent, cleared like `seen`).
+    if (this.tickDemand.size > 100_000) this.tickDemand.clear();
     this.bump(this.tickDemand, agent, cost);
     let result;
     try {

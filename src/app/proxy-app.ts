@@ -183,10 +183,13 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
 
   await reallocator.reallocate();
   reallocator.start();
-  // History older than the forecast reads ("same hour last week") is dropped hourly (Redis also expires it by TTL).
-  const pruneTimer = setInterval(() => {
+  // History older than the forecast reads ("same hour last week") is dropped at startup and hourly
+  // (Redis also expires it by TTL).
+  const prune = () => {
     store.prune(now() - RETENTION_MS).catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'could not prune old history'));
-  }, PRUNE_EVERY_MS);
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
   const agentAddr = await agentServer.listen(config.port, config.host);
   const adminAddr = await new Promise<AddressInfo>((resolve, reject) => {

@@ -79,8 +79,14 @@ function loggedUsage(p: ProxyProcess): Map<string, { demand: number; consumed: n
 }
 
 describe('restart with the SQLite store (spawned CLI)', () => {
-  it('a graceful stop keeps usage, task outcomes, overrides and first-seen; the restarted proxy computes the same table', async () => {
+  it('a graceful stop keeps usage, task outcomes, overrides and first-seen (old history pruned); the restarted proxy computes the same table', async () => {
     const db = join(dir.path, 'graceful', 'tn.db');
+    // History older than the forecast reads (8 days and an hour) is pruned at startup.
+    const seed = SqliteStore.open(db);
+    const nineDaysAgo = Date.now() - 9 * 24 * 3_600_000;
+    await seed.addUsage([{ agent: 'ancient', minute: Math.floor(nineDaysAgo / 60_000), demand: 5, consumed: 5 }]);
+    await seed.addTasks([{ agent: 'ancient', task: 'old', at: nineDaysAgo, completed: true, quality: 1 }]);
+    await seed.close();
     const first = await proxyOn(db, 60_000);
     for (let i = 0; i < 12; i++) expect((await chat(first, i % 3 === 0 ? 'writer' : 'planner')).status).toBe(200);
     expect((await admin(first, '/v1/tasks', { method: 'POST', body: JSON.stringify({ agent: 'planner', task: 'p1', completed: true, quality: 0.8 }) })).status).toBe(202);
