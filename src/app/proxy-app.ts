@@ -22,6 +22,7 @@ import type { Store } from '../store/store.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
+import { FailoverBurstPool } from './failover-burst-pool.js';
 import { ProxyAdminBackend } from './admin-backend.js';
 import { HintBoard } from './hint-board.js';
 import { Reallocator } from './reallocator.js';
@@ -105,7 +106,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
-  const admission = new Admission({
+  const admission: Admission = new Admission({
     tickMs,
     baselineAllocation: (config.baseline.tokensPerMinute ?? config.tokensPerMinute) * (config.reallocateSeconds / 60),
     mode: config.mode,
@@ -113,11 +114,19 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     maxWaitMs: config.queue.maxWaitMs,
     maxQueueDepth: config.queue.maxDepth,
     clock: { now },
-    ...(store.kind === 'redis' && { burstPool: new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }) }),
+    ...(store.kind === 'redis' && {
+      burstPool: new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }), {
+        tickMs,
+        minPriority: config.burst.minPriority,
+        isUp: () => isStoreUp(),
+        // The reallocator exists by the time a table sets a capacity.
+        fleetSize: (): number => reallocator.fleetSize,
+      }),
+    }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.retouchAgents();
-  const reallocator = new Reallocator({
+  const reallocator: Reallocator = new Reallocator({
     store,
     policy,
     admission,

@@ -63,6 +63,7 @@ export class Reallocator {
   private stopped = false;
   /** Fleet mode: this proxy's part of each agent's allocation (absent: all of it). */
   private shares: ReadonlyMap<string, number> = new Map();
+  private proxiesSeen = 1;
 
   constructor(private readonly deps: ReallocatorDeps) {}
 
@@ -95,6 +96,11 @@ export class Reallocator {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /** Proxies that published signals for the last tick computed (this one included; 1 outside fleet mode). */
+  get fleetSize(): number {
+    return this.proxiesSeen;
   }
 
   /** This proxy's part (0–1] of an agent's allocation in fleet mode; 1 outside it. */
@@ -167,6 +173,7 @@ export class Reallocator {
     if (deps.fleet === undefined || deps.store.signals === undefined) return { hints: deps.hints.take(), queuedDemand: deps.queuedDemand() };
     const rows = await deps.store.signals(Math.floor(now / this.tickMs));
     this.shares = localShares(rows, deps.fleet.source);
+    this.proxiesSeen = Math.max(1, new Set([...rows.map((r) => r.source), deps.fleet.source]).size);
     return mergeSignals(rows);
   }
 
