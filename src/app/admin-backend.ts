@@ -18,12 +18,14 @@ import type { Override, Store } from '../store/store.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
 import type { Reallocator } from './reallocator.js';
+import type { HistoryRecorder } from '../admin/history.js';
 
 export interface ProxyAdminBackendDeps {
   config: Config;
   store: Store;
   admission: Admission;
   reallocator: Reallocator;
+  history: HistoryRecorder;
   accountant: Accountant;
   ready: () => ReadyState;
   storeUp: () => boolean;
@@ -62,22 +64,7 @@ export class ProxyAdminBackend implements AdminBackend {
     const overrides = await deps.store.overrides(deps.now());
     const override = overrides.find((o) => o.agent === id);
     if (row === undefined && seen === undefined && override === undefined) return undefined;
-    const history = deps.reallocator.recent
-      .filter((p) => p.agents[id] !== undefined)
-      .map((p) => {
-        const a = p.agents[id]!;
-        const full = table?.agents.find((x) => x.agent === id);
-        return {
-          at: p.at,
-          tick: p.tick,
-          allocation: a.allocation,
-          usage: a.usage,
-          productivity: a.productivity,
-          forecast: full?.forecast ?? 0,
-          priorityWeight: full?.priorityWeight ?? 1,
-          throttled: a.throttled ?? 0,
-        };
-      });
+    const history = deps.history.agentSamples(id);
     return {
       agent: id,
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
@@ -110,7 +97,7 @@ export class ProxyAdminBackend implements AdminBackend {
   }
 
   history(): HistoryView {
-    return { tickSeconds: this.deps.config.reallocateSeconds, points: [...this.deps.reallocator.recent] };
+    return this.deps.history.view();
   }
 
   private view(table: AllocationTable | undefined, overrides: Override[]): AllocationsView {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { allocationPolicy } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { createAdminHandler } from '../admin/handler.js';
+import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
@@ -126,7 +127,10 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.retouchAgents();
+  // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
+  const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
   const reallocator: Reallocator = new Reallocator({
+    history,
     store,
     policy,
     admission,
@@ -177,7 +181,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       draining: () => draining,
     }),
   );
-  const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger);
+  const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, config.openaiApiKey);
   agentServer.server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
 
   const ready = () => {
@@ -185,7 +189,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, accountant, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { HistoryPoint } from '../admin/backend.js';
+import type { HistoryRecorder } from '../admin/history.js';
 import type { HintBoard } from './hint-board.js';
 import { localShares, mergeSignals, signalRows } from './fleet-signals.js';
 import { gatherInputs, type LocalSignals, type PartialUsage } from './reallocation-inputs.js';
@@ -29,6 +30,8 @@ export interface ReallocatorDeps {
   /** Drains the activity counters of the tick. */
   takeActivity: () => TickActivity;
   now: () => number;
+  /** Bounded per-tick history for the status page and the per-agent view. */
+  history: HistoryRecorder;
   /** Fleet mode (docs/fleet.md): share local signals through the store and compute from the fleet's. */
   fleet?: FleetOptions;
   /** Buckets of agents idle this long (and not in the table) are forgotten each tick. Default: 10 ticks, at least 10 minutes. */
@@ -47,7 +50,6 @@ export interface FleetOptions {
   takeTickDemand?: () => ReadonlyMap<string, number>;
 }
 
-const HISTORY_TICKS = 240;
 const MINUTE = 60_000;
 
 /**
@@ -57,7 +59,6 @@ const MINUTE = 60_000;
  */
 export class Reallocator {
   private table: AllocationTable | undefined;
-  private readonly history: HistoryPoint[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<AllocationTable | undefined> | undefined;
   private stopped = false;
@@ -75,9 +76,6 @@ export class Reallocator {
     return this.table;
   }
 
-  get recent(): readonly HistoryPoint[] {
-    return this.history;
-  }
 
   /** Baseline allocation (tokens per tick) for an agent not in the table yet. */
   baselineAllocation(): number {
@@ -215,12 +213,19 @@ export class Reallocator {
     for (const a of table.agents) {
       const t = activity.throttled.get(a.agent) ?? 0;
       throttled += t;
-      agents[a.agent] = { allocation: a.allocation, usage: activity.consumed.get(a.agent) ?? 0, productivity: a.calibrating ? null : a.score, throttled: t };
+      agents[a.agent] = {
+        allocation: a.allocation,
+        usage: activity.consumed.get(a.agent) ?? 0,
+        productivity: a.calibrating ? null : a.score,
+        throttled: t,
+        forecast: a.forecast,
+        priorityWeight: a.priorityWeight,
+      };
     }
     const idleMs = deps.ledgerIdleMs ?? Math.max(10 * this.tickMs, 10 * MINUTE);
     const forgotten = deps.admission.ledger.prune(idleMs, deps.now());
     if (forgotten > 0) deps.logger.debug({ forgotten }, 'forgot the buckets of idle agents');
-    this.history.push({
+    deps.history.record({
       at: new Date(now).toISOString(),
       tick: table.tick,
       burstAvailable: deps.admission.burstPool.available(now),
@@ -228,6 +233,5 @@ export class Reallocator {
       throttled,
       agents,
     });
-    if (this.history.length > HISTORY_TICKS) this.history.splice(0, this.history.length - HISTORY_TICKS);
   }
 }

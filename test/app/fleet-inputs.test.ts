@@ -1,3 +1,4 @@
+import { HistoryRecorder } from '../../src/admin/history.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentHints } from '../../src/allocation/types.js';
 import { HintBoard } from '../../src/app/hint-board.js';
@@ -32,6 +33,7 @@ function proxy(shared: Store, local: { hints?: Record<string, AgentHints>; queue
     hints.note(agent, { priority: h.priorityClass ?? 'normal', taskType: h.taskType, deadline: h.nearestDeadline, blocking: h.blocking ?? 0 }, T - 1000);
   }
   const reallocator = new Reallocator({
+    history: new HistoryRecorder({ tickSeconds: 30 }),
     store,
     policy: policyFromConfig(config),
     admission: new Admission({ tickMs: TICK_MS, baselineAllocation: 100 }),

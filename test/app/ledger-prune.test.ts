@@ -1,3 +1,4 @@
+import { HistoryRecorder } from '../../src/admin/history.js';
 import { describe, expect, it } from 'vitest';
 import { HintBoard } from '../../src/app/hint-board.js';
 import { policyFromConfig } from '../../src/app/proxy-app.js';
@@ -14,6 +15,7 @@ describe('each tick forgets the buckets of idle agents', () => {
     const config = configFor('http://127.0.0.1:9', { reallocateSeconds: 30 });
     const admission = new Admission({ tickMs: 30_000, baselineAllocation: 1000, clock: { now: () => now } });
     const reallocator = new Reallocator({
+    history: new HistoryRecorder({ tickSeconds: 30 }),
       store: new MemoryStore(),
       policy: policyFromConfig(config),
       admission,
