@@ -10,7 +10,7 @@ import { ProxyError } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { parseHints, type Hints } from './hints.js';
 import type { IdentityResolver } from './identity.js';
-import type { Admission, Metering } from './metering.js';
+import type { Metering } from './metering.js';
 import type { RequestInfo, RequestObserver } from './request-info.js';
 import { sendError, sendJson, writeChunk } from './respond.js';
 import { providerOfTarget, resolvePath, type ResolvedPath } from './routes.js';
@@ -176,7 +176,8 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
     if (!ctx.abort.signal.aborted) info.outcome = 'upstream_error';
     throw failure;
   }
-  await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: withAgentHeaders(admission, ctx.agent), response, dispatched, settle });
+  admission.headers['x-token-ninja-agent'] = ctx.agent;
+  await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: admission.headers, response, dispatched, settle });
 }
 
 /**
@@ -191,10 +192,6 @@ function withUsageOptIn(raw: Buffer, body: JsonObject): Buffer | undefined {
   // A streaming request has at least one member (`stream`), so a comma always belongs before ours.
   if (end < 1 || raw[end] !== 0x7d /* } */) return undefined;
   return Buffer.concat([raw.subarray(0, end), Buffer.from(',"stream_options":{"include_usage":true}}')]);
-}
-
-function withAgentHeaders(admission: Admission, agent: string): Record<string, string> {
-  return { ...admission.headers, 'x-token-ninja-agent': agent };
 }
 
 /** Usage to settle with, in tokens. */
