@@ -5,6 +5,7 @@ import type { ReconciliationListener, ReconciliationRecord } from '../accounting
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import type { Reservation } from '../budget/ledger.js';
 import { retryAfterHeaders } from '../budget/retry-after.js';
+import { rateLimitHeaders } from '../budget/rate-limit-headers.js';
 import { clampMaxTokens } from '../budget/max-tokens-clamp.js';
 import type { Config } from '../config/schema.js';
 import type { Estimate, JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
@@ -98,18 +99,16 @@ export class Accountant implements Metering {
     if (!result.admitted) {
       if (result.reason === 'aborted') throw new ProxyError('shutting_down', 'client went away while queued');
       this.bump(this.throttledThisTick, agent, 1);
-      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...this.rateHeaders(agent) };
+      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
       throw new ProxyError('token_budget_exceeded', `token budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
     }
     if (result.queuedMs > 0) this.bump(this.throttledThisTick, agent, 1);
     if (result.source === 'burst') deps.metrics.recordBurstDraw(agent);
     const view = deps.admission.view(agent);
-    const headers: Record<string, string> = {
-      ...this.rateHeaders(agent),
-      'x-token-ninja-allocation': String(Math.floor(view.allocation)),
-      'x-token-ninja-source': result.source,
-    };
+    const headers: Record<string, string> = { ...rateLimitHeaders(view) };
+    headers['x-token-ninja-allocation'] = String(Math.floor(view.allocation));
+    headers['x-token-ninja-source'] = result.source;
     if (result.queuedMs > 0) headers['x-token-ninja-queued-ms'] = String(Math.round(result.queuedMs));
     const admission: Admission = { source: result.source, queuedMs: result.queuedMs, headers };
     if (deps.config.clampMaxTokens) {
@@ -195,10 +194,6 @@ export class Accountant implements Metering {
 
   async close(): Promise<void> {
     await this.pool?.close();
-  }
-
-  private rateHeaders(agent: string): Record<string, string> {
-    return { ...this.deps.admission.rateLimitHeaders(agent) };
   }
 
   private touch(agent: string, now: number): void {

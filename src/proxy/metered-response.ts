@@ -68,7 +68,7 @@ async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined):
   ctx.info.malformedEvents = meter.malformedEvents();
   const usage = meter.usage();
   const complete = ok && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
-  a.settle(response.statusCode, fromUsage(usage, complete, a.estimate.inputTokens, meter.streamedOutputTokens()));
+  a.settle(response.statusCode, fromUsage(usage, complete, a.estimate.inputTokens, () => meter.streamedOutputTokens()));
   if (ok) ctx.res.end();
 }
 
@@ -94,16 +94,17 @@ async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined)
     }
   }
   const complete = usage !== undefined && usage.inputTokens !== undefined && (usage.outputTokens !== undefined || a.route === '/v1/embeddings');
-  const counted = !complete && json !== undefined ? a.adapter.outputTokensFromJson(a.route, json, a.estimate.model) : 0;
+  const counted = () => (json !== undefined ? a.adapter.outputTokensFromJson(a.route, json, a.estimate.model) : 0);
   a.settle(response.statusCode, fromUsage({ ...usage, outputTokens: usage?.outputTokens ?? (complete ? 0 : undefined) }, complete, a.estimate.inputTokens, counted));
   if (ok) ctx.res.end();
 }
 
-function fromUsage(usage: UsageReport, complete: boolean, estimatedInput: number, countedOutput: number): SettleUsage {
+/** `countedOutput` tokenizes what was streamed: only called when the provider's usage did not arrive. */
+function fromUsage(usage: UsageReport, complete: boolean, estimatedInput: number, countedOutput: () => number): SettleUsage {
   return {
     input: usage.inputTokens ?? estimatedInput,
     cached: usage.cachedInputTokens ?? 0,
-    output: complete ? (usage.outputTokens ?? 0) : Math.max(usage.outputTokens ?? 0, countedOutput),
+    output: complete ? (usage.outputTokens ?? 0) : Math.max(usage.outputTokens ?? 0, countedOutput()),
     reasoning: usage.reasoningTokens ?? 0,
     source: complete ? 'provider' : 'estimated',
   };
