@@ -77,12 +77,20 @@ await app.reallocator.reallocate();
 const reallocateMs = performance.now() - t1;
 const afterTable = await heap();
 const tableAgents = app.reallocator.current?.agents.length ?? 0;
-// The status page's history keeps one point per tick with every agent in it (up to 240 ticks): measure
-// what each further tick adds per agent and project to a full history.
+// The status page's history keeps one point per tick (up to 240) with the largest allocations in it (bounded
+// by maxAgentLabels, at most 1000): measure what each further tick adds per agent and project to a full history.
 const EXTRA_TICKS = 4;
-for (let i = 0; i < EXTRA_TICKS; i++) await app.reallocator.reallocate();
+const tickMs = app.reallocator.tickMs;
+const firstTick = Math.floor(Date.now() / tickMs) * tickMs;
+// The first further tick settles one-time allocations (the previous table, maps sized to the fleet), so growth
+// per tick is measured between the second and the last.
+let afterSecond = 0;
+for (let i = 1; i <= EXTRA_TICKS; i++) {
+  await app.reallocator.reallocate(firstTick + i * tickMs);
+  if (i === 2) afterSecond = await heap();
+}
 const afterTicks = await heap();
-const historyPoints = app.reallocator.recent.length;
+const historyPoints = app.history.view().points.length;
 await app.stop(1000);
 
 const result = {
@@ -90,8 +98,9 @@ const result = {
   hotPathBytesPerAgent: Math.round((afterHot - before) / N),
   withTableBytesPerAgent: Math.round((afterTable - before) / N),
   tableAgents,
-  historyBytesPerAgentPerTick: Math.round((afterTicks - afterTable) / N / EXTRA_TICKS),
-  projectedFullHistoryBytesPerAgent: Math.round((afterTable - before) / N + ((afterTicks - afterTable) / N / EXTRA_TICKS) * 239),
+  afterTicksBytesPerAgent: Math.round((afterTicks - before) / N),
+  historyBytesPerAgentPerTick: Math.round(Math.max(0, afterTicks - afterSecond) / N / (EXTRA_TICKS - 2)),
+  projectedFullHistoryBytesPerAgent: Math.round((afterTicks - before) / N + (Math.max(0, afterTicks - afterSecond) / N / (EXTRA_TICKS - 2)) * (240 - EXTRA_TICKS)),
   historyPoints,
   driveMs: Math.round(driveMs),
   reallocateMs: Math.round(reallocateMs),

@@ -94,6 +94,7 @@ for (const name of run) {
         md.push('| Measure | bytes per agent |', '| --- | ---: |');
         md.push(`| Hot path: ledger/admission, accountant, hints, store, metrics | ${m.hotPathBytesPerAgent} |`);
         md.push(`| Plus the allocation table (one reallocation) | ${m.withTableBytesPerAgent} |`);
+        md.push(`| After four more ticks (history, previous tables collected) | ${m.afterTicksBytesPerAgent} |`);
         md.push(`| Each further tick of status-page history | ${m.historyBytesPerAgentPerTick} |`);
         md.push(`| Projected with a full history (240 ticks) | ${m.projectedFullHistoryBytesPerAgent} |`, '');
       }

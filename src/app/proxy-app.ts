@@ -45,6 +45,8 @@ export interface ProxyApp {
   readonly metrics: Metrics;
   readonly admission: Admission;
   readonly reallocator: Reallocator;
+  /** The bounded per-tick history behind the status page. */
+  readonly history: HistoryRecorder;
   readonly accountant: Accountant;
   readonly store: Store;
   readonly logger: Logger;
@@ -235,7 +237,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, accountant, store, logger, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
 }
 
 /** The forecast reads up to "same hour last week": keep 8 days and an hour. */
