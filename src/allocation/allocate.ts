@@ -129,7 +129,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   // Minimums come before the burst reserve: the reserve gives way first, then minimums scale together.
   const reserve = overcommitted ? 0 : Math.min(wantedReserve, Math.max(0, afterOverrides - minimums));
   const available = afterOverrides - reserve;
-  const minimumScale = overcommitted || minimums <= available || minimums === 0 ? 1 : available / minimums;
+  // Equal-share baselines sum to `available` up to rounding: a relative 1e-12 is not a shortfall.
+  const minimumScale = overcommitted || minimums <= available * (1 + 1e-12) || minimums === 0 ? 1 : available / minimums;
   const floorNow = floor * minimumScale;
   const baselineNow = baseline * minimumScale;
   const baselineTotalNow = baselineTotal * minimumScale;
