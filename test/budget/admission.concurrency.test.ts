@@ -1,3 +1,4 @@
+import { Prng } from '../../src/simulate/prng.js';
 import { describe, expect, it } from 'vitest';
 import { Admission, type AdmissionResult } from '../../src/budget/admission.js';
 import { LocalBurstPool } from '../../src/budget/local-burst-pool.js';
@@ -11,16 +12,10 @@ const AGENTS = Object.keys(ALLOCATIONS);
 const BURST = 3_000;
 const REQUESTS = 500;
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+/** A deterministic sequence (the simulator's mulberry32), so a failure can be replayed. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 interface PerTick {

@@ -1,3 +1,4 @@
+import { Prng } from '../../src/simulate/prng.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReconciliationRecord } from '../../src/accounting/record.js';
@@ -11,16 +12,10 @@ const AGENTS = 20;
 const REQUESTS = 500;
 const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
 
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
+/** A deterministic sequence (the simulator's mulberry32), so a failure can be replayed. */
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 describe('budgets hold under concurrency', () => {

@@ -57,11 +57,10 @@ describe('status page of a real proxy in headless Chromium', () => {
     // More traffic, from a new agent too; the next ticks must reach the chart and the table.
     await traffic(stack, 'reviewer', 3);
     await page.locator('#allocations tbody tr[data-agent="reviewer"]').waitFor({ timeout: 10_000 });
-    await page.waitForFunction(
-      (prev) => document.querySelector('#chart-allocation svg')?.getAttribute('data-last-tick') !== prev,
-      before,
-      { timeout: 10_000 },
-    );
+    // A string runs in the page (this project's TypeScript has no DOM types).
+    await page.waitForFunction(`document.querySelector('#chart-allocation svg')?.getAttribute('data-last-tick') !== ${JSON.stringify(before)}`, undefined, {
+      timeout: 10_000,
+    });
     mkdirSync(OUT_DIR, { recursive: true });
     await page.screenshot({ path: new URL('status-page-live.png', OUT_DIR).pathname, fullPage: true });
     expect(problems).toEqual([]);
