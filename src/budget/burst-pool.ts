@@ -39,3 +39,31 @@ export interface BurstPool {
   /** Draws per agent since start. */
   draws(): ReadonlyMap<string, Readonly<BurstDraws>>;
 }
+
+/** Per-agent draws of a pool (shared by every BurstPool implementation). */
+export class BurstDrawTally {
+  private readonly perAgent = new Map<string, BurstDraws>();
+
+  taken(agent: string, tokens: number): void {
+    const d = this.of(agent);
+    d.draws++;
+    d.tokens += tokens;
+  }
+
+  returned(agent: string, tokens: number): void {
+    this.of(agent).returned += tokens;
+  }
+
+  get all(): ReadonlyMap<string, Readonly<BurstDraws>> {
+    return this.perAgent;
+  }
+
+  private of(agent: string): BurstDraws {
+    let d = this.perAgent.get(agent);
+    if (d === undefined) {
+      d = { draws: 0, tokens: 0, returned: 0 };
+      this.perAgent.set(agent, d);
+    }
+    return d;
+  }
+}

@@ -1,5 +1,5 @@
 import { TokenNinjaError } from '../errors/errors.js';
-import type { BurstDraws, BurstPool, BurstPoolState } from './burst-pool.js';
+import { BurstDrawTally, type BurstDraws, type BurstPool, type BurstPoolState } from './burst-pool.js';
 import type { Priority } from './priority.js';
 
 /** Options of the in-process pool. */
@@ -26,7 +26,7 @@ export class LocalBurstPool implements BurstPool {
   private tick = Number.NaN;
   /** Drawn from this tick's pool and not given back (may exceed a lowered capacity). */
   private used = 0;
-  private readonly perAgent = new Map<string, BurstDraws>();
+  private readonly tally = new BurstDrawTally();
   private readonly totals: LocalBurstPoolStats = { takenTokens: 0, returnedTokens: 0, expiredTokens: 0 };
 
   constructor(options: LocalBurstPoolOptions) {
@@ -42,9 +42,7 @@ export class LocalBurstPool implements BurstPool {
     if (granted <= 0) return 0;
     this.used += granted;
     this.totals.takenTokens += granted;
-    const d = this.agentDraws(agent);
-    d.draws++;
-    d.tokens += granted;
+    this.tally.taken(agent, granted);
     return granted;
   }
 
@@ -57,7 +55,7 @@ export class LocalBurstPool implements BurstPool {
     }
     this.used = Math.max(0, this.used - amount);
     this.totals.returnedTokens += amount;
-    this.agentDraws(agent).returned += amount;
+    this.tally.returned(agent, amount);
   }
 
   available(now: number): number {
@@ -86,7 +84,7 @@ export class LocalBurstPool implements BurstPool {
   }
 
   draws(): ReadonlyMap<string, Readonly<BurstDraws>> {
-    return this.perAgent;
+    return this.tally.all;
   }
 
   /** Totals since start. */
@@ -107,14 +105,6 @@ export class LocalBurstPool implements BurstPool {
     return Math.max(0, this.capacity - this.used);
   }
 
-  private agentDraws(agent: string): BurstDraws {
-    let d = this.perAgent.get(agent);
-    if (d === undefined) {
-      d = { draws: 0, tokens: 0, returned: 0 };
-      this.perAgent.set(agent, d);
-    }
-    return d;
-  }
 }
 
 function check(tickMs: number, capacity: number): void {

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import type { BurstDraws, BurstPool, BurstPoolState } from './burst-pool.js';
+import { BurstDrawTally, type BurstDraws, type BurstPool, type BurstPoolState } from './burst-pool.js';
 import type { Priority } from './priority.js';
 
 /** The Store members a shared pool needs (Redis in fleet mode; any backend works). */
@@ -23,7 +23,7 @@ export class StoreBurstPool implements BurstPool {
   private capacity: number;
   private seenTick = Number.NaN;
   private seenAvailable = 0;
-  private readonly perAgent = new Map<string, BurstDraws>();
+  private readonly tally = new BurstDrawTally();
 
   constructor(
     private readonly store: BurstStore,
@@ -38,11 +38,7 @@ export class StoreBurstPool implements BurstPool {
     const tick = this.tickOf(now);
     const granted = await this.store.burstTake(tick, this.capacity, amount);
     this.see(tick, granted < amount ? 0 : Math.max(0, this.hint(tick) - granted));
-    if (granted > 0) {
-      const d = this.agentDraws(agent);
-      d.draws++;
-      d.tokens += granted;
-    }
+    if (granted > 0) this.tally.taken(agent, granted);
     return granted;
   }
 
@@ -53,7 +49,7 @@ export class StoreBurstPool implements BurstPool {
     if (tick !== this.tickOf(now)) return;
     await this.store.burstReturn(tick, this.capacity, amount);
     this.see(tick, Math.min(this.capacity, this.hint(tick) + amount));
-    this.agentDraws(agent).returned += amount;
+    this.tally.returned(agent, amount);
   }
 
   available(now: number): number {
@@ -73,7 +69,7 @@ export class StoreBurstPool implements BurstPool {
   }
 
   draws(): ReadonlyMap<string, Readonly<BurstDraws>> {
-    return this.perAgent;
+    return this.tally.all;
   }
 
   private tickOf(now: number): number {
@@ -90,12 +86,4 @@ export class StoreBurstPool implements BurstPool {
     this.seenAvailable = Math.min(this.capacity, Math.max(0, available));
   }
 
-  private agentDraws(agent: string): BurstDraws {
-    let d = this.perAgent.get(agent);
-    if (d === undefined) {
-      d = { draws: 0, tokens: 0, returned: 0 };
-      this.perAgent.set(agent, d);
-    }
-    return d;
-  }
 }
