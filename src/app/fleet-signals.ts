@@ -1,8 +1,8 @@
-import type { AgentHints, PriorityClass } from '../allocation/types.js';
+import { priorityRank } from '../budget/priority.js';
+import type { AgentHints } from '../allocation/types.js';
 import type { AgentSignal } from '../store/store.js';
 import type { LocalSignals, PartialUsage } from './reallocation-inputs.js';
 
-const RANK: Record<PriorityClass, number> = { low: 0, normal: 1, high: 2, critical: 3 };
 
 /** What one proxy knows locally at a tick boundary, before it is published. */
 export interface LocalView {
@@ -56,7 +56,7 @@ export function mergeSignals(rows: readonly AgentSignal[]): Required<LocalSignal
     }
     if (r.priorityClass === undefined && r.taskType === undefined && r.nearestDeadline === undefined && r.blocking === undefined) continue;
     const h = { ...hints.get(r.agent) };
-    if (r.priorityClass !== undefined && (h.priorityClass === undefined || RANK[r.priorityClass] > RANK[h.priorityClass])) h.priorityClass = r.priorityClass;
+    if (r.priorityClass !== undefined && (h.priorityClass === undefined || priorityRank(r.priorityClass) > priorityRank(h.priorityClass))) h.priorityClass = r.priorityClass;
     if (r.taskType !== undefined && (h.taskType === undefined || r.taskType < h.taskType)) h.taskType = r.taskType;
     if (r.nearestDeadline !== undefined && (h.nearestDeadline === undefined || r.nearestDeadline < h.nearestDeadline)) h.nearestDeadline = r.nearestDeadline;
     if (r.blocking !== undefined && r.blocking > (h.blocking ?? 0)) h.blocking = r.blocking;

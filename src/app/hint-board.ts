@@ -1,7 +1,7 @@
-import type { AgentHints, PriorityClass } from '../allocation/types.js';
+import { priorityRank } from '../budget/priority.js';
+import type { AgentHints } from '../allocation/types.js';
 import type { Hints } from '../proxy/hints.js';
 
-const RANK: Record<PriorityClass, number> = { low: 0, normal: 1, high: 2, critical: 3 };
 
 /**
  * The hints agents sent since the last tick (highest class, nearest deadline, most blocked tasks), which the
@@ -17,7 +17,7 @@ export class HintBoard {
       h = {};
       this.current.set(agent, h);
     }
-    if (h.priorityClass === undefined || RANK[hints.priority] > RANK[h.priorityClass]) h.priorityClass = hints.priority;
+    if (h.priorityClass === undefined || priorityRank(hints.priority) > priorityRank(h.priorityClass)) h.priorityClass = hints.priority;
     if (hints.taskType !== undefined) h.taskType = hints.taskType;
     if (hints.deadline !== undefined && hints.deadline > now && (h.nearestDeadline === undefined || hints.deadline < h.nearestDeadline)) {
       h.nearestDeadline = hints.deadline;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { PRIORITIES } from '../budget/priority.js';
 
 const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}');
-/** Priority classes, highest first. */
-export const PRIORITY_CLASSES = ['critical', 'high', 'normal', 'low'] as const;
+/** Priority classes, highest first (one definition: src/budget/priority.ts). */
+export const PRIORITY_CLASSES = PRIORITIES;
 export const priorityClass = z.enum(PRIORITY_CLASSES);
 export type PriorityClass = z.infer<typeof priorityClass>;
 

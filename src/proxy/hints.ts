@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { PRIORITY_CLASSES, type Config, type PriorityClass } from '../config/schema.js';
+import type { Config, PriorityClass } from '../config/schema.js';
+import { parsePriority, priorityRank } from '../budget/priority.js';
 import { ProxyError } from './errors.js';
 
 /** Priority hints an agent sent (DESIGN §3), after the config's ceilings were applied. */
@@ -14,7 +15,6 @@ export interface Hints {
   blocking: number;
 }
 
-const RANK: Record<PriorityClass, number> = { critical: 0, high: 1, normal: 2, low: 3 };
 const TASK_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Parses `x-token-ninja-*` hint headers; a malformed one is a 400, never silently ignored. */
@@ -27,16 +27,15 @@ export function parseHints(headers: IncomingHttpHeaders, agent: string, now: num
   const rawPriority = single(headers, 'x-token-ninja-priority');
   let requested: PriorityClass | undefined;
   if (rawPriority !== undefined) {
-    const p = rawPriority.toLowerCase();
-    if (!(PRIORITY_CLASSES as readonly string[]).includes(p)) throw bad('x-token-ninja-priority', 'must be critical, high, normal or low');
-    requested = p as PriorityClass;
+    requested = parsePriority(rawPriority.toLowerCase());
+    if (requested === undefined) throw bad('x-token-ninja-priority', 'must be critical, high, normal or low');
   }
   const fromType = taskType !== undefined ? policy.taskTypes[taskType] : undefined;
   let priority: PriorityClass = requested ?? fromType ?? 'normal';
   // A task type the config maps to a class sets at least that class.
-  if (fromType !== undefined && RANK[fromType] < RANK[priority]) priority = fromType;
+  if (fromType !== undefined && priorityRank(fromType) > priorityRank(priority)) priority = fromType;
   const ceiling = policy.ceilings[agent] ?? policy.ceilings['*'];
-  if (ceiling !== undefined && RANK[priority] < RANK[ceiling]) priority = ceiling;
+  if (ceiling !== undefined && priorityRank(priority) > priorityRank(ceiling)) priority = ceiling;
 
   const rawDeadline = single(headers, 'x-token-ninja-deadline');
   let deadline: number | undefined;
