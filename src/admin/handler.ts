@@ -10,7 +10,8 @@ import { DEFAULT_ADMIN_MAX_BODY_BYTES, readJsonBody } from './json-body.js';
 import { AUTH_PLACEHOLDER, STATUS_PAGE_HTML } from './page/html.js';
 import { STATUS_PAGE_SCRIPT } from './page/script.js';
 import { STATUS_PAGE_STYLE } from './page/style.js';
-import { AGENT_ID_PATTERN, adminTaskBodySchema, overrideBodySchema } from './schemas.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
+import { adminTaskBodySchema, overrideBodySchema } from './schemas.js';
 
 export interface AdminHandlerOptions {
   /** Bearer token for /v1/*; unset or empty means no authentication (bind to loopback: see adminBindHost). */
@@ -94,7 +95,7 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
       POST: async ({ req, res }) => {
         const raw = await readJsonBody(req, maxBodyBytes);
         if (isObject(raw) && typeof raw.agent === 'string' && !AGENT_ID_PATTERN.test(raw.agent)) {
-          throw new AdminError('invalid_agent', 'agent must match [A-Za-z0-9._-]{1,64}');
+          throw new AdminError('invalid_agent', `agent ${AGENT_ID_RULE}`);
         }
         const body = validate(adminTaskBodySchema, raw);
         await backend.recordTask(body);
@@ -192,7 +193,7 @@ function matchRoute(path: string): { pattern: string; agent: string } {
   } catch {
     throw new AdminError('invalid_agent', 'agent id is not valid percent-encoding');
   }
-  if (!AGENT_ID_PATTERN.test(agent)) throw new AdminError('invalid_agent', 'agent id must match [A-Za-z0-9._-]{1,64}');
+  if (!AGENT_ID_PATTERN.test(agent)) throw new AdminError('invalid_agent', `agent id ${AGENT_ID_RULE}`);
   return { pattern: `/v1/${m[1]}/{id}`, agent };
 }
 

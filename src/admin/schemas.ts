@@ -1,7 +1,5 @@
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import { z } from 'zod';
-
-/** Agent ids as DESIGN §3 allows them. */
-export const AGENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A task id: any short printable string (it is stored, never a label). */
 const taskId = z.string().min(1).max(256);
@@ -15,7 +13,7 @@ export const taskOutcomeBodySchema = z.strictObject({
 
 /** Body of `POST /v1/tasks` on the admin port: the same plus the agent it is about. */
 export const adminTaskBodySchema = taskOutcomeBodySchema.extend({
-  agent: z.string().regex(AGENT_ID_PATTERN, 'must match [A-Za-z0-9._-]{1,64}'),
+  agent: z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE),
 });
 
 /** Longest override expiry accepted through ttlSeconds: one year. */

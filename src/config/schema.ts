@@ -1,7 +1,8 @@
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from './agent-id.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../budget/priority.js';
 
-const agentId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}');
+const agentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
 /** Priority classes, highest first (one definition: src/budget/priority.ts). */
 export const PRIORITY_CLASSES = PRIORITIES;
 export const priorityClass = z.enum(PRIORITY_CLASSES);

@@ -1,8 +1,8 @@
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/schema.js';
 import { ProxyError } from './errors.js';
-import { AGENT_ID } from './routes.js';
 
 /** How the agent of a request was determined (DESIGN §3, first that applies). */
 export type IdentitySource = 'header' | 'path' | 'sidecar' | 'api_key' | 'anonymous';
@@ -24,8 +24,8 @@ export class IdentityResolver {
     const header = headers['x-token-ninja-agent'];
     if (header !== undefined) {
       const value = Array.isArray(header) ? header[0] : header;
-      if (value === undefined || !AGENT_ID.test(value)) {
-        throw new ProxyError('invalid_agent', 'x-token-ninja-agent must match [A-Za-z0-9._-]{1,64}');
+      if (value === undefined || !AGENT_ID_PATTERN.test(value)) {
+        throw new ProxyError('invalid_agent', `x-token-ninja-agent ${AGENT_ID_RULE}`);
       }
       return { agent: value, source: 'header' };
     }

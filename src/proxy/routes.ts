@@ -1,7 +1,7 @@
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
 import { ProxyError } from './errors.js';
 
-export const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 const METERED: ReadonlyMap<string, { route: MeteredRoute; provider: ProviderName }> = new Map([
   ['/v1/chat/completions', { route: '/v1/chat/completions', provider: 'openai' }],
@@ -46,7 +46,7 @@ export function resolvePath(method: string, target: string): ResolvedPath {
   if (pathname.startsWith('/agents/')) {
     const end = pathname.indexOf('/', 8);
     const id = decodeURIComponentSafe(end === -1 ? pathname.slice(8) : pathname.slice(8, end));
-    if (!AGENT_ID.test(id)) throw new ProxyError('invalid_agent', 'agent id in the path must match [A-Za-z0-9._-]{1,64}');
+    if (!AGENT_ID_PATTERN.test(id)) throw new ProxyError('invalid_agent', `agent id in the path ${AGENT_ID_RULE}`);
     agentFromPath = id;
     pathname = end === -1 ? '/' : pathname.slice(end);
   }

@@ -1,3 +1,4 @@
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import { z } from 'zod';
 import { TokenNinjaError } from '../errors/errors.js';
 import { PRIORITY_CLASSES } from '../allocation/types.js';
@@ -11,7 +12,7 @@ const burstSchema = z.strictObject({
 });
 
 const agentSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  id: z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE),
   class: z.enum(PRIORITY_CLASSES).default('normal'),
   /** Hidden truth: mean tokens a task takes (each task draws 0.5–1.5 × this). */
   tokensPerTask: z.number().positive(),

@@ -1,3 +1,5 @@
+import { AGENT_ID_PATTERN } from '../config/agent-id.js';
+
 /** The label value every value beyond a bound (or failing validation) folds into. */
 export const OTHER_LABEL = 'other';
 
@@ -31,11 +33,10 @@ export class LabelBound {
   }
 }
 
-const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Agent ids as DESIGN §3 allows them; anything else is not a label. */
 export function sanitiseAgent(raw: string): string | undefined {
-  return AGENT_ID.test(raw) ? raw : undefined;
+  return AGENT_ID_PATTERN.test(raw) ? raw : undefined;
 }
 
 const MODEL_MAX_LENGTH = 100;
