@@ -1,15 +1,7 @@
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
+import { meteredRoute } from '../providers/registry.js';
 import { ProxyError } from './errors.js';
-
-
-const METERED: ReadonlyMap<string, { route: MeteredRoute; provider: ProviderName }> = new Map([
-  ['/v1/chat/completions', { route: '/v1/chat/completions', provider: 'openai' }],
-  ['/v1/completions', { route: '/v1/completions', provider: 'openai' }],
-  ['/v1/responses', { route: '/v1/responses', provider: 'openai' }],
-  ['/v1/embeddings', { route: '/v1/embeddings', provider: 'openai' }],
-  ['/v1/messages', { route: '/v1/messages', provider: 'anthropic' }],
-]);
 
 export type Route =
   | { kind: 'metered'; provider: ProviderName; route: MeteredRoute }
@@ -68,7 +60,7 @@ export function providerOfTarget(target: string): ProviderName {
 
 function classify(method: string, pathname: string): Route {
   const trimmed = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
-  const metered = METERED.get(trimmed);
+  const metered = meteredRoute(trimmed);
   if (metered !== undefined && method === 'POST') return { kind: 'metered', ...metered };
   if (trimmed === '/token-ninja/v1/estimate') return { kind: 'estimate' };
   if (trimmed === '/token-ninja/v1/tasks') return { kind: 'tasks' };
