@@ -10,23 +10,34 @@ export function forecastDemand(
   queuedDemandTokens: number,
   policy: Pick<AllocationPolicy, 'demandWeights' | 'queuePull' | 'tickSeconds'>,
 ): ForecastExplanation {
+  const windows: ForecastWindowExplanation[] = [];
+  const historical = historicalRate(usage, policy.demandWeights, windows) * policy.tickSeconds;
+  const queued = queuedDemandTokens > 0 ? queuedDemandTokens : 0;
+  return { windows, historical, queuedDemandTokens: queued, queuePull: policy.queuePull, forecast: pullTowardQueue(historical, queued, policy.queuePull) };
+}
+
+/** `forecastDemand(…).forecast` without the explanation: the engine's per-agent hot path. */
+export function forecastTokens(usage: UsageWindows, queuedDemandTokens: number, policy: Pick<AllocationPolicy, 'demandWeights' | 'queuePull' | 'tickSeconds'>): number {
+  return pullTowardQueue(historicalRate(usage, policy.demandWeights) * policy.tickSeconds, queuedDemandTokens, policy.queuePull);
+}
+
+function pullTowardQueue(historical: number, queuedDemandTokens: number, pull: number): number {
+  return queuedDemandTokens > historical ? historical + pull * (queuedDemandTokens - historical) : historical;
+}
+
+/** Tokens per second from history; each usable window's part goes to `explained` when given. */
+function historicalRate(usage: UsageWindows, dw: AllocationPolicy['demandWeights'], explained?: ForecastWindowExplanation[]): number {
   // Unrolled over the four windows: keyed access by a variable name is slow on this per-agent path.
-  const dw = policy.demandWeights;
   const { recent, lastHour, sameHourYesterday, sameHourLastWeek } = usage;
   const weightSum =
     usable(recent, dw.recent) + usable(lastHour, dw.lastHour) + usable(sameHourYesterday, dw.sameHourYesterday) + usable(sameHourLastWeek, dw.sameHourLastWeek);
-  const windows: ForecastWindowExplanation[] = [];
-  let ratePerSecond = 0;
-  if (weightSum > 0) {
-    ratePerSecond += explain(windows, 'recent', recent, dw.recent, weightSum);
-    ratePerSecond += explain(windows, 'lastHour', lastHour, dw.lastHour, weightSum);
-    ratePerSecond += explain(windows, 'sameHourYesterday', sameHourYesterday, dw.sameHourYesterday, weightSum);
-    ratePerSecond += explain(windows, 'sameHourLastWeek', sameHourLastWeek, dw.sameHourLastWeek, weightSum);
-  }
-  const historical = ratePerSecond * policy.tickSeconds;
-  const queued = queuedDemandTokens > 0 ? queuedDemandTokens : 0;
-  const forecast = queued > historical ? historical + policy.queuePull * (queued - historical) : historical;
-  return { windows, historical, queuedDemandTokens: queued, queuePull: policy.queuePull, forecast };
+  if (!(weightSum > 0)) return 0;
+  return (
+    weighted('recent', recent, dw.recent, weightSum, explained) +
+    weighted('lastHour', lastHour, dw.lastHour, weightSum, explained) +
+    weighted('sameHourYesterday', sameHourYesterday, dw.sameHourYesterday, weightSum, explained) +
+    weighted('sameHourLastWeek', sameHourLastWeek, dw.sameHourLastWeek, weightSum, explained)
+  );
 }
 
 /** The window's raw weight if it has data and a positive weight, else 0. */
@@ -34,12 +45,18 @@ function usable(w: UsageWindow | undefined, raw: number): number {
   return w !== undefined && w.coveredSeconds > 0 && raw > 0 ? raw : 0;
 }
 
-/** Adds the window's explanation (if usable) and returns its weighted rate. */
-function explain(out: ForecastWindowExplanation[], window: ForecastWindowExplanation['window'], w: UsageWindow | undefined, raw: number, weightSum: number): number {
+/** The window's weighted rate (0 if unusable), explained when asked. */
+function weighted(
+  window: ForecastWindowExplanation['window'],
+  w: UsageWindow | undefined,
+  raw: number,
+  weightSum: number,
+  explained: ForecastWindowExplanation[] | undefined,
+): number {
   if (w === undefined || !(w.coveredSeconds > 0) || !(raw > 0)) return 0;
   const rate = (w.demandTokens > 0 ? w.demandTokens : 0) / w.coveredSeconds;
   const weight = raw / weightSum;
-  out.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate, weight });
+  explained?.push({ window, demandTokens: w.demandTokens, coveredSeconds: w.coveredSeconds, rate, weight });
   return weight * rate;
 }
 

@@ -2,9 +2,9 @@
 export { allocate, DuplicateAgentError } from './allocate.js';
 export { allocationPolicy, DEFAULT_ALLOCATION_POLICY, perTick, tickMs } from './policy.js';
 export type { AllocationPolicyOverrides } from './policy.js';
-export { forecastDemand, windowsFromBuckets } from './forecast.js';
+export { forecastDemand, forecastTokens, windowsFromBuckets } from './forecast.js';
 export type { DemandBucket, WindowsFromBucketsOptions } from './forecast.js';
-export { calibrationStatus, decayWeight, meanDecayOverWindow, productivityScore, rawProductivity } from './productivity.js';
+export { blankProductivity, calibrationStatus, decayWeight, meanDecayOverWindow, productivityScore, productivityScorer, rawProductivity } from './productivity.js';
 export { deadlineFactorFor, priorityWeight } from './priority.js';
 export { burstReserve, standardDeviation } from './burst.js';
 export { waterFill } from './water-fill.js';

@@ -28,49 +28,91 @@ export function rawProductivity(
   now: number,
   policy: Pick<AllocationPolicy, 'scoringWindowSeconds' | 'scoreHalfLifeSeconds'>,
 ): RawProductivity {
+  return productivityScorer(policy)(agent, now);
+}
+
+/**
+ * `rawProductivity` with the policy's constants worked out once, for scoring a whole fleet. Given `into`,
+ * it fills and returns that object instead of a new one (the engine reuses one across agents).
+ */
+export function productivityScorer(
+  policy: Pick<AllocationPolicy, 'scoringWindowSeconds' | 'scoreHalfLifeSeconds'>,
+): (agent: Pick<AgentInput, 'outcomes' | 'tokensConsumed'>, now: number, into?: RawProductivity) => RawProductivity {
   const h = policy.scoreHalfLifeSeconds;
   const windowSeconds = policy.scoringWindowSeconds;
-  let tasksCompleted = 0;
-  let decayedTaskCount = 0;
-  let decayedQualityTasks = 0;
-  let attributed = 0;
-  let decayedAttributed = 0;
   // exp(−age·ln2/h) is decayWeight() inlined: this loop runs for every outcome of every agent each tick.
   const rate = h > 0 ? Math.LN2 / h : 0;
-  const outcomes = agent.outcomes;
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i] as OutcomeSample;
-    let age = (now - o.at) / 1000;
-    if (age > windowSeconds) continue;
-    if (age < 0) age = 0;
-    const d = Math.exp(-age * rate);
-    const tokens = o.tokens;
-    if (tokens !== undefined && tokens > 0) {
-      attributed += tokens;
-      decayedAttributed += d * tokens;
+  const unattributedDecay = meanDecayOverWindow(windowSeconds, h);
+  return (agent, now, into = blankProductivity()) => {
+    let tasksCompleted = 0;
+    let decayedTaskCount = 0;
+    let decayedQualityTasks = 0;
+    let attributed = 0;
+    let decayedAttributed = 0;
+    const outcomes = agent.outcomes;
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i] as OutcomeSample;
+      let age = (now - o.at) / 1000;
+      if (age > windowSeconds) continue;
+      if (age < 0) age = 0;
+      const d = Math.exp(-age * rate);
+      const tokens = o.tokens;
+      if (tokens !== undefined && tokens > 0) {
+        attributed += tokens;
+        decayedAttributed += d * tokens;
+      }
+      if (!o.completed) continue;
+      tasksCompleted += 1;
+      decayedTaskCount += d;
+      const q = o.quality;
+      decayedQualityTasks += d * (q > 1 ? 1 : q > 0 ? q : 0);
     }
-    if (!o.completed) continue;
-    tasksCompleted += 1;
-    decayedTaskCount += d;
-    const q = o.quality;
-    decayedQualityTasks += d * (q > 1 ? 1 : q > 0 ? q : 0);
-  }
-  const tokensConsumed = Math.max(0, agent.tokensConsumed);
-  const unattributed = Math.max(0, tokensConsumed - attributed);
-  const decayedTokens = decayedAttributed + unattributed * meanDecayOverWindow(windowSeconds, h);
-  const productivity = decayedTokens > 0 ? decayedQualityTasks / decayedTokens : 0;
+    const tokensConsumed = Math.max(0, agent.tokensConsumed);
+    const unattributed = Math.max(0, tokensConsumed - attributed);
+    const decayedTokens = decayedAttributed + unattributed * unattributedDecay;
+    const productivity = decayedTokens > 0 ? decayedQualityTasks / decayedTokens : 0;
+    into.tasksCompleted = tasksCompleted;
+    into.decayedTaskCount = decayedTaskCount;
+    into.decayedQualityTasks = decayedQualityTasks;
+    into.decayedTokens = decayedTokens;
+    into.tokensConsumed = tokensConsumed;
+    into.halfLifeSeconds = h;
+    into.productivity = productivity;
+    into.meanProductivity = 0;
+    into.normalised = 0;
+    into.score = 0;
+    return into;
+  };
+}
+
+/** A productivity record with every field present (one shape for all of them). */
+export function blankProductivity(): RawProductivity {
   return {
-    tasksCompleted,
-    decayedTaskCount,
-    decayedQualityTasks,
-    decayedTokens,
-    tokensConsumed,
-    halfLifeSeconds: h,
-    productivity,
+    tasksCompleted: 0,
+    decayedTaskCount: 0,
+    decayedQualityTasks: 0,
+    decayedTokens: 0,
+    tokensConsumed: 0,
+    halfLifeSeconds: 0,
+    productivity: 0,
     meanProductivity: 0,
     normalised: 0,
     score: 0,
   };
+}
+
+/** Calibration requirements an agent has not met, as bits: the engine's per-agent form of `calibrationStatus`. */
+export const MISSING_TASKS = 1;
+export const MISSING_TOKENS = 2;
+export const MISSING_SECONDS = 4;
+
+export function calibrationGaps(tasksCompleted: number, tokensConsumed: number, ageSeconds: number, c: AllocationPolicy['calibration']): number {
+  return (tasksCompleted < c.minTasks ? MISSING_TASKS : 0) | (tokensConsumed < c.minTokens ? MISSING_TOKENS : 0) | (ageSeconds < c.minSeconds ? MISSING_SECONDS : 0);
+}
+
+/** Age in seconds at `now` of an agent first seen at `firstSeen` (never negative). */
+export function ageSeconds(firstSeen: number, now: number): number {
+  return Math.max(0, (now - firstSeen) / 1000);
 }
 
 /** Whether an agent is still on the baseline: too new, too few tasks or too few tokens. */
@@ -80,20 +122,17 @@ export function calibrationStatus(
   now: number,
   policy: Pick<AllocationPolicy, 'calibration'>,
 ): CalibrationExplanation {
-  const ageSeconds = Math.max(0, (now - firstSeen) / 1000);
-  const c = policy.calibration;
-  const fewTasks = raw.tasksCompleted < c.minTasks;
-  const fewTokens = raw.tokensConsumed < c.minTokens;
-  const tooNew = ageSeconds < c.minSeconds;
+  const age = ageSeconds(firstSeen, now);
+  const gaps = calibrationGaps(raw.tasksCompleted, raw.tokensConsumed, age, policy.calibration);
   let missing = NOTHING_MISSING;
-  if (fewTasks || fewTokens || tooNew) {
+  if (gaps !== 0) {
     const m: Array<'tasks' | 'tokens' | 'seconds'> = [];
-    if (fewTasks) m.push('tasks');
-    if (fewTokens) m.push('tokens');
-    if (tooNew) m.push('seconds');
+    if (gaps & MISSING_TASKS) m.push('tasks');
+    if (gaps & MISSING_TOKENS) m.push('tokens');
+    if (gaps & MISSING_SECONDS) m.push('seconds');
     missing = m;
   }
-  return { calibrating: missing.length > 0, tasksCompleted: raw.tasksCompleted, tokensConsumed: raw.tokensConsumed, ageSeconds, missing };
+  return { calibrating: gaps !== 0, tasksCompleted: raw.tasksCompleted, tokensConsumed: raw.tokensConsumed, ageSeconds: age, missing };
 }
 
 /**

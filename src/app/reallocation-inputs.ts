@@ -1,5 +1,5 @@
 import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
-import type { Store, UsageTotal } from '../store/store.js';
+import type { Store, TaskOutcome, UsageTotal } from '../store/store.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -66,16 +66,16 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   const yd = byAgent(yesterday);
   const lw = byAgent(lastWeek);
   const sc = byAgent(scoring);
-  const outcomes = new Map<string, OutcomeSample[]>();
+  const tasksOf = new Map<string, TaskOutcome[]>();
   for (const t of tasks) {
     if (partial && t.at >= now) continue;
-    let list = outcomes.get(t.agent);
-    if (list === undefined) outcomes.set(t.agent, (list = []));
-    list.push({ at: t.at, completed: t.completed, quality: t.quality });
+    let list = tasksOf.get(t.agent);
+    if (list === undefined) tasksOf.set(t.agent, (list = []));
+    list.push(t);
   }
   const overrideOf = new Map(overrides.map((o) => [o.agent, o]));
 
-  const names = new Set<string>([...lh.keys(), ...yd.keys(), ...lw.keys(), ...outcomes.keys(), ...overrideOf.keys(), ...signals.queuedDemand.keys()]);
+  const names = new Set<string>([...lh.keys(), ...yd.keys(), ...lw.keys(), ...tasksOf.keys(), ...overrideOf.keys(), ...signals.queuedDemand.keys()]);
   const agents: AgentInput[] = [];
   for (const agent of [...names].sort()) {
     const first = firstSeen.get(agent) ?? (partial ? now : 0);
@@ -94,7 +94,9 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
       firstSeen: first,
       hints: signals.hints.get(agent),
       usage,
-      outcomes: outcomes.get(agent) ?? [],
+      // Made here, agent by agent in id order, so they lie in memory in the order the engine reads them: at
+      // 10k agents, samples made in the store's time order cost the tick about a third more (bench/tick.bench.mjs).
+      outcomes: (tasksOf.get(agent) ?? []).map(outcomeSample),
       tokensConsumed: sc.get(agent)?.consumed ?? 0,
       queuedDemandTokens: signals.queuedDemand.get(agent),
       override: o ? { tokensPerMinute: o.tokensPerMinute, expiresAt: o.expiresAt } : undefined,
@@ -104,6 +106,10 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   const perTickScale = policy.tickSeconds / 60;
   const recentAggregateDemand = recent.map((rows) => rows.reduce((s, r) => s + r.demand, 0) * perTickScale);
   return { policy, agents, fleet: { recentAggregateDemand } };
+}
+
+function outcomeSample(t: TaskOutcome): OutcomeSample {
+  return { at: t.at, completed: t.completed, quality: t.quality };
 }
 
 /** Adds the running minute's usage to store totals (in place; agents new in that minute are appended, order restored). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allocate,
   allocationPolicy,
+  blankProductivity,
   burstReserve,
   deadlineFactorFor,
   DuplicateAgentError,
@@ -9,6 +10,7 @@ import {
   meanDecayOverWindow,
   priorityWeight,
   productivityScore,
+  productivityScorer,
   rawProductivity,
   waterFill,
   windowsFromBuckets,
@@ -104,6 +106,21 @@ describe('productivity', () => {
     expect(productivityScore(2e-4, 1e-4, 2, 0)).toEqual({ normalised: 2, score: 2 });
     expect(productivityScore(0, 0, 0, 2)).toEqual({ normalised: 1, score: 1 });
   });
+  it('a fleet scorer gives what rawProductivity gives, into a reused record when asked', () => {
+    const score = productivityScorer(policy);
+    const scratch = blankProductivity();
+    const agents = [
+      { tokensConsumed: 10_000, outcomes: [{ at: NOW - 1800_000, completed: true, quality: 1, tokens: 4000 }] },
+      { tokensConsumed: 50_000, outcomes: [{ at: NOW - 60_000, completed: true, quality: 0.5 }, { at: NOW - 120_000, completed: false, quality: 0 }] },
+      { tokensConsumed: 0, outcomes: [] },
+    ];
+    for (const agent of agents) {
+      const fresh = rawProductivity(agent, NOW, policy);
+      expect(score(agent, NOW)).toEqual(fresh);
+      expect(score(agent, NOW, scratch)).toBe(scratch);
+      expect(scratch).toEqual(fresh);
+    }
+  });
 });
 
 describe('priority weight', () => {
@@ -128,6 +145,14 @@ describe('priority weight', () => {
     expect(capped.class).toBe('normal');
     expect(capped.ceilingApplied).toBe(true);
     expect(priorityWeight({ hints: { taskType: 'toString' } }, NOW, policy).class).toBe('normal');
+  });
+  it('fills a reused record with the same figures when given one', () => {
+    const scratch = priorityWeight({}, NOW, policy);
+    for (const agent of [{ hints: { priorityClass: 'high' as const, nearestDeadline: NOW + 900_000, blocking: 2 } }, { criticality: 'low' as const }, { priorityCeiling: 'normal' as const, hints: { taskType: 'incident-response' } }]) {
+      const fresh = priorityWeight(agent, NOW, policy);
+      expect(priorityWeight(agent, NOW, policy, scratch)).toBe(scratch);
+      expect(scratch).toEqual(fresh);
+    }
   });
 });
 
@@ -243,6 +268,23 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     const e = t.agents.find((a) => a.agent === 'e');
     expect(e).toMatchObject({ calibrating: true, boundBy: 'cap', allocation: expect.closeTo(2500, 6) });
     expect(t.agents.find((a) => a.agent === 'd')).toMatchObject({ boundBy: 'baseline', allocation: 11_400 }); // (60000 − 3000) / 5
+  });
+
+  it('explains each row with the figures of the formulas it ran, built once and serialised with the row', () => {
+    for (const input of agents) {
+      const row = by(input.agent);
+      const e = row?.explanation;
+      expect(e?.forecast).toEqual(forecastDemand(input.usage, 0, policy));
+      expect(e?.priority).toEqual(priorityWeight(input, NOW, policy));
+      const raw = rawProductivity(input, NOW, policy);
+      expect(e?.productivity).toMatchObject({ ...raw, score: row?.score, normalised: row?.calibrating ? 0 : raw.productivity / (3.04e-4 / 3), meanProductivity: expect.closeTo(3.04e-4 / 3, 12) });
+      expect(e?.calibration.calibrating).toBe(row?.calibrating);
+      expect(e?.shareWeight).toBeCloseTo((row?.score ?? NaN) * (row?.priorityWeight ?? NaN), 12);
+      expect(row?.explanation).toBe(e);
+      expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify({ ...row, explanation: e })));
+    }
+    expect(by('d')?.explanation.calibration.missing).toEqual(['tasks', 'tokens', 'seconds']);
+    expect(by('c')?.explanation.rule).toMatch(/floor/);
   });
 
   it('refuses two inputs for the same agent', () => {
