@@ -138,6 +138,10 @@ export interface FleetInput {
   recentAggregateDemand: readonly number[];
 }
 
+/**
+ * One tick's input. The engine treats it as immutable and so must the caller once it is passed: a row's
+ * explanation is derived from it when first read.
+ */
 export interface AllocationInput {
   policy: AllocationPolicy;
   agents: readonly AgentInput[];
@@ -257,7 +261,8 @@ export interface AgentAllocation {
   forecast: number;
   boundBy: BoundBy;
   calibrating: boolean;
-  explanation: AllocationExplanation;
+  /** Built on first read from the tick's input, then kept; included when the row is serialised. */
+  readonly explanation: AllocationExplanation;
 }
 
 export interface BurstAllocation {
