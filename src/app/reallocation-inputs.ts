@@ -1,4 +1,5 @@
 import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Store, TaskOutcome, UsageTotal } from '../store/store.js';
 
 const MINUTE = 60_000;
@@ -52,6 +53,8 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
     store.agents(),
     ...recentMinutes,
   ]);
+  // An in-process store answers all of these in one synchronous stretch: let the event loop turn before the next.
+  await nextTurn();
   const firstSeen = new Map(seen.map((s) => [s.agent, partial ? Math.min(s.firstSeen, now) : s.firstSeen]));
   const byAgent = (rows: UsageTotal[]) => new Map(rows.map((r) => [r.agent, r]));
   if (partial) {

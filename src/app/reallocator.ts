@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { allocate } from '../allocation/allocate.js';
 import { perTick } from '../allocation/policy.js';
 import type { AllocationPolicy, AllocationTable } from '../allocation/types.js';
@@ -182,7 +183,11 @@ export class Reallocator {
     const now = tickStart ?? Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
       const input = await gatherInputs(deps.store, deps.policy, await this.signalsFor(now), now);
+      // Each phase runs synchronously; letting the event loop turn between them keeps a large fleet's tick
+      // from holding up requests for the sum of the three (the previous table serves meanwhile).
+      await nextTurn();
       const table = allocate(input, now);
+      await nextTurn();
       this.apply(table, now);
       deps.metrics.observeReallocation((performance.now() - started) / 1000);
       deps.logger.debug({ tick: table.tick, agents: table.agents.length, burst: table.burst.capacity }, 'reallocated');

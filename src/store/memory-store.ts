@@ -1,4 +1,4 @@
-import { byAgent, byAgentThenSource } from './by-agent.js';
+import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
 import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
@@ -42,8 +42,11 @@ export class MemoryStore implements Store {
   async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
     this.#open();
     const sums = new Map<string, UsageTotal>();
-    for (const [minute, agents] of this.#usage) {
-      if (minute < fromMinute || minute >= toMinute) continue;
+    // A window is usually an hour or less of eight days kept: look its minutes up rather than scan them all.
+    const span = toMinute - fromMinute;
+    const minutes = span <= this.#usage.size ? Array.from({ length: Math.max(0, span) }, (_, i) => this.#usage.get(fromMinute + i)) : [...this.#usage].filter(([m]) => m >= fromMinute && m < toMinute).map(([, a]) => a);
+    for (const agents of minutes) {
+      if (agents === undefined) continue;
       for (const [agent, b] of agents) {
         const sum = sums.get(agent);
         if (sum) {
@@ -54,7 +57,7 @@ export class MemoryStore implements Store {
         }
       }
     }
-    return [...sums.values()].sort(byAgent);
+    return sortedByAgent(sums);
   }
 
   async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
-import { byAgent, byAgentThenSource } from './by-agent.js';
+import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
 import { decodeSignals } from './signal-codec.js';
 import { StoreClosedError, StoreUnavailableError } from './store-errors.js';
@@ -154,7 +154,7 @@ export class RedisStore implements Store {
         else if (field.startsWith('c:')) sum.consumed += Number(value);
       }
     }
-    return [...sums.values()].sort(byAgent);
+    return sortedByAgent(sums);
   }
 
   async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {

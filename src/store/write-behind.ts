@@ -1,4 +1,4 @@
-import { byAgent } from './by-agent.js';
+import { byAgent, sortedByAgent } from './by-agent.js';
 import { StoreClosedError } from './store-errors.js';
 import type {
   AgentSeen,
@@ -115,7 +115,7 @@ export class WriteBehindStore implements Store {
           sums.set(d.agent, { agent: d.agent, demand: d.demand, consumed: d.consumed });
         }
       }
-      return [...sums.values()].sort(byAgent);
+      return sortedByAgent(sums);
     });
   }
 

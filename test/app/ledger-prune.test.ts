@@ -1,32 +1,10 @@
-import { HistoryRecorder } from '../../src/admin/history.js';
 import { describe, expect, it } from 'vitest';
-import { HintBoard } from '../../src/app/hint-board.js';
-import { policyFromConfig } from '../../src/app/proxy-app.js';
-import { Reallocator } from '../../src/app/reallocator.js';
-import { Admission } from '../../src/budget/admission.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
-import { createLogger } from '../../src/telemetry/logger.js';
-import { Metrics } from '../../src/telemetry/metrics.js';
-import { configFor } from '../e2e/harness.js';
+import { reallocatorFor } from './reallocator-fixture.js';
 
 describe('each tick forgets the buckets of idle agents', () => {
   it('drops an agent idle past the idle time whose bucket is full, keeps a recent one', async () => {
     let now = Date.UTC(2026, 0, 5, 12);
-    const config = configFor('http://127.0.0.1:9', { reallocateSeconds: 30 });
-    const admission = new Admission({ tickMs: 30_000, baselineAllocation: 1000, clock: { now: () => now } });
-    const reallocator = new Reallocator({
-    history: new HistoryRecorder({ tickSeconds: 30 }),
-      store: new MemoryStore(),
-      policy: policyFromConfig(config),
-      admission,
-      metrics: new Metrics({ maxAgentLabels: 10, tickSeconds: 30 }),
-      logger: createLogger({ level: 'silent' }),
-      hints: new HintBoard(),
-      queuedDemand: () => new Map(),
-      takeActivity: () => ({ consumed: new Map(), throttled: new Map() }),
-      now: () => now,
-      ledgerIdleMs: 600_000,
-    });
+    const { reallocator, admission } = reallocatorFor({ now: () => now }, { ledgerIdleMs: 600_000 });
     for (const agent of ['old', 'recent']) {
       if (agent === 'recent') now += 590_000;
       const granted = await admission.acquire({ agent, cost: 10 });
