@@ -85,8 +85,27 @@ const firstTick = Math.floor(Date.now() / tickMs) * tickMs;
 // The first further tick settles one-time allocations (the previous table, maps sized to the fleet), so growth
 // per tick is measured between the second and the last.
 let afterSecond = 0;
+// Also the longest the event loop went without turning during each of these ticks (a 1 ms timer's largest
+// gap): how long a request arriving mid-tick could wait on the reallocation.
+const tickMsTaken = [];
+const stallsMs = [];
 for (let i = 1; i <= EXTRA_TICKS; i++) {
+  let last = performance.now();
+  let gap = 0;
+  const timer = setInterval(() => {
+    const t = performance.now();
+    gap = Math.max(gap, t - last);
+    last = t;
+  }, 1);
+  await new Promise((r) => setTimeout(r, 10));
+  gap = 0;
+  last = performance.now();
+  const started = last;
   await app.reallocator.reallocate(firstTick + i * tickMs);
+  tickMsTaken.push(performance.now() - started);
+  gap = Math.max(gap, performance.now() - last);
+  clearInterval(timer);
+  stallsMs.push(gap);
   if (i === 2) afterSecond = await heap();
 }
 const afterTicks = await heap();
@@ -104,6 +123,9 @@ const result = {
   historyPoints,
   driveMs: Math.round(driveMs),
   reallocateMs: Math.round(reallocateMs),
+  // Ticks after the first (code warm): wall time of each, and its longest event-loop stall.
+  laterTickMs: tickMsTaken.map(Math.round),
+  laterTickStallMs: stallsMs.map(Math.round),
   node: process.version,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -97,6 +97,7 @@ for (const name of run) {
         md.push(`| After four more ticks (history, previous tables collected) | ${m.afterTicksBytesPerAgent} |`);
         md.push(`| Each further tick of status-page history | ${m.historyBytesPerAgentPerTick} |`);
         md.push(`| Projected with a full history (240 ticks) | ${m.projectedFullHistoryBytesPerAgent} |`, '');
+        if (m.laterTickMs) md.push(`Four later ticks: ${m.laterTickMs.join(', ')} ms each; longest event-loop stall in each: ${m.laterTickStallMs.join(', ')} ms.`, '');
       }
     } else {
       const script = `${name}.bench.mjs`;
