@@ -4,7 +4,7 @@
 // (the allocation table and its history point), measuring heapUsed after a full GC.
 // Run: `npm run build && node --expose-gc bench/memory.bench.mjs [N]`; prints one JSON object at the end.
 import { performance } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers';
+import { clearInterval, setImmediate, setInterval } from 'node:timers';
 
 const N = Number(process.argv[2] ?? 100_000);
 if (typeof globalThis.gc !== 'function') {

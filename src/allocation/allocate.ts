@@ -5,7 +5,7 @@ import { perTick } from './policy.js';
 import { priorityWeight } from './priority.js';
 import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, MISSING_SECONDS, productivityScorer, smoothedScore } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
-import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy, PriorityExplanation } from './types.js';
+import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';
 import { waterFillArrays } from './water-fill.js';
 
 /** Two inputs for the same agent: the caller must merge them first. */
@@ -95,7 +95,6 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const overrides = new Float64Array(n).fill(Number.NaN);
   const score = productivityScorer(policy);
   const raw = blankProductivity();
-  let priority: PriorityExplanation | undefined;
   for (let j = 0; j < n; j++) {
     const agent = input.agents[j] as AgentInput;
     const i = positionOf[j] as number;
@@ -105,8 +104,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     forecasts[i] = forecastTokens(agent.usage, agent.queuedDemandTokens ?? 0, policy);
     productivities[i] = raw.productivity;
     evidence[i] = raw.decayedTaskCount;
-    priority = priorityWeight(agent, now, policy, priority);
-    priorityWeights[i] = priority.priorityWeight;
+    priorityWeights[i] = priorityWeight(agent, now, policy).priorityWeight;
     const o = agent.override;
     if (o !== undefined && (o.expiresAt === undefined || o.expiresAt > now)) overrides[i] = Math.max(0, perTick(policy, o.tokensPerMinute));
   }

@@ -8,14 +8,12 @@ function rank(c: PriorityClass): number {
 /**
  * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the
  * hinted class and the task type's class, else the configured criticality, else `normal`; never above
- * the agent's ceiling. Given `into`, it fills and returns that object instead of a new one (the engine
- * reuses one across agents).
+ * the agent's ceiling.
  */
 export function priorityWeight(
   agent: Pick<AgentInput, 'criticality' | 'priorityCeiling' | 'hints'>,
   now: number,
   policy: Pick<AllocationPolicy, 'classWeights' | 'taskTypeClasses' | 'deadline' | 'dependency'>,
-  into?: PriorityExplanation,
 ): PriorityExplanation {
   const hints = agent.hints ?? {};
   const hinted = hints.priorityClass;
@@ -42,18 +40,17 @@ export function priorityWeight(
   const deadlineFactor = deadlineSecondsLeft === null ? 1 : deadlineFactorFor(deadlineSecondsLeft, policy.deadline.horizonSeconds, policy.deadline.maxFactor);
   const blocking = Math.max(0, hints.blocking ?? 0);
   const dependencyFactor = Math.max(1, Math.min(policy.dependency.maxFactor, 1 + policy.dependency.perBlockedTask * blocking));
-  const priorityWeight = classWeight * deadlineFactor * dependencyFactor;
-  if (into === undefined) return { class: cls, classSource, ceilingApplied, classWeight, deadlineSecondsLeft, deadlineFactor, blocking, dependencyFactor, priorityWeight };
-  into.class = cls;
-  into.classSource = classSource;
-  into.ceilingApplied = ceilingApplied;
-  into.classWeight = classWeight;
-  into.deadlineSecondsLeft = deadlineSecondsLeft;
-  into.deadlineFactor = deadlineFactor;
-  into.blocking = blocking;
-  into.dependencyFactor = dependencyFactor;
-  into.priorityWeight = priorityWeight;
-  return into;
+  return {
+    class: cls,
+    classSource,
+    ceilingApplied,
+    classWeight,
+    deadlineSecondsLeft,
+    deadlineFactor,
+    blocking,
+    dependencyFactor,
+    priorityWeight: classWeight * deadlineFactor * dependencyFactor,
+  };
 }
 
 /** 1 at `horizon` seconds or more, rising linearly to `max` at the deadline; overdue counts as due now. */

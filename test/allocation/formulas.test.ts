@@ -146,14 +146,6 @@ describe('priority weight', () => {
     expect(capped.ceilingApplied).toBe(true);
     expect(priorityWeight({ hints: { taskType: 'toString' } }, NOW, policy).class).toBe('normal');
   });
-  it('fills a reused record with the same figures when given one', () => {
-    const scratch = priorityWeight({}, NOW, policy);
-    for (const agent of [{ hints: { priorityClass: 'high' as const, nearestDeadline: NOW + 900_000, blocking: 2 } }, { criticality: 'low' as const }, { priorityCeiling: 'normal' as const, hints: { taskType: 'incident-response' } }]) {
-      const fresh = priorityWeight(agent, NOW, policy);
-      expect(priorityWeight(agent, NOW, policy, scratch)).toBe(scratch);
-      expect(scratch).toEqual(fresh);
-    }
-  });
 });
 
 describe('burst reserve', () => {
