@@ -3,6 +3,9 @@
  * suite holds them to the same results). Pure: plain numbers in, plain numbers out.
  */
 
+/** Burst pools (and per-tick signals) an embedded store keeps: only the current tick and a few before it are ever asked for. */
+export const BURST_TICKS_KEPT = 64;
+
 /** A pool that was never touched starts full; one that outgrew a shrunken capacity is clamped to it. */
 export function burstAvailable(stored: number | undefined, capacity: number): number {
   const cap = nonNegative(capacity);

@@ -1,10 +1,7 @@
 import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
-import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
 import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
-
-/** Pools kept per store: ticks are short, so only the most recent few are ever asked for. */
-const BURST_TICKS_KEPT = 64;
 
 interface Bucket {
   demand: number;
@@ -42,11 +39,7 @@ export class MemoryStore implements Store {
   async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
     this.#open();
     const sums = new Map<string, UsageTotal>();
-    // A window is usually an hour or less of eight days kept: look its minutes up rather than scan them all.
-    const span = toMinute - fromMinute;
-    const minutes = span <= this.#usage.size ? Array.from({ length: Math.max(0, span) }, (_, i) => this.#usage.get(fromMinute + i)) : [...this.#usage].filter(([m]) => m >= fromMinute && m < toMinute).map(([, a]) => a);
-    for (const agents of minutes) {
-      if (agents === undefined) continue;
+    for (const agents of this.#minutesIn(fromMinute, toMinute)) {
       for (const [agent, b] of agents) {
         const sum = sums.get(agent);
         if (sum) {
@@ -58,6 +51,18 @@ export class MemoryStore implements Store {
       }
     }
     return sortedByAgent(sums);
+  }
+
+  /** The buckets of minutes `[from, to)`: a window is usually an hour of eight days kept, so looked up, not scanned. */
+  *#minutesIn(from: number, to: number): Iterable<Map<string, Bucket>> {
+    if (to - from <= this.#usage.size) {
+      for (let m = from; m < to; m++) {
+        const agents = this.#usage.get(m);
+        if (agents) yield agents;
+      }
+    } else {
+      for (const [m, agents] of this.#usage) if (m >= from && m < to) yield agents;
+    }
   }
 
   async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {

@@ -4,7 +4,7 @@ import { burstAvailable, nonNegative } from './burst-pool.js';
 import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
 import { decodeSignals } from './signal-codec.js';
-import { StoreClosedError, StoreUnavailableError } from './store-errors.js';
+import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
 import type {
   AgentSeen,
   AgentSignal,
@@ -17,6 +17,18 @@ import type {
   UsageDelta,
   UsageTotal,
 } from './store.js';
+
+/** A Lua script with its SHA-1, hashed once here rather than on every call. */
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+const SCRIPTS = {
+  burstTake: luaScript(BURST_TAKE),
+  burstReturn: luaScript(BURST_RETURN),
+  touchAgents: luaScript(TOUCH_AGENTS),
+};
 
 const HOUR_MS = 3_600_000;
 
@@ -193,7 +205,7 @@ export class RedisStore implements Store {
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
     if (seen.length === 0) return;
     const args = seen.flatMap((s) => [s.agent, String(s.firstSeen)]);
-    await this.#script(TOUCH_AGENTS, this.#key('agents'), args);
+    await this.#script(SCRIPTS.touchAgents, this.#key('agents'), args);
   }
 
   async agents(): Promise<AgentSeen[]> {
@@ -204,7 +216,7 @@ export class RedisStore implements Store {
   }
 
   async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
-    const granted = await this.#script(BURST_TAKE, this.#burstKey(tick), [
+    const granted = await this.#script(SCRIPTS.burstTake, this.#burstKey(tick), [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
@@ -213,7 +225,7 @@ export class RedisStore implements Store {
   }
 
   async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
-    await this.#script(BURST_RETURN, this.#burstKey(tick), [
+    await this.#script(SCRIPTS.burstReturn, this.#burstKey(tick), [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
@@ -303,8 +315,7 @@ export class RedisStore implements Store {
   }
 
   /** EVALSHA, loading the script when Redis does not know it (first use, or after a restart). */
-  async #script(source: string, key: string, args: readonly string[]): Promise<unknown> {
-    const sha = sha1(source);
+  async #script({ source, sha }: LuaScript, key: string, args: readonly string[]): Promise<unknown> {
     try {
       return await this.#call(() => this.#client.evalsha(sha, 1, key, ...args));
     } catch (err) {
@@ -403,10 +414,6 @@ function describeUrl(url: string): string {
   }
 }
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+function luaScript(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }

@@ -1,6 +1,5 @@
+import { parsePriority } from '../budget/priority.js';
 import type { AgentSignal } from './store.js';
-
-const CLASSES = new Set(['critical', 'high', 'normal', 'low']);
 
 /** Signals as stored (a JSON array); malformed rows are dropped, never trusted. */
 export function decodeSignals(json: string): AgentSignal[] {
@@ -23,7 +22,8 @@ export function decodeSignals(json: string): AgentSignal[] {
       partialDemand: finite(r.partialDemand),
       partialConsumed: finite(r.partialConsumed),
     };
-    if (typeof r.priorityClass === 'string' && CLASSES.has(r.priorityClass)) s.priorityClass = r.priorityClass as AgentSignal['priorityClass'];
+    const priorityClass = typeof r.priorityClass === 'string' ? parsePriority(r.priorityClass) : undefined;
+    if (priorityClass !== undefined) s.priorityClass = priorityClass;
     if (typeof r.taskType === 'string') s.taskType = r.taskType;
     if (typeof r.nearestDeadline === 'number' && Number.isFinite(r.nearestDeadline)) s.nearestDeadline = r.nearestDeadline;
     if (typeof r.blocking === 'number' && Number.isFinite(r.blocking)) s.blocking = r.blocking;

@@ -1,4 +1,4 @@
-import { StoreCorruptError, StoreUnwritableError } from './store-errors.js';
+import { messageOf, StoreCorruptError, StoreUnwritableError } from './store-errors.js';
 
 /** SQLite result codes that mean "this file is not (or no longer) a sound database". */
 const CORRUPT = /^SQLITE_(NOTADB|CORRUPT)/;
@@ -12,10 +12,6 @@ export function errorCode(err: unknown): string | undefined {
     if (typeof code === 'string') return code;
   }
   return undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

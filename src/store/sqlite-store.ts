@@ -3,14 +3,11 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { byAgentThenSource } from './by-agent.js';
 import { decodeSignals } from './signal-codec.js';
-import { burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { errorCode, toStoreError } from './sqlite-errors.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
-import { StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
+import { messageOf, StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
 import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
-
-/** Burst pools kept: only the current tick and a few before it are ever asked for. */
-const BURST_TICKS_KEPT = 64;
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing (ms). */
@@ -272,7 +269,7 @@ function checkFilesystem(file: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new StoreUnwritableError(
-      `cannot create the data directory ${dir} for the SQLite store (${errorCode(err) ?? 'error'}: ${err instanceof Error ? err.message : String(err)})`,
+      `cannot create the data directory ${dir} for the SQLite store (${errorCode(err) ?? 'error'}: ${messageOf(err)})`,
       { cause: err },
     );
   }

@@ -62,3 +62,8 @@ export class StoreClosedError extends StoreError {
     super('store_closed', `the ${kind} store is closed`);
   }
 }
+
+/** The message of anything thrown, for wrapping it in a store error's text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

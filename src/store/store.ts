@@ -4,6 +4,8 @@
  * Times are unix milliseconds; usage is kept in minute buckets (`minute = floor(ms / 60000)`).
  */
 
+import type { Priority } from '../budget/priority.js';
+
 /** Tokens added to one agent's minute bucket. `demand` counts what was asked (served, queued or refused, at estimated cost); `consumed` what was charged. */
 export interface UsageDelta {
   agent: string;
@@ -57,7 +59,7 @@ export interface AgentSignal {
   agent: string;
   /** The proxy that published it (a per-process id). */
   source: string;
-  priorityClass?: 'critical' | 'high' | 'normal' | 'low';
+  priorityClass?: Priority;
   taskType?: string;
   nearestDeadline?: number;
   blocking?: number;

@@ -191,7 +191,10 @@ export class WriteBehindStore implements Store {
     });
   }
 
-  /** Stop the timer, flush what is buffered, close the inner store. Rejects if the last flush failed (the inner store is closed anyway). */
+  /**
+   * Stop the timer, refuse further calls (`store_closed`), flush what is buffered, close the inner store.
+   * Rejects if the last flush failed (the inner store is closed anyway).
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -208,10 +211,12 @@ export class WriteBehindStore implements Store {
   async #close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    // Refuse writes from here on: one arriving while the final flush awaits the backend would land in a
+    // buffer nobody flushes again.
+    this.#closed = true;
     try {
       await this.flush();
     } finally {
-      this.#closed = true;
       await this.#inner.close();
     }
   }

@@ -83,6 +83,24 @@ describe('WriteBehindStore', () => {
     expect(store.pendingCount).toBe(0);
   });
 
+  it('refuses a write that races close instead of buffering it where no flush will reach it', async () => {
+    const inner = new ControlledStore();
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+    let open!: () => void;
+    inner.gate = new Promise((resolve) => (open = resolve));
+    const closing = store.close();
+    // The final flush is now waiting on the backend.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inner.usageCalls).toHaveLength(1);
+    await expect(store.addUsage([{ agent: 'a', minute: 1, demand: 2, consumed: 2 }])).rejects.toMatchObject({ code: 'store_closed' });
+    await expect(store.addTasks([task(1)])).rejects.toMatchObject({ code: 'store_closed' });
+    open();
+    await closing;
+    expect(inner.usageCalls).toEqual([[{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]]);
+    expect(store.pendingCount).toBe(0);
+  });
+
   it('keeps a failed flush for the next one (how counts reconcile after an outage) and reports the error', async () => {
     vi.useFakeTimers();
     const inner = new ControlledStore();
