@@ -1,5 +1,7 @@
 /** The proxy core sees providers only through this interface (STYLE rule 5). */
 
+import type { InputCount } from '../tokens/openai-input.js';
+
 export type ProviderName = 'openai' | 'anthropic';
 
 /** A JSON object as parsed from a request or response body. */
@@ -39,7 +41,6 @@ export interface Estimate {
 
 /** Context the estimator may use beyond the body. */
 export interface EstimateContext {
-  agent: string;
   /** Recent typical output size for this agent and model, if known. */
   recentOutputTokens?: number;
   defaultOutputTokens: number;
@@ -87,16 +88,9 @@ export interface ProviderAdapter {
    * The estimate from a raw input count made elsewhere (the token-count worker pool, for large bodies);
    * applies calibration and expected output exactly as estimate() does. Added by the token-accounting work.
    */
-  estimateFromInput?(route: MeteredRoute, body: JsonObject, ctx: EstimateContext, input: RawInputCount): Estimate;
+  estimateFromInput(route: MeteredRoute, body: JsonObject, ctx: EstimateContext, input: InputCount): Estimate;
   /** Learn from a reconciled request (e.g. Anthropic's per-model calibration factor). */
   observe?(model: string, estimatedInput: number, actualInput: number): void;
-}
-
-/** Input tokens of a request body before any calibration, as the tokenizer counted them. */
-export interface RawInputCount {
-  model: string;
-  encoding: string;
-  inputTokens: number;
 }
 
 /** Provider-neutral description of an error the proxy answers itself. */

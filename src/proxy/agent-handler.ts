@@ -1,11 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { taskOutcomeBodySchema } from '../admin/schemas.js';
 import type { Config } from '../config/schema.js';
 import type { JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
 import { adapterFor, meteredRoute } from '../providers/registry.js';
 import { withMaxOutput } from '../providers/max-output.js';
-import { readBody, limitedBody } from './body.js';
+import { readBody, limitedBody, tooLarge } from './body.js';
 import { ProxyError } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { parseHints, type Hints } from './hints.js';
@@ -63,11 +64,12 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     info.durationMs = performance.now() - started;
     deps.observer.requestDone(info);
   });
-  let provider: ProviderName = providerOfTarget(req.url ?? '/');
+  /** Whose error shape to answer in: the route's provider, OpenAI's for everything else (README). */
+  let provider: ProviderName | undefined;
   try {
     if (deps.draining()) throw new ProxyError('shutting_down', 'the proxy is shutting down');
     const path = resolvePath(info.method, req.url ?? '/');
-    if (path.route.kind === 'passthrough' || path.route.kind === 'metered') provider = path.route.provider;
+    provider = path.route.kind === 'passthrough' || path.route.kind === 'metered' ? path.route.provider : 'openai';
     info.provider = provider;
     info.route = routeLabel(path);
     if (path.route.kind === 'not_found') throw new ProxyError('not_found', `no route for ${info.method} ${path.pathname}`);
@@ -97,7 +99,8 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     const perr = err instanceof ProxyError ? err : new ProxyError('upstream_unreachable', 'internal error', { cause: err });
     info.errorCode = perr.code;
     if (info.outcome === 'forwarded') info.outcome = perr.code === 'token_budget_exceeded' ? 'rejected' : perr.status >= 500 ? 'upstream_error' : 'error';
-    sendError(res, provider, perr, info.agent !== undefined ? { 'x-token-ninja-agent': info.agent } : {});
+    // Refused before its route was known (draining, bad target): the provider is read from the raw target.
+    sendError(res, provider ?? providerOfTarget(req.url ?? '/'), perr, info.agent !== undefined ? { 'x-token-ninja-agent': info.agent } : {});
   }
 }
 
@@ -248,7 +251,7 @@ async function handlePassthrough(ctx: RequestContext, provider: ProviderName): P
   const headers = upstreamRequestHeaders(req.headers, { dropContentLength: false, acceptIdentity: false });
   deps.upstreams.injectKey(upstream, headers);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > deps.config.maxBodyBytes) throw new ProxyError('body_too_large', `request body exceeds the limit of ${deps.config.maxBodyBytes} bytes`);
+  if (declared > deps.config.maxBodyBytes) throw tooLarge(deps.config.maxBodyBytes);
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   const dispatched = performance.now();
   info.overheadMs = dispatched - ctx.started;
@@ -299,12 +302,12 @@ async function handleEstimate(ctx: RequestContext): Promise<void> {
 
 async function handleTask(ctx: RequestContext): Promise<void> {
   const { body } = await readJson(ctx);
-  const task = body.task;
-  const completed = body.completed;
-  const quality = body.quality ?? 1;
-  if (typeof task !== 'string' || task.length === 0 || task.length > 256) throw new ProxyError('invalid_body', '"task" must be a non-empty string');
-  if (typeof completed !== 'boolean') throw new ProxyError('invalid_body', '"completed" must be true or false');
-  if (typeof quality !== 'number' || !(quality >= 0 && quality <= 1)) throw new ProxyError('invalid_body', '"quality" must be a number from 0 to 1');
+  const parsed = taskOutcomeBodySchema.safeParse(body);
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
+    throw new ProxyError('invalid_body', message);
+  }
+  const { task, completed, quality = 1 } = parsed.data;
   await ctx.deps.metering.reportTask(ctx.agent, task, completed, quality);
   sendJson(ctx.res, 202, { accepted: true, agent: ctx.agent, task });
 }

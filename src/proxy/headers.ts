@@ -21,6 +21,11 @@ function connectionListed(headers: IncomingHttpHeaders | Record<string, string |
   return list.length > 0 ? new Set(list) : undefined;
 }
 
+/** The proxy's own `x-token-ninja-*` hint headers, never sent upstream. */
+export function isTokenNinjaHeader(name: string): boolean {
+  return name.startsWith('x-token-ninja-');
+}
+
 /**
  * Headers to send upstream: end-to-end client headers minus hop-by-hop ones and every `x-token-ninja-*`
  * hint, with content-length dropped when the proxy re-sends a body of its own length.
@@ -34,7 +39,7 @@ export function upstreamRequestHeaders(
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || name.startsWith('x-token-ninja-') || listed?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || isTokenNinjaHeader(name) || listed?.has(name)) continue;
     if (opts.dropContentLength && name === 'content-length') continue;
     out[name] = value;
   }

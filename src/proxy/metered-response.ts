@@ -93,9 +93,10 @@ async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined)
       json = undefined;
     }
   }
-  const complete = usage !== undefined && usage.inputTokens !== undefined && (usage.outputTokens !== undefined || a.route === '/v1/embeddings');
+  // Embeddings need no special case: the OpenAI usage parser reports their missing output as 0.
+  const complete = usage !== undefined && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
   const counted = () => (json !== undefined ? a.adapter.outputTokensFromJson(a.route, json, a.estimate.model) : 0);
-  a.settle(response.statusCode, fromUsage({ ...usage, outputTokens: usage?.outputTokens ?? (complete ? 0 : undefined) }, complete, a.estimate.inputTokens, counted));
+  a.settle(response.statusCode, fromUsage(usage ?? {}, complete, a.estimate.inputTokens, counted));
   if (ok) ctx.res.end();
 }
 

@@ -42,14 +42,6 @@ export class DrainingServer {
     if (this.idle) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  get isDraining(): boolean {
-    return this.draining;
-  }
-
-  get requestsInFlight(): number {
-    return this.inFlight;
-  }
-
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);

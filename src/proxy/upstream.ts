@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { ProviderName } from '../providers/adapter.js';
 import { ProxyError } from './errors.js';
@@ -6,7 +6,6 @@ import { ProxyError } from './errors.js';
 /** A configured upstream: the only places the proxy ever forwards to. */
 export interface Upstream {
   provider: ProviderName;
-  origin: string;
   /** Path prefix of the configured URL (e.g. `/base` in `http://host/base`), usually empty. */
   basePath: string;
   pool: Pool;
@@ -23,7 +22,6 @@ export class Upstreams {
       const u = new URL(url);
       return {
         provider,
-        origin: u.origin,
         basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
         apiKey,
         pool: new Pool(u.origin, {
@@ -80,5 +78,3 @@ function describe(err: unknown): string {
   }
   return err instanceof Error ? err.name : 'error';
 }
-
-export type UpstreamResponse = Dispatcher.ResponseData;

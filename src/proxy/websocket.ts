@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { ProxyError } from './errors.js';
+import { isTokenNinjaHeader } from './headers.js';
 import type { IdentityResolver } from './identity.js';
 import { resolvePath } from './routes.js';
 
@@ -34,7 +35,7 @@ export class WebSocketPassThrough {
       const path = resolvePath('GET', req.url ?? '/');
       if (!path.pathname.startsWith('/v1/')) throw new ProxyError('not_found', 'websocket upgrades are served under /v1/ only');
       const identity = this.identity.resolve(req.headers, path.agentFromPath);
-      for (const name of Object.keys(req.headers)) if (name.startsWith('x-token-ninja-')) delete req.headers[name];
+      for (const name of Object.keys(req.headers)) if (isTokenNinjaHeader(name)) delete req.headers[name];
       if (this.apiKey !== undefined && req.headers.authorization === undefined && req.headers['x-api-key'] === undefined) {
         req.headers.authorization = `Bearer ${this.apiKey}`;
       }

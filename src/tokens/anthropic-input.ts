@@ -1,12 +1,10 @@
 import { defaultCountCache, type CountCache } from './count-cache.js';
-import { countText, type EncodingName } from './encoding.js';
-import { imageSize } from './image-size.js';
+import { ANTHROPIC_ENCODING, countText } from './encoding.js';
+import { base64ImageSize } from './image-size.js';
 import { arr, isObj, str, type Obj } from './json-narrow.js';
 import type { InputCount } from './openai-input.js';
 
-// Anthropic's tokenizer is not public: we count with o200k_base and let the adapter's per-model calibration
-// factor (learned from reported usage) correct the total.
-const ENC: EncodingName = 'o200k_base';
+const ENC = ANTHROPIC_ENCODING;
 const TOKENS_PER_MESSAGE = 3;
 /** Anthropic's documented tool-use system prompt: 346 tokens for tool_choice auto/none, 313 for any/tool. */
 const TOOL_SYSTEM_PROMPT_AUTO = 346;
@@ -16,9 +14,7 @@ export const ANTHROPIC_DEFAULT_IMAGE_TOKENS = 1600;
 
 function anthropicImageTokens(source: unknown): number {
   if (!isObj(source) || source.type !== 'base64') return ANTHROPIC_DEFAULT_IMAGE_TOKENS;
-  const data = str(source.data) ?? '';
-  const head = data.slice(0, 65_536);
-  const size = imageSize(Buffer.from(head.slice(0, head.length - (head.length % 4)), 'base64'));
+  const size = base64ImageSize(str(source.data) ?? '');
   if (!size) return ANTHROPIC_DEFAULT_IMAGE_TOKENS;
   let { width: w, height: h } = size;
   const longEdge = Math.max(w, h);

@@ -45,10 +45,6 @@ export class CountCache {
   stats(): { hits: number; misses: number; entries: number } {
     return { hits: this.hitCount, misses: this.missCount, entries: this.lru.size };
   }
-
-  clear(): void {
-    this.lru.clear();
-  }
 }
 
 /** Texts up to this length are their own key: hashing them costs more than the key bytes save. */

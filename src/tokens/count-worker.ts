@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { JsonObject, MeteredRoute } from '../providers/adapter.js';
 import { CountCache } from './count-cache.js';
+import type { EncodingName } from './encoding.js';
 import { countRequestInput } from './request-input.js';
 
 /** A request to the token-count worker. */
@@ -12,7 +13,7 @@ export interface CountJob {
 
 /** The worker's answer. */
 export type CountResult =
-  | { id: number; ok: true; model: string; encoding: string; inputTokens: number }
+  | { id: number; ok: true; model: string; encoding: EncodingName; inputTokens: number }
   | { id: number; ok: false; error: string };
 
 // Each worker keeps its own per-message cache: a growing conversation's earlier messages are still counted once.

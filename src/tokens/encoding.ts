@@ -4,6 +4,12 @@ import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 /** The BPE encodings Token Ninja counts with. */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
+/**
+ * What Anthropic text is counted with: its tokenizer is not public, so o200k_base, corrected by the
+ * adapter's per-model calibration factor (learned from reported usage).
+ */
+export const ANTHROPIC_ENCODING: EncodingName = 'o200k_base';
+
 // Prompt text is data, not control: `<|endoftext|>` in a message is counted as ordinary text, as the API does.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 

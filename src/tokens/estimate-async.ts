@@ -21,7 +21,7 @@ export async function estimateAsync(
   thresholdBytes: number = ASYNC_COUNT_THRESHOLD_BYTES,
 ): Promise<Estimate> {
   const size = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength;
-  if (!pool || !adapter.estimateFromInput || size < thresholdBytes) return adapter.estimate(route, body, ctx);
+  if (!pool || size < thresholdBytes) return adapter.estimate(route, body, ctx);
   const input = await pool.count(route, rawBody);
   return adapter.estimateFromInput(route, body, ctx, input);
 }

@@ -40,7 +40,12 @@ export function dataUrlImageSize(url: string): { width: number; height: number }
   if (!url.startsWith('data:')) return undefined;
   const comma = url.indexOf(',');
   if (comma < 0 || !url.slice(0, comma).endsWith(';base64')) return undefined;
+  return base64ImageSize(url, comma + 1);
+}
+
+/** Pixel size of base64 image data starting at `start` of `text`, decoding only its head. */
+export function base64ImageSize(text: string, start = 0): { width: number; height: number } | undefined {
   // 64 KiB of base64 covers PNG/GIF/WebP headers and the usual JPEG EXIF segments before SOF.
-  const head = url.slice(comma + 1, comma + 1 + 65_536);
+  const head = text.slice(start, start + 65_536);
   return imageSize(Buffer.from(head.slice(0, head.length - (head.length % 4)), 'base64'));
 }

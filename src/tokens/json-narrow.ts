@@ -6,6 +6,11 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `v` when it is a JSON object, else undefined (for optional chaining: `obj(x)?.field`). */
+export function obj(v: unknown): Obj | undefined {
+  return isObj(v) ? v : undefined;
+}
+
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

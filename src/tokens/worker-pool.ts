@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { MeteredRoute, RawInputCount } from '../providers/adapter.js';
+import type { MeteredRoute } from '../providers/adapter.js';
 import { TokenNinjaError } from '../errors/errors.js';
 import type { CountJob, CountResult } from './count-worker.js';
+import type { InputCount } from './openai-input.js';
 
 /** Options of a {@link TokenCountPool}. */
 export interface TokenCountPoolOptions {
@@ -16,7 +17,7 @@ interface Slot {
   worker: Worker;
   /** Crashed or exited: replaced on the next job (never in a loop, so a broken worker file cannot spin). */
   dead: boolean;
-  pending: Map<number, { resolve: (c: RawInputCount) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (c: InputCount) => void; reject: (e: Error) => void }>;
 }
 
 /**
@@ -36,19 +37,20 @@ export class TokenCountPool {
   }
 
   /** Raw (uncalibrated) input tokens of a request body, given as its raw JSON bytes or text. */
-  count(route: MeteredRoute, body: string | Uint8Array): Promise<RawInputCount> {
+  count(route: MeteredRoute, body: string | Uint8Array): Promise<InputCount> {
     if (this.closed) return Promise.reject(new TokenNinjaError('token_count_pool_closed', 500, 'token count pool is closed'));
     for (let i = 0; i < this.slots.length; i++) if (this.slots[i]?.dead) this.slots[i] = this.spawn();
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
-    // A view into a larger buffer would be cloned whole: send just its bytes.
-    const bytes = typeof body === 'string' || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) ? body : body.slice();
+    // Copy just the body's bytes once (a view would be cloned with its whole backing buffer) and transfer
+    // the copy, so the caller's buffer stays usable and nothing is cloned again.
+    const bytes = typeof body === 'string' ? body : new Uint8Array(body);
     const job: CountJob = { id, route, body: bytes };
-    return new Promise<RawInputCount>((resolve, reject) => {
+    return new Promise<InputCount>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       if (slot.pending.size === 1) slot.worker.ref();
-      slot.worker.postMessage(job);
+      slot.worker.postMessage(job, typeof bytes === 'string' ? [] : [bytes.buffer]);
     });
   }
 

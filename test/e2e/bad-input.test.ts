@@ -187,6 +187,29 @@ describe('against the mock', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('a bad task outcome body → 400 invalid_body naming the field; good ones → 202', async () => {
+    const url = `${stack.app.url}/token-ninja/v1/tasks`;
+    const agent = { 'x-token-ninja-agent': 'a1' };
+    const bad: Array<[unknown, string]> = [
+      [{ completed: true }, 'task'],
+      [{ task: '', completed: true }, 'task'],
+      [{ task: 'x'.repeat(300), completed: true }, 'task'],
+      [{ task: 't', completed: 'yes' }, 'completed'],
+      [{ task: 't', completed: true, quality: 1.5 }, 'quality'],
+      [{ task: 't', completed: true, quality: null }, 'quality'],
+      [{ task: 't', completed: true, extra: 1 }, 'extra'],
+    ];
+    for (const [body, field] of bad) {
+      const r = await postJson(url, body, agent);
+      expectOpenAIError(r, 400, 'invalid_body');
+      expect((json(r) as { error: { message: string } }).error.message, JSON.stringify(body)).toContain(field);
+    }
+    expect((await postJson(url, { task: 'x'.repeat(256), completed: true }, agent)).status).toBe(202);
+    const ok = await postJson(url, { task: 't-1', completed: false, quality: 0.5 }, agent);
+    expect(ok.status).toBe(202);
+    expect(json(ok)).toEqual({ accepted: true, agent: 'a1', task: 't-1' });
+  });
+
   it('a client that disconnects mid-stream aborts the upstream request at once', async () => {
     stack.mock.clearRequests();
     const res = await request(`${stack.app.url}/v1/chat/completions`, {

@@ -64,6 +64,19 @@ describe('SseParser', () => {
     expect(rawOf(items)).toBe(input);
   });
 
+  it('keepRaw: false parses the same events without copying their bytes', () => {
+    const input = 'event: a\ndata: 1\n\ndata: x\r\n\r\ndata: {"b":2}';
+    const chunks = input.match(/[\s\S]{1,5}/g) ?? [];
+    const kept = parseAll(chunks).items;
+    const lean = new SseParser({ keepRaw: false });
+    const items: SseItem[] = [];
+    for (const c of chunks) items.push(...lean.push(Buffer.from(c)));
+    items.push(...lean.end());
+    expect(events(items)).toEqual(events(kept));
+    expect(items.map((i) => i.kind === 'event' && i.unterminated === true)).toEqual(kept.map((i) => i.kind === 'event' && i.unterminated === true));
+    expect(items.every((i) => i.raw.length === 0)).toBe(true);
+  });
+
   it('memory stays bounded by the limit while skipping a huge event', () => {
     const parser = new SseParser({ maxEventBytes: 1024 });
     parser.push(Buffer.from('data: '));

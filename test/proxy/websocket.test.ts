@@ -46,6 +46,13 @@ describe('WebSocketPassThrough', () => {
     expect(mock.requests[0]?.headers.authorization).toBe('Bearer sk-configured');
   });
 
+  it('drops the x-token-ninja-* hint headers', async () => {
+    await roundTrip({ 'x-token-ninja-task': 't-1', 'x-token-ninja-priority': 'high', 'x-other': 'kept' });
+    const headers = mock.requests[0]?.headers ?? {};
+    expect(Object.keys(headers).filter((h) => h.startsWith('x-token-ninja-'))).toEqual([]);
+    expect(headers['x-other']).toBe('kept');
+  });
+
   it("keeps the client's own key", async () => {
     await roundTrip({ authorization: 'Bearer sk-client' });
     expect(mock.requests[0]?.headers.authorization).toBe('Bearer sk-client');

@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AnthropicAdapter } from '../../src/providers/anthropic/adapter.js';
 import { OpenAIAdapter } from '../../src/providers/openai/adapter.js';
 import { CountCache } from '../../src/tokens/count-cache.js';
@@ -56,6 +57,28 @@ describe('TokenCountPool', () => {
     expect(fromPool).toEqual(countRequestInput('/v1/chat/completions', body, new CountCache()));
     const anthropic = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] };
     expect(await pool.count('/v1/messages', JSON.stringify(anthropic))).toEqual(countRequestInput('/v1/messages', anthropic, new CountCache()));
+  });
+
+  it('a body that is a view into a larger buffer: only its bytes are sent (transferred), and the caller keeps its buffer', async () => {
+    const json = Buffer.from(JSON.stringify(body));
+    const big = Buffer.alloc(json.length + 1_000_000, 0x20);
+    json.copy(big, 500_000);
+    const view = big.subarray(500_000, 500_000 + json.length);
+    const sent: Array<{ bytes: number; transferred: boolean }> = [];
+    const original = Worker.prototype.postMessage;
+    const spy = vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, msg: unknown, transfer?: readonly unknown[]) {
+      const b = (msg as { body: Uint8Array }).body;
+      sent.push({ bytes: b.buffer.byteLength, transferred: transfer?.includes(b.buffer) === true });
+      return original.call(this, msg, transfer as Parameters<Worker['postMessage']>[1]);
+    });
+    try {
+      expect(await pool.count('/v1/chat/completions', view)).toEqual(countRequestInput('/v1/chat/completions', body, new CountCache()));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toEqual([{ bytes: json.length, transferred: true }]);
+    expect(big.buffer.byteLength).toBe(big.length);
+    expect(view.equals(json)).toBe(true);
   });
 
   it('runs jobs concurrently without mixing answers', async () => {

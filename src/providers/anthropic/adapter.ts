@@ -9,7 +9,7 @@ import type {
   StreamMeter,
   UsageReport,
 } from '../adapter.js';
-import { countText } from '../../tokens/encoding.js';
+import { ANTHROPIC_ENCODING, countText } from '../../tokens/encoding.js';
 import { expectedOutput } from '../../tokens/expected-output.js';
 import type { InputCount } from '../../tokens/openai-input.js';
 import { countRequestInput } from '../../tokens/request-input.js';
@@ -52,7 +52,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   outputTokensFromJson(_route: MeteredRoute, json: unknown, _model: string): number {
-    return anthropicOutputTexts(json).reduce((sum, t) => sum + countText(t, 'o200k_base'), 0);
+    return anthropicOutputTexts(json).reduce((sum, t) => sum + countText(t, ANTHROPIC_ENCODING), 0);
   }
 
   createStreamMeter(_route: MeteredRoute, _prepared: PreparedRequest, _model: string): StreamMeter {

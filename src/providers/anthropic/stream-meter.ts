@@ -1,6 +1,7 @@
 import type { StreamMeter, UsageReport } from '../adapter.js';
 import { EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
 import { SseParser, type SseItem } from '../sse/parser.js';
+import { ANTHROPIC_ENCODING } from '../../tokens/encoding.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
 import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields } from './usage.js';
 
@@ -10,14 +11,11 @@ import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields }
  * fields it carries are SET, and the ones it lacks keep their message_start values.
  */
 export class AnthropicStreamMeter implements StreamMeter {
-  private readonly parser: SseParser;
-  private readonly text = new StreamedText('o200k_base');
+  // Bytes pass through as received: the parser need not copy them into its events.
+  private readonly parser = new SseParser({ keepRaw: false });
+  private readonly text = new StreamedText(ANTHROPIC_ENCODING);
   private readonly fields: AnthropicUsageFields = {};
   private malformed = 0;
-
-  constructor(opts: { maxEventBytes?: number } = {}) {
-    this.parser = new SseParser({ maxEventBytes: opts.maxEventBytes });
-  }
 
   push(chunk: Uint8Array): Uint8Array {
     this.read(this.parser.push(chunk));

@@ -1,12 +1,5 @@
 import type { MeteredRoute } from '../adapter.js';
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
+import { arr, obj } from '../../tokens/json-narrow.js';
 
 function pushStr(out: string[], v: unknown): void {
   if (typeof v === 'string' && v.length > 0) out.push(v);
@@ -18,18 +11,18 @@ export function openAIOutputTexts(route: MeteredRoute, json: unknown): string[] 
   const out: string[] = [];
   if (!body) return out;
   if (route === '/v1/responses') {
-    for (const item of list(body.output)) {
+    for (const item of arr(body.output) ?? []) {
       const it = obj(item);
       if (!it) continue;
       pushStr(out, it.arguments);
       pushStr(out, it.input);
       if (it.type === 'function_call') pushStr(out, it.name);
-      for (const part of list(it.content)) pushStr(out, obj(part)?.text ?? obj(part)?.refusal);
-      for (const part of list(it.summary)) pushStr(out, obj(part)?.text);
+      for (const part of arr(it.content) ?? []) pushStr(out, obj(part)?.text ?? obj(part)?.refusal);
+      for (const part of arr(it.summary) ?? []) pushStr(out, obj(part)?.text);
     }
     return out;
   }
-  for (const choice of list(body.choices)) {
+  for (const choice of arr(body.choices) ?? []) {
     const c = obj(choice);
     if (!c) continue;
     pushStr(out, c.text);
@@ -37,7 +30,7 @@ export function openAIOutputTexts(route: MeteredRoute, json: unknown): string[] 
     if (!m) continue;
     pushStr(out, m.content);
     pushStr(out, m.refusal);
-    for (const call of list(m.tool_calls)) {
+    for (const call of arr(m.tool_calls) ?? []) {
       const fn = obj(obj(call)?.function);
       pushStr(out, fn?.name);
       pushStr(out, fn?.arguments);

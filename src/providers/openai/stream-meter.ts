@@ -2,17 +2,10 @@ import type { MeteredRoute, StreamMeter, UsageReport } from '../adapter.js';
 import { concatBytes, EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
 import { SseParser, type SseEvent, type SseItem } from '../sse/parser.js';
 import { encodingForModel } from '../../tokens/encoding.js';
+import { arr, obj } from '../../tokens/json-narrow.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
 import { removeTopLevelNullMember } from './strip-usage.js';
 import { openAIUsage } from './usage.js';
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
 const RESPONSES_TEXT_DELTAS = new Set([
   'response.output_text.delta',
@@ -32,7 +25,6 @@ export interface OpenAIStreamMeterOptions {
   model: string;
   /** The proxy added stream_options.include_usage: hide its traces from the client. */
   injectedUsage: boolean;
-  maxEventBytes?: number;
 }
 
 /**
@@ -53,7 +45,8 @@ export class OpenAIStreamMeter implements StreamMeter {
   constructor(opts: OpenAIStreamMeterOptions) {
     this.route = opts.route;
     this.injected = opts.injectedUsage;
-    this.parser = new SseParser({ maxEventBytes: opts.maxEventBytes });
+    // Only a rewriting meter re-emits events from their bytes; otherwise the chunks pass through as received.
+    this.parser = new SseParser({ keepRaw: opts.injectedUsage });
     this.text = new StreamedText(encodingForModel(opts.model));
   }
 
@@ -138,7 +131,7 @@ export class OpenAIStreamMeter implements StreamMeter {
   private readChunk(chunk: Record<string, unknown>): void {
     const usage = openAIUsage(chunk.usage);
     if (usage) this.report = usage;
-    for (const choice of list(chunk.choices)) {
+    for (const choice of arr(chunk.choices) ?? []) {
       const c = obj(choice);
       if (!c) continue;
       if (typeof c.text === 'string') this.text.add(c.text);
@@ -148,7 +141,7 @@ export class OpenAIStreamMeter implements StreamMeter {
         const v = delta[key];
         if (typeof v === 'string') this.text.add(v);
       }
-      for (const call of list(delta.tool_calls)) {
+      for (const call of arr(delta.tool_calls) ?? []) {
         const fn = obj(obj(call)?.function);
         if (typeof fn?.name === 'string') this.text.add(fn.name);
         if (typeof fn?.arguments === 'string') this.text.add(fn.arguments);

@@ -1,12 +1,5 @@
 import type { UsageReport } from '../adapter.js';
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function n(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
+import { num, obj } from '../../tokens/json-narrow.js';
 
 /**
  * An OpenAI `usage` object as a UsageReport: Chat/Completions/Embeddings names (prompt_tokens, completion_tokens,
@@ -15,8 +8,8 @@ function n(v: unknown): number | undefined {
 export function openAIUsage(raw: unknown): UsageReport | undefined {
   const u = obj(raw);
   if (!u) return undefined;
-  const input = n(u.prompt_tokens) ?? n(u.input_tokens);
-  const output = n(u.completion_tokens) ?? n(u.output_tokens);
+  const input = num(u.prompt_tokens) ?? num(u.input_tokens);
+  const output = num(u.completion_tokens) ?? num(u.output_tokens);
   if (input === undefined && output === undefined) return undefined;
   const inDetails = obj(u.prompt_tokens_details) ?? obj(u.input_tokens_details);
   const outDetails = obj(u.completion_tokens_details) ?? obj(u.output_tokens_details);
@@ -24,9 +17,9 @@ export function openAIUsage(raw: unknown): UsageReport | undefined {
   if (input !== undefined) report.inputTokens = input;
   // Embeddings report prompt_tokens and total_tokens only: no output.
   report.outputTokens = output ?? 0;
-  const cached = n(inDetails?.cached_tokens);
+  const cached = num(inDetails?.cached_tokens);
   if (cached !== undefined) report.cachedInputTokens = cached;
-  const reasoning = n(outDetails?.reasoning_tokens);
+  const reasoning = num(outDetails?.reasoning_tokens);
   if (reasoning !== undefined) report.reasoningTokens = reasoning;
   return report;
 }

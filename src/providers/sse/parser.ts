@@ -1,7 +1,7 @@
 /** One parsed server-sent event, with the exact bytes it occupied in the stream. */
 export interface SseEvent {
   kind: 'event';
-  /** The event's bytes as received, its terminating blank line included. */
+  /** The event's bytes as received, its terminating blank line included (empty when the parser keeps no raw bytes). */
   raw: Uint8Array;
   /** `event:` field, if any. */
   event?: string;
@@ -23,19 +23,23 @@ export type SseItem = SseEvent | SseSkipped;
 export interface SseParserOptions {
   /** Largest event kept for parsing, in bytes (default 1 MiB); larger ones are passed on unparsed and counted. */
   maxEventBytes?: number;
+  /** Copy each event's bytes into `raw` (default true); a caller that forwards the input chunks itself can skip the copy. */
+  keepRaw?: boolean;
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
 const decoder = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * A bounded, byte-level SSE parser (WHATWG event-stream rules): events may split across chunks at any byte,
  * lines end in CRLF, LF or CR, `:` lines are comments, `data:` lines join with "\n". Every input byte comes
- * out again in exactly one item, in order, so a caller can forward, drop or rewrite whole events.
+ * out again in exactly one item, in order (unless `keepRaw` is off), so a caller can forward, drop or rewrite whole events.
  */
 export class SseParser {
   private readonly maxEventBytes: number;
+  private readonly keepRaw: boolean;
   private buf = new Uint8Array(4096);
   private len = 0;
   /** Next byte to scan; everything before it belongs to complete lines of the current event. */
@@ -52,6 +56,7 @@ export class SseParser {
 
   constructor(opts: SseParserOptions = {}) {
     this.maxEventBytes = opts.maxEventBytes ?? 1024 * 1024;
+    this.keepRaw = opts.keepRaw ?? true;
   }
 
   /** Events over the size limit so far. */
@@ -166,12 +171,12 @@ export class SseParser {
   }
 
   private makeEvent(start: number, end: number, unterminated: boolean): SseEvent {
-    const raw = this.buf.slice(start, end);
-    const ev: SseEvent = { kind: 'event', raw };
+    const bytes = this.buf.subarray(start, end);
+    const ev: SseEvent = { kind: 'event', raw: this.keepRaw ? bytes.slice() : NO_BYTES };
     if (unterminated) ev.unterminated = true;
     let data: string | undefined;
     for (let k = 0; k < this.lines.length; k += 2) {
-      let line = decoder.decode(raw.subarray((this.lines[k] ?? 0) - start, (this.lines[k + 1] ?? 0) - start));
+      let line = decoder.decode(bytes.subarray((this.lines[k] ?? 0) - start, (this.lines[k + 1] ?? 0) - start));
       if (line.charCodeAt(0) === 0xfeff) line = line.slice(1); // A byte-order mark may open the stream.
       if (line.startsWith(':')) continue;
       const colon = line.indexOf(':');
