@@ -1,11 +1,11 @@
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from './agent-id.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../budget/priority.js';
+import { parseStoreSpec } from '../store/store-spec.js';
 
 const agentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
-/** Priority classes, highest first (one definition: src/budget/priority.ts). */
-export const PRIORITY_CLASSES = PRIORITIES;
-export const priorityClass = z.enum(PRIORITY_CLASSES);
+/** Priority classes (one definition: src/budget/priority.ts). */
+export const priorityClass = z.enum(PRIORITIES);
 export type PriorityClass = z.infer<typeof priorityClass>;
 
 const httpUrl = z
@@ -14,9 +14,14 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
-const storeSpec = z
-  .string()
-  .refine((s) => s === 'memory' || s.startsWith('sqlite:') || /^rediss?:\/\//.test(s), 'must be memory, sqlite:PATH or redis://host:port');
+// Checked by the parser that opens the store, so a spec that passes here opens (or fails only to connect).
+const storeSpec = z.string().superRefine((s, ctx) => {
+  try {
+    parseStoreSpec(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z

@@ -1,15 +1,9 @@
 import { MemoryStore } from './memory-store.js';
 import type { RedisStoreOptions } from './redis-store.js';
 import type { SqliteStoreOptions } from './sqlite-store.js';
-import { StoreSpecError } from './store-errors.js';
+import { parseStoreSpec } from './store-spec.js';
 import type { Store } from './store.js';
 import { WriteBehindStore } from './write-behind.js';
-
-/** What a `TOKEN_NINJA_STORE` value names. */
-export type StoreSpec =
-  | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'redis'; url: string };
 
 export interface OpenStoreOptions {
   /** Write-behind flush interval for sqlite and redis (ms): the most a crash can lose. Default 1000. */
@@ -24,32 +18,6 @@ export interface OpenStoreOptions {
   redis?: RedisStoreOptions;
 }
 
-const EXPECTED = 'expected "memory", "sqlite:PATH" or "redis://host:port[/db]"';
-
-/** Parse a store spec; throws `StoreSpecError` (`store_spec_invalid`) naming what was wrong. */
-export function parseStoreSpec(spec: string): StoreSpec {
-  const s = spec.trim();
-  if (s === 'memory') return { kind: 'memory' };
-  if (s.startsWith('sqlite:')) {
-    const path = s.slice('sqlite:'.length);
-    if (path === '') throw new StoreSpecError(`store "${s}" has no file path: ${EXPECTED}`);
-    return { kind: 'sqlite', path };
-  }
-  if (/^rediss?:\/\//.test(s)) {
-    let url: URL;
-    try {
-      url = new URL(s);
-    } catch (err) {
-      throw new StoreSpecError(`store "${redact(s)}" is not a valid URL: ${EXPECTED}`, { cause: err });
-    }
-    if (url.hostname === '') throw new StoreSpecError(`store "${redact(s)}" has no host: ${EXPECTED}`);
-    if (!/^(\/\d*)?$/.test(url.pathname)) {
-      throw new StoreSpecError(`store "${redact(s)}" names database "${url.pathname.slice(1)}"; it must be a number: ${EXPECTED}`);
-    }
-    return { kind: 'redis', url: s };
-  }
-  throw new StoreSpecError(`unknown store "${redact(s)}": ${EXPECTED}`);
-}
 
 /**
  * Open the store a spec names. sqlite and redis come wrapped in a `WriteBehindStore` (unless
@@ -71,7 +39,3 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
   });
 }
 
-/** Never echo a Redis password back into logs. */
-function redact(spec: string): string {
-  return spec.replace(/\/\/([^@/]*)@/, '//***@');
-}

@@ -87,7 +87,15 @@ describe('invalid config: one message naming the field', () => {
   });
 
   it('bad store spec', () => {
-    expectRefused({ env: { TOKEN_NINJA_STORE: 'postgres://db' } }, 'store', 'config field "store" (from TOKEN_NINJA_STORE): must be memory, sqlite:PATH or redis://host:port');
+    const expected = 'expected "memory", "sqlite:PATH" or "redis://host:port[/db]"';
+    expectRefused({ env: { TOKEN_NINJA_STORE: 'postgres://db' } }, 'store', `config field "store" (from TOKEN_NINJA_STORE): unknown store "postgres://db": ${expected}`);
+    // Specs the store would refuse only when opened are refused here, as config errors (exit 2).
+    expectRefused({ env: { TOKEN_NINJA_STORE: 'sqlite:' } }, 'store', `config field "store" (from TOKEN_NINJA_STORE): store "sqlite:" has no file path: ${expected}`);
+    expectRefused(
+      { env: { TOKEN_NINJA_STORE: 'redis://:secret@cache:6379/abc' } },
+      'store',
+      `config field "store" (from TOKEN_NINJA_STORE): store "redis://***@cache:6379/abc" names database "abc"; it must be a number: ${expected}`,
+    );
   });
 
   it('bad agent id and bad key hash', () => {

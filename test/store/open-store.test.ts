@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { openStore, parseStoreSpec } from '../../src/store/open-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { parseStoreSpec } from '../../src/store/store-spec.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { WriteBehindStore } from '../../src/store/write-behind.js';
 import { tempDir } from './temp-dir.js';
