@@ -1,9 +1,5 @@
-import { PRIORITY_CLASSES } from './types.js';
+import { priorityRank as rank } from '../budget/priority.js';
 import type { AgentInput, AllocationPolicy, PriorityClass, PriorityExplanation } from './types.js';
-
-function rank(c: PriorityClass): number {
-  return PRIORITY_CLASSES.indexOf(c);
-}
 
 /**
  * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the

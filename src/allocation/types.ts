@@ -3,9 +3,10 @@
  * token amounts are tokens, rates say their unit in their name.
  */
 
-/** Business-criticality classes, lowest to highest. */
-export const PRIORITY_CLASSES = ['low', 'normal', 'high', 'critical'] as const;
-export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+import type { Priority } from '../budget/priority.js';
+
+/** Business-criticality classes (one definition, with their ranking: src/budget/priority.ts). */
+export type PriorityClass = Priority;
 
 /** Deadline proximity: the factor rises linearly from 1 (deadline `horizonSeconds` or more away) to `maxFactor` (due now or overdue). */
 export interface DeadlineFactorPolicy {

@@ -1,4 +1,5 @@
 /** The demo's chart: each agent's allocation over time as an SVG line chart (pure: data in, text out). */
+import { escapeXml } from '../simulate/xml-escape.js';
 
 export interface ChartSeries {
   agent: string;
@@ -9,10 +10,6 @@ export interface ChartSeries {
 }
 
 const COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#666666', '#b2182b'];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
@@ -41,7 +38,7 @@ export function renderAllocationChart(series: readonly ChartSeries[], options: {
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  parts.push(`<text x="${m.left}" y="24" font-size="15" font-weight="bold">${esc(options.title)}</text>`);
+  parts.push(`<text x="${m.left}" y="24" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
   for (let i = 0; i <= 5; i++) {
     const v = (maxV * i) / 5;
     parts.push(`<line x1="${m.left}" x2="${m.left + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e0e0e0"/>`);
@@ -64,7 +61,7 @@ export function renderAllocationChart(series: readonly ChartSeries[], options: {
     }
     const ly = m.top + 10 + i * 20;
     parts.push(`<line x1="${m.left + w + 15}" x2="${m.left + w + 40}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${m.left + w + 46}" y="${ly + 4}">${esc(s.agent)}</text>`);
+    parts.push(`<text x="${m.left + w + 46}" y="${ly + 4}">${escapeXml(s.agent)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -1,7 +1,5 @@
 /** The demo's simulated fleet: who the agents are and how they behave (plain data, no I/O). */
-
-/** Hint classes an agent may send in `x-token-ninja-priority`. */
-export type DemoPriority = 'critical' | 'high' | 'normal' | 'low';
+import type { Priority } from '../budget/priority.js';
 
 /** How one simulated agent behaves. */
 export interface DemoAgentProfile {
@@ -10,7 +8,8 @@ export interface DemoAgentProfile {
   role: string;
   /** Productive agents finish tasks in few requests with high quality; wasteful ones the opposite. */
   kind: 'productive' | 'wasteful' | 'mixed';
-  priority: DemoPriority;
+  /** The class it sends in `x-token-ninja-priority`. */
+  priority: Priority;
   /** Successful requests it takes to finish one task. */
   requestsPerTask: number;
   /** Quality it reports for each completed task (0–1). */

@@ -18,10 +18,7 @@ export interface SimTask {
 export interface AgentCounters {
   arrivedTokens: number;
   abandonedTokens: number;
-  abandonedTasks: number;
   completedTasks: number;
-  qualityWeightedTasks: number;
-  servedTokens: number;
   waitTicks: number;
 }
 
@@ -32,7 +29,6 @@ export class SimAgent {
   readonly reports: Prng;
   private backlog: SimTask[] = [];
   private head = 0;
-  backlogTokens = 0;
   burstUntilTick = -Infinity;
   /** Prefix sums over ticks (index = tick − firstTick): demand asked and tokens served. */
   readonly demandPrefix: Float64Array;
@@ -43,7 +39,7 @@ export class SimAgent {
   /** Demand a proxy would see, per coming tick: each task's requests spread over its duration, counted once. */
   private readonly schedule: Float64Array;
   private scheduleAt = 0;
-  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, abandonedTasks: 0, completedTasks: 0, qualityWeightedTasks: 0, servedTokens: 0, waitTicks: 0 };
+  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, completedTasks: 0, waitTicks: 0 };
 
   constructor(
     readonly spec: ScenarioAgent,
@@ -60,18 +56,12 @@ export class SimAgent {
     this.servedPrefix = new Float64Array(totalTicks + 1);
   }
 
-  /** Tasks waiting, oldest first. */
-  openTasks(): readonly SimTask[] {
-    return this.head === 0 ? this.backlog : this.backlog.slice(this.head);
-  }
-
   openCount(): number {
     return this.backlog.length - this.head;
   }
 
   add(task: SimTask, spreadTicks: number): void {
     this.backlog.push(task);
-    this.backlogTokens += task.remaining;
     const m = Math.max(1, Math.min(this.schedule.length, Math.round(spreadTicks)));
     for (let j = 0; j < m; j++) {
       const at = (this.scheduleAt + j) % this.schedule.length;
@@ -86,17 +76,13 @@ export class SimAgent {
     this.scheduleAt = (this.scheduleAt + 1) % this.schedule.length;
   }
 
-  /** Drop tasks that waited longer than the agent will; returns the tokens they still needed. */
+  /** Drop tasks that arrived before `beforeTick` (waited longer than the agent will); in the measured period, counts the tokens they still needed as refused. */
   abandon(beforeTick: number, measured: boolean): void {
     while (this.head < this.backlog.length) {
       const t = this.backlog[this.head] as SimTask;
       if (t.arrivalTick >= beforeTick) break;
       this.head += 1;
-      this.backlogTokens -= t.remaining;
-      if (measured) {
-        this.counters.abandonedTokens += t.remaining;
-        this.counters.abandonedTasks += 1;
-      }
+      if (measured) this.counters.abandonedTokens += t.remaining;
     }
     this.compact();
   }
@@ -123,7 +109,6 @@ export class SimAgent {
       const used = Math.min(left, t.remaining, t.tokens * paceFraction);
       t.remaining -= used;
       left -= used;
-      this.backlogTokens -= used;
       if (t.remaining <= 1e-6) finished.push(i);
     }
     if (finished.length > 0) {
@@ -137,7 +122,6 @@ export class SimAgent {
       this.backlog = keep;
       this.head = 0;
     }
-    if (this.backlogTokens < 1e-6) this.backlogTokens = 0;
   }
 
   nearestDeadline(): number | undefined {

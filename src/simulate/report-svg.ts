@@ -1,4 +1,5 @@
 import type { SimulationReport } from './report-types.js';
+import { escapeXml } from './xml-escape.js';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#8c564b'];
 const WIDTH = 960;
@@ -6,10 +7,6 @@ const PANEL = 190;
 const LEFT = 70;
 const RIGHT = 170;
 const TOP = 40;
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** A self-contained SVG: one stacked-area panel per policy, allocations (tokens per minute) over time per agent. */
 export function renderSvg(report: SimulationReport): string {
@@ -19,7 +16,7 @@ export function renderSvg(report: SimulationReport): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${LEFT}" y="20" font-size="14">${esc(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.poolTokensPerMinute.toLocaleString('en-US')} tokens/min`)}</text>`,
+    `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.poolTokensPerMinute.toLocaleString('en-US')} tokens/min`)}</text>`,
   ];
   const pool = report.poolTokensPerMinute;
   report.policies.forEach((p, panel) => {
@@ -27,7 +24,7 @@ export function renderSvg(report: SimulationReport): string {
     const points = Math.max(...ids.map((id) => p.series[id]?.length ?? 0), 1);
     const x = (i: number) => LEFT + (points <= 1 ? 0 : (i / (points - 1)) * plotW);
     const y = (v: number) => y0 + PANEL - (Math.min(v, pool * 1.2) / (pool * 1.2)) * PANEL;
-    out.push(`<text x="${LEFT}" y="${y0 - 4}" font-size="12" font-weight="bold">${esc(p.policy)}</text>`);
+    out.push(`<text x="${LEFT}" y="${y0 - 4}" font-size="12" font-weight="bold">${escapeXml(p.policy)}</text>`);
     out.push(`<rect x="${LEFT}" y="${y0}" width="${plotW}" height="${PANEL}" fill="none" stroke="#ccc"/>`);
     const base = new Float64Array(points);
     ids.forEach((id, a) => {
@@ -41,7 +38,7 @@ export function renderSvg(report: SimulationReport): string {
         bottom.push(`${x(i).toFixed(1)},${y(lo).toFixed(1)}`);
         base[i] = hi;
       }
-      out.push(`<polygon fill="${PALETTE[a % PALETTE.length]}" fill-opacity="0.85" points="${[...top, ...bottom.reverse()].join(' ')}"><title>${esc(id)}</title></polygon>`);
+      out.push(`<polygon fill="${PALETTE[a % PALETTE.length]}" fill-opacity="0.85" points="${[...top, ...bottom.reverse()].join(' ')}"><title>${escapeXml(id)}</title></polygon>`);
     });
     out.push(`<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${y(pool)}" y2="${y(pool)}" stroke="#000" stroke-dasharray="4 3"/>`);
     out.push(`<text x="${LEFT - 6}" y="${y(pool) + 4}" text-anchor="end">pool</text>`);
@@ -54,7 +51,7 @@ export function renderSvg(report: SimulationReport): string {
   ids.forEach((id, a) => {
     const ly = TOP + 20 + a * 16;
     out.push(`<rect x="${WIDTH - RIGHT + 16}" y="${ly - 9}" width="10" height="10" fill="${PALETTE[a % PALETTE.length]}"/>`);
-    out.push(`<text x="${WIDTH - RIGHT + 32}" y="${ly}">${esc(id)}</text>`);
+    out.push(`<text x="${WIDTH - RIGHT + 32}" y="${ly}">${escapeXml(id)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

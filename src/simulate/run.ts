@@ -1,11 +1,11 @@
 import { allocate } from '../allocation/allocate.js';
 import { allocationPolicy } from '../allocation/policy.js';
-import { PRIORITY_CLASSES } from '../allocation/types.js';
+import { priorityRank } from '../budget/priority.js';
 import type { AgentInput, AllocationPolicy, UsageWindows } from '../allocation/types.js';
 import { SimAgent } from './agent-state.js';
 import type { SimTask } from './agent-state.js';
 import { parseScenario } from './scenario.js';
-import type { Scenario, ScenarioInput } from './scenario.js';
+import type { Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
 import { policyOverridesFrom } from './policy-overrides.js';
 import type { PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
 
@@ -19,14 +19,23 @@ const RECENT_SECONDS = 300;
 interface Timeline {
   scenario: Scenario;
   tickMs: number;
+  /** Ticks per hour and per day, each rounded from its own length (not 24 × the hour's), so "a day back" is as close to 24 h as whole ticks allow. */
+  ticksPerHour: number;
+  ticksPerDay: number;
   historyTicks: number;
   totalTicks: number;
 }
 
 function timeline(scenario: Scenario): Timeline {
+  const ticksPerHour = Math.round(3600 / scenario.tickSeconds);
   const ticksPerDay = Math.round(86_400 / scenario.tickSeconds);
   const historyTicks = Math.round(scenario.historyDays * ticksPerDay);
-  return { scenario, tickMs: scenario.tickSeconds * 1000, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
+  return { scenario, tickMs: scenario.tickSeconds * 1000, ticksPerHour, ticksPerDay, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
+}
+
+/** An agent's most tokens in flight per tick (its concurrency): its cap, or 3 × the larger of its demand and a task. */
+function maxPerTick(spec: ScenarioAgent, tickMinutes: number): number {
+  return (spec.maxTokensPerMinute ?? 3 * Math.max(spec.demandTokensPerMinute, spec.tokensPerTask)) * tickMinutes;
 }
 
 /** Demand rate of an agent's own work at `now`, tokens per minute. */
@@ -89,10 +98,8 @@ interface TickAllocation {
 }
 
 function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
-  const { scenario, tickMs, historyTicks, totalTicks } = tl;
+  const { scenario, tickMs, ticksPerHour, ticksPerDay, historyTicks, totalTicks } = tl;
   const tickMinutes = scenario.tickSeconds / 60;
-  const ticksPerHour = Math.round(3600 / scenario.tickSeconds);
-  const ticksPerDay = 24 * ticksPerHour;
   const pool = scenario.tokensPerMinute * tickMinutes;
   // Agents present from the start have history; a later one joins during the measured period.
   const agents = scenario.agents.map((spec, i) => new SimAgent(spec, i, seed, spec.joinsAtHour > 0 ? historyTicks + Math.round(spec.joinsAtHour * ticksPerHour) : 0, totalTicks));
@@ -106,7 +113,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
   const asks = new Float64Array(n);
   const got = new Float64Array(n);
   const balances = new Float64Array(n);
-  const burstMinRank = PRIORITY_CLASSES.indexOf(scenario.burstMinClass);
+  const burstMinRank = priorityRank(scenario.burstMinClass);
 
   let tasksCompleted = 0;
   let qualityWeightedTasks = 0;
@@ -150,8 +157,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     let expiredTick = 0;
     for (const a of agents) {
       const i = a.index;
-      const maxPerTick = (a.spec.maxTokensPerMinute ?? 3 * Math.max(a.spec.demandTokensPerMinute, a.spec.tokensPerTask)) * tickMinutes;
-      asks[i] = a.joinTick <= k ? a.ask(pace(a, tickMinutes), maxPerTick) : 0;
+      asks[i] = a.joinTick <= k ? a.ask(pace(a, tickMinutes), maxPerTick(a.spec, tickMinutes)) : 0;
       const allocation = alloc.allocations[i] as number;
       const inBucket = allocation + (balances[i] as number);
       got[i] = Math.min(asks[i] as number, inBucket);
@@ -163,7 +169,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     let burstLeft = alloc.burst;
     for (const i of alloc.burstOrder) {
       if (burstLeft <= 0) break;
-      if (PRIORITY_CLASSES.indexOf((agents[i] as SimAgent).spec.class) < burstMinRank) continue;
+      if (priorityRank((agents[i] as SimAgent).spec.class) < burstMinRank) continue;
       const short = (asks[i] as number) - (got[i] as number);
       if (short <= 0) continue;
       const take = Math.min(short, burstLeft);
@@ -192,7 +198,6 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
         }
         if (!measured) return;
         a.counters.completedTasks += 1;
-        a.counters.qualityWeightedTasks += t.quality;
         a.counters.waitTicks += k + 1 - t.arrivalTick;
         tasksCompleted += 1;
         qualityWeightedTasks += t.quality;
@@ -200,7 +205,6 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       });
       a.recordDemand(k);
       a.servedPrefix[k + 1] = (a.servedPrefix[k] as number) + g;
-      if (measured) a.counters.servedTokens += g;
     }
     if (!measured) continue;
     // Idle: allocation that overflowed a full bucket, and burst buffer nobody drew.
@@ -282,14 +286,13 @@ function allocateTick(
     const newcomers = active.filter((a) => !((shares[a.index] as number) > 0));
     const known = active.filter((a) => (shares[a.index] as number) > 0);
     const knownSum = known.reduce((s, a) => s + (shares[a.index] as number), 0);
-    const newShare = known.length === 0 ? pool / active.length : pool / active.length;
+    const newShare = pool / active.length;
     const rest = pool - newShare * newcomers.length;
     for (const a of newcomers) allocations[a.index] = newShare;
     for (const a of known) allocations[a.index] = (rest * (shares[a.index] as number)) / knownSum;
     return { allocations, burst: 0, burstOrder: [] };
   }
   const inputs: AgentInput[] = active.map((a) => {
-    const maxPerTick = (a.spec.maxTokensPerMinute ?? 3 * Math.max(a.spec.demandTokensPerMinute, a.spec.tokensPerTask)) * tickMinutes;
     const nearestDeadline = a.nearestDeadline();
     const scoringFrom = Math.max(0, a.joinTick, k - Math.round(enginePolicy.scoringWindowSeconds / tickSeconds));
     return {
@@ -304,7 +307,7 @@ function allocateTick(
       usage: usageWindows(a, k, ticksPerHour, ticksPerDay, tickSeconds),
       outcomes: a.recentOutcomes(),
       tokensConsumed: windowSum(a.servedPrefix, scoringFrom, k),
-      queuedDemandTokens: a.ask(pace(a, tickMinutes), maxPerTick),
+      queuedDemandTokens: a.ask(pace(a, tickMinutes), maxPerTick(a.spec, tickMinutes)),
     };
   });
   const table = allocate({ policy: enginePolicy, agents: inputs, fleet: { recentAggregateDemand: aggregateDemand } }, now);

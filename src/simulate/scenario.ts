@@ -1,7 +1,7 @@
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import { z } from 'zod';
 import { TokenNinjaError } from '../errors/errors.js';
-import { PRIORITY_CLASSES } from '../allocation/types.js';
+import { PRIORITIES } from '../budget/priority.js';
 
 const burstSchema = z.strictObject({
   /** Chance per hour that a burst starts. */
@@ -13,7 +13,7 @@ const burstSchema = z.strictObject({
 
 const agentSchema = z.strictObject({
   id: z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE),
-  class: z.enum(PRIORITY_CLASSES).default('normal'),
+  class: z.enum(PRIORITIES).default('normal'),
   /** Hidden truth: mean tokens a task takes (each task draws 0.5–1.5 × this). */
   tokensPerTask: z.number().positive(),
   /** Hidden truth: mean quality of its results, 0–1. */
@@ -55,7 +55,7 @@ export const scenarioSchema = z
     /** Allocation policy settings for the dynamic engine (pool and tick come from above). */
     policy: z.record(z.string(), z.unknown()).default({}),
     /** The lowest class that may draw on the burst buffer (the proxy's default: high). */
-    burstMinClass: z.enum(PRIORITY_CLASSES).default('high'),
+    burstMinClass: z.enum(PRIORITIES).default('high'),
     /** Points per hour in the chart. */
     chartPointsPerHour: z.number().int().min(1).max(60).default(1),
     agents: z.array(agentSchema).min(1).max(1000),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, allocationPolicy, burstReserve, forecastDemand, forecastTokens, perTick, PRIORITY_CLASSES, waterFill } from '../../src/allocation/index.js';
+import { allocate, allocationPolicy, burstReserve, forecastDemand, forecastTokens, perTick, waterFill } from '../../src/allocation/index.js';
+import { PRIORITIES } from '../../src/budget/priority.js';
 import type { AgentInput, AllocationInput, AllocationPolicy, AllocationTable, UsageWindow, UsageWindows } from '../../src/allocation/index.js';
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -14,7 +15,7 @@ const usageArb: fc.Arbitrary<UsageWindows> = fc.record(
   { lastHour: windowArb, sameHourYesterday: windowArb, sameHourLastWeek: windowArb },
   { requiredKeys: [] },
 );
-const classArb = fc.constantFrom(...PRIORITY_CLASSES);
+const classArb = fc.constantFrom(...PRIORITIES);
 const outcomesArb = fc.array(
   fc.record({ at: fc.integer({ min: NOW - 4_000_000, max: NOW }), completed: fc.boolean(), quality: fc.double({ min: 0, max: 1, noNaN: true }) }),
   { maxLength: 12 },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SCENARIO, parseScenario, Prng, renderReport, renderSvg, runSimulation, ScenarioError, simulateCommand } from '../../src/simulate/index.js';
 import type { PolicyResult, ScenarioInput, SimulationReport } from '../../src/simulate/index.js';
+import { escapeXml } from '../../src/simulate/xml-escape.js';
 
 const SMALL: ScenarioInput = {
   name: 'small',
@@ -169,5 +170,11 @@ describe('Prng', () => {
     let sum = 0;
     for (let i = 0; i < 20_000; i++) sum += r.poisson(3);
     expect(sum / 20_000).toBeCloseTo(3, 1);
+  });
+});
+
+describe('escapeXml', () => {
+  it('escapes markup and quotes for text and attributes', () => {
+    expect(escapeXml(`a<b & "c">`)).toBe('a&lt;b &amp; &quot;c&quot;&gt;');
   });
 });
