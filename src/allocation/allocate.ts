@@ -1,9 +1,9 @@
 import { TokenNinjaError } from '../errors/errors.js';
 import { burstReserve } from './burst.js';
 import { forecastDemand, forecastTokens } from './forecast.js';
-import { perTick } from './policy.js';
+import { baselinePerTick, perTick, tickMs } from './policy.js';
 import { priorityWeight } from './priority.js';
-import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, MISSING_SECONDS, productivityScorer, smoothedScore } from './productivity.js';
+import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, MISSING_SECONDS, productivityScore, productivityScorer } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
 import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';
 import { waterFillArrays } from './water-fill.js';
@@ -79,7 +79,6 @@ function idOrder(agents: readonly AgentInput[]): IdOrder {
  */
 export function allocate(input: AllocationInput, now: number): AllocationTable {
   const { policy } = input;
-  const tickLength = policy.tickSeconds * 1000;
   const pool = perTick(policy, policy.tokensPerMinute);
   const { sorted: agents, positionOf } = idOrder(input.agents);
   const n = agents.length;
@@ -127,11 +126,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
 
   const { reserve: wantedReserve, demandStdDev } = burstReserve(input.fleet.recentAggregateDemand, pool, policy.burst);
   const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
-  // A baseline below the floor would starve a newcomer the floor protects: the floor wins.
-  const baseline = Math.max(
-    floor,
-    policy.baseline.tokensPerMinute !== undefined ? perTick(policy, policy.baseline.tokensPerMinute) : n > 0 ? Math.max(0, pool - wantedReserve) / n : 0,
-  );
+  const baseline = baselinePerTick(policy, n, wantedReserve);
 
   const overcommitted = overrideTotal > pool;
   const afterOverrides = Math.max(0, pool - overrideTotal);
@@ -160,9 +155,9 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (standing[i] !== SCORED) continue;
-    const normalised = meanP > 0 ? (productivities[i] as number) / meanP : 1;
-    normalisedPs[i] = normalised;
-    scores[i] = smoothedScore(normalised, evidence[i] as number, policy.scorePriorTasks);
+    const s = productivityScore(productivities[i] as number, meanP, evidence[i] as number, policy.scorePriorTasks);
+    normalisedPs[i] = s.normalised;
+    scores[i] = s.score;
     if (!overcommitted && Number.isNaN(overrides[i])) itemOf[i] = m++;
   }
   const weights = new Float64Array(m);
@@ -228,7 +223,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const leftover = overcommitted ? 0 : Math.max(0, available - allocatedNonOverride);
   return {
     at: now,
-    tick: Math.floor(now / tickLength),
+    tick: Math.floor(now / tickMs(policy)),
     pool,
     burst: { capacity: reserve + leftover, reserve, leftover, demandStdDev },
     agents: rows,

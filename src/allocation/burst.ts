@@ -1,5 +1,5 @@
 /** Population standard deviation; 0 for fewer than two samples. */
-export function standardDeviation(values: readonly number[]): number {
+function standardDeviation(values: readonly number[]): number {
   const n = values.length;
   if (n < 2) return 0;
   let mean = 0;

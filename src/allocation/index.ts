@@ -4,8 +4,8 @@ export { allocationPolicy, DEFAULT_ALLOCATION_POLICY, perTick, tickMs } from './
 export type { AllocationPolicyOverrides } from './policy.js';
 export { forecastDemand, forecastTokens, windowsFromBuckets } from './forecast.js';
 export type { DemandBucket, WindowsFromBucketsOptions } from './forecast.js';
-export { blankProductivity, calibrationStatus, decayWeight, meanDecayOverWindow, productivityScore, productivityScorer, rawProductivity } from './productivity.js';
+export { blankProductivity, calibrationStatus, meanDecayOverWindow, productivityScore, productivityScorer, rawProductivity } from './productivity.js';
 export { deadlineFactorFor, priorityWeight } from './priority.js';
-export { burstReserve, standardDeviation } from './burst.js';
+export { burstReserve } from './burst.js';
 export { waterFill } from './water-fill.js';
 export * from './types.js';

@@ -50,6 +50,20 @@ export function perTick(policy: Pick<AllocationPolicy, 'tickSeconds'>, tokensPer
   return (tokensPerMinute * policy.tickSeconds) / 60;
 }
 
+/**
+ * What a calibrating agent gets, tokens per tick: the configured baseline rate, else an equal share among
+ * `agents` of the pool left after the burst reserve; never below the floor (the floor protects newcomers).
+ */
+export function baselinePerTick(
+  policy: Pick<AllocationPolicy, 'tickSeconds' | 'tokensPerMinute' | 'baseline' | 'floorTokensPerMinute'>,
+  agents: number,
+  reserve: number,
+): number {
+  const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
+  if (policy.baseline.tokensPerMinute !== undefined) return Math.max(floor, perTick(policy, policy.baseline.tokensPerMinute));
+  return Math.max(floor, agents > 0 ? Math.max(0, perTick(policy, policy.tokensPerMinute) - reserve) / agents : 0);
+}
+
 /** Tick length in milliseconds. */
 export function tickMs(policy: Pick<AllocationPolicy, 'tickSeconds'>): number {
   return policy.tickSeconds * 1000;

@@ -5,12 +5,6 @@ export type RawProductivity = ProductivityExplanation;
 
 const NOTHING_MISSING: CalibrationExplanation['missing'] = Object.freeze([]);
 
-/** Weight of an outcome `ageSeconds` old: halves every `halfLifeSeconds` (no decay when the half-life is not positive). */
-export function decayWeight(ageSeconds: number, halfLifeSeconds: number): number {
-  if (!(halfLifeSeconds > 0)) return 1;
-  return Math.pow(2, -Math.max(0, ageSeconds) / halfLifeSeconds);
-}
-
 /** Mean decay weight over a window of `windowSeconds` for tokens spread evenly across it. */
 export function meanDecayOverWindow(windowSeconds: number, halfLifeSeconds: number): number {
   if (!(halfLifeSeconds > 0) || !(windowSeconds > 0)) return 1;
@@ -40,7 +34,7 @@ export function productivityScorer(
 ): (agent: Pick<AgentInput, 'outcomes' | 'tokensConsumed'>, now: number, into?: RawProductivity) => RawProductivity {
   const h = policy.scoreHalfLifeSeconds;
   const windowSeconds = policy.scoringWindowSeconds;
-  // exp(−age·ln2/h) is decayWeight() inlined: this loop runs for every outcome of every agent each tick.
+  // An outcome's weight halves every half-life: exp(−age·ln2/h), with the rate worked out once.
   const rate = h > 0 ? Math.LN2 / h : 0;
   const unattributedDecay = meanDecayOverWindow(windowSeconds, h);
   return (agent, now, into = blankProductivity()) => {
@@ -102,8 +96,8 @@ export function blankProductivity(): RawProductivity {
 }
 
 /** Calibration requirements an agent has not met, as bits: the engine's per-agent form of `calibrationStatus`. */
-export const MISSING_TASKS = 1;
-export const MISSING_TOKENS = 2;
+const MISSING_TASKS = 1;
+const MISSING_TOKENS = 2;
 export const MISSING_SECONDS = 4;
 
 export function calibrationGaps(tasksCompleted: number, tokensConsumed: number, ageSeconds: number, c: AllocationPolicy['calibration']): number {

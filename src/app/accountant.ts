@@ -61,7 +61,7 @@ export class Accountant implements Metering {
   async estimate(provider: ProviderName, route: MeteredRoute, body: JsonObject, agent: string, raw?: Buffer): Promise<Estimate> {
     const adapter = adapterFor(provider);
     const model = typeof body.model === 'string' ? body.model : '';
-    const ctx = { agent, recentOutputTokens: this.recent.get(agent, model), defaultOutputTokens: this.deps.config.defaultOutputTokens };
+    const ctx = { recentOutputTokens: this.recent.get(agent, model), defaultOutputTokens: this.deps.config.defaultOutputTokens };
     // Large prompts are counted on a worker thread so they never stall the event loop.
     return raw === undefined ? adapter.estimate(route, body, ctx) : estimateAsync(adapter, route, body, raw, ctx, this.pool);
   }

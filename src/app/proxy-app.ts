@@ -26,7 +26,7 @@ import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { ProxyAdminBackend } from './admin-backend.js';
 import { HintBoard } from './hint-board.js';
-import { Reallocator } from './reallocator.js';
+import { newcomerBaseline, Reallocator } from './reallocator.js';
 import { LoggingRequestObserver } from './request-observer.js';
 
 export interface ProxyAppOptions {
@@ -111,7 +111,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const hints = new HintBoard();
   const admission: Admission = new Admission({
     tickMs,
-    baselineAllocation: (config.baseline.tokensPerMinute ?? config.tokensPerMinute) * (config.reallocateSeconds / 60),
+    baselineAllocation: newcomerBaseline(policy, undefined),
     mode: config.mode,
     burstMinPriority: config.burst.minPriority,
     maxWaitMs: config.queue.maxWaitMs,

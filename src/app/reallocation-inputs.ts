@@ -57,18 +57,18 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
   await nextTurn();
   const firstSeen = new Map(seen.map((s) => [s.agent, partial ? Math.min(s.firstSeen, now) : s.firstSeen]));
   const byAgent = (rows: UsageTotal[]) => new Map(rows.map((r) => [r.agent, r]));
-  if (partial) {
-    // Agents with a first-seen after `now`, or none yet, count as new at `now` alike.
-    for (const agent of partial.keys()) if (!firstSeen.has(agent)) firstSeen.set(agent, now);
-    addPartial(recentWindow, partial);
-    addPartial(lastHour, partial);
-    addPartial(scoring, partial);
-  }
   const rc = byAgent(recentWindow);
   const lh = byAgent(lastHour);
   const yd = byAgent(yesterday);
   const lw = byAgent(lastWeek);
   const sc = byAgent(scoring);
+  if (partial) {
+    // Agents with a first-seen after `now`, or none yet, count as new at `now` alike.
+    for (const agent of partial.keys()) if (!firstSeen.has(agent)) firstSeen.set(agent, now);
+    addPartial(rc, partial);
+    addPartial(lh, partial);
+    addPartial(sc, partial);
+  }
   const tasksOf = new Map<string, TaskOutcome[]>();
   for (const t of tasks) {
     if (partial && t.at >= now) continue;
@@ -115,19 +115,17 @@ function outcomeSample(t: TaskOutcome): OutcomeSample {
   return { at: t.at, completed: t.completed, quality: t.quality };
 }
 
-/** Adds the running minute's usage to store totals (in place; agents new in that minute are appended, order restored). */
-function addPartial(rows: UsageTotal[], partial: ReadonlyMap<string, PartialUsage>): void {
-  const index = new Map(rows.map((r) => [r.agent, r]));
-  for (const [agent, p] of [...partial].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const row = index.get(agent);
+/** Adds the running minute's usage to store totals, by agent (in place). */
+function addPartial(totals: Map<string, UsageTotal>, partial: ReadonlyMap<string, PartialUsage>): void {
+  for (const [agent, p] of partial) {
+    const row = totals.get(agent);
     if (row) {
       row.demand += p.demand;
       row.consumed += p.consumed;
     } else {
-      rows.push({ agent, demand: p.demand, consumed: p.consumed });
+      totals.set(agent, { agent, demand: p.demand, consumed: p.consumed });
     }
   }
-  rows.sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : 0));
 }
 
 /** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */

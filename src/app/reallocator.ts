@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { allocate } from '../allocation/allocate.js';
-import { perTick } from '../allocation/policy.js';
+import { baselinePerTick, perTick, tickMs } from '../allocation/policy.js';
 import type { AllocationPolicy, AllocationTable } from '../allocation/types.js';
 import type { Admission } from '../budget/admission.js';
 import type { Store } from '../store/store.js';
@@ -54,6 +54,15 @@ export interface FleetOptions {
 const MINUTE = 60_000;
 
 /**
+ * The engine's baseline for an agent the table does not name yet, as if the table had one more agent
+ * (before any table: the minimum burst reserve set aside).
+ */
+export function newcomerBaseline(policy: AllocationPolicy, table: AllocationTable | undefined): number {
+  const reserve = table?.burst.reserve ?? perTick(policy, policy.tokensPerMinute) * policy.burst.minFraction;
+  return baselinePerTick(policy, (table?.agents.length ?? 0) + 1, reserve);
+}
+
+/**
  * The reallocation loop (DESIGN §6): at every tick boundary (aligned to the wall clock, so every proxy of a
  * fleet computes the same round) gather inputs, run the pure engine, apply the table to the buckets and the
  * burst pool. A slow or failing tick never stalls the proxy: the previous table stays in force.
@@ -70,21 +79,16 @@ export class Reallocator {
   constructor(private readonly deps: ReallocatorDeps) {}
 
   get tickMs(): number {
-    return this.deps.policy.tickSeconds * 1000;
+    return tickMs(this.deps.policy);
   }
 
   get current(): AllocationTable | undefined {
     return this.table;
   }
 
-
   /** Baseline allocation (tokens per tick) for an agent not in the table yet. */
   baselineAllocation(): number {
-    const { policy } = this.deps;
-    if (policy.baseline.tokensPerMinute !== undefined) return perTick(policy, policy.baseline.tokensPerMinute);
-    const pool = perTick(policy, policy.tokensPerMinute);
-    const reserve = this.table?.burst.reserve ?? pool * policy.burst.minFraction;
-    return (pool - reserve) / ((this.table?.agents.length ?? 0) + 1);
+    return newcomerBaseline(this.deps.policy, this.table);
   }
 
   start(): void {

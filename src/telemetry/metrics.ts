@@ -451,10 +451,6 @@ export class Metrics {
     this.wouldBe.inc({ agent: this.agentLabel(agent), decision });
   }
 
-  setTickSeconds(seconds: number): void {
-    this.tickSeconds.set(seconds);
-  }
-
   /** The Prometheus text exposition. */
   exposition(): Promise<string> {
     return this.registry.metrics();
