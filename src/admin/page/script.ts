@@ -178,10 +178,10 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
       });
       if (rest.length) {
         out.push({ name: 'other (' + rest.length + ')', color: COLORS[MAX_SERIES], values: points.map(function (p) {
-          var sum = 0, any = false;
-          rest.forEach(function (a) { var v = p.agents[a]; if (v && v[field] !== null) { sum += v[field]; any = true; } });
-          // Productivity is a rate: show the mean of the rest, not a sum.
-          return any ? (field === 'productivity' ? sum / rest.length : sum) : null;
+          var sum = 0, count = 0;
+          rest.forEach(function (a) { var v = p.agents[a]; if (v && v[field] !== null) { sum += v[field]; count++; } });
+          // Productivity is a rate: show the mean of the rest that have one (calibrating agents have none), not a sum.
+          return count ? (field === 'productivity' ? sum / count : sum) : null;
         }) });
       }
       return out;
