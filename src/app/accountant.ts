@@ -88,7 +88,7 @@ export class Accountant implements Metering {
     }
     if (result.queuedMs > 0 || !result.admitted) {
       deps.metrics.observeQueueWait(result.queuedMs / 1000);
-      deps.metrics.setQueueDepth(deps.admission.stats().queueDepth);
+      deps.metrics.setQueueDepth(deps.admission.queueDepth);
     }
     const decision = result.decision;
     if (decision?.wouldBe !== undefined && decision.wouldBe.action !== 'forward') {

@@ -246,6 +246,11 @@ export class Admission {
     };
   }
 
+  /** Requests waiting in the queue now (what `stats().queueDepth` says, without building the rest). */
+  get queueDepth(): number {
+    return this.waiters.depth;
+  }
+
   /** Refuse every waiter and any later request (`shutdown`); admitted reservations can still be settled. */
   close(): void {
     this.closed = true;
@@ -255,8 +260,7 @@ export class Admission {
   private attempt(request: AcquireRequest, now: number, allowBurst: boolean): Promise<AdmissionResult> {
     const priority = request.priority ?? 'normal';
     const bucket = this.ledger.view(request.agent, now);
-    const probe = { rank: priorityRank(priority), deadline: request.deadline, seq: this.seq + 1 };
-    const ahead = this.waiters.costAhead(request.agent, probe);
+    const waitMs = this.waitFor(request, now, bucket);
     const decision = decide({
       mode: this.mode,
       now,
@@ -269,7 +273,7 @@ export class Admission {
       queueDepth: this.waiters.depth,
       maxQueueDepth: this.maxQueueDepth,
       maxAgentQueueDepth: this.maxQueueDepthPerAgent,
-      waitMs: msUntilPositive(bucket.balance - ahead, bucket.rate),
+      waitMs,
       maxWaitMs: this.maxWaitMs,
       deadline: request.deadline,
     });
@@ -283,7 +287,7 @@ export class Admission {
       case 'queue':
         return this.enqueue(request, now, decision);
       case 'reject':
-        return Promise.resolve(this.refuse(request, decision.reason as RefusalReason, now, 0, decision));
+        return Promise.resolve(this.refuse(request, decision.reason as RefusalReason, now, 0, decision, waitMs));
     }
   }
 
@@ -352,14 +356,20 @@ export class Admission {
     now: number,
     queuedMs: number,
     decision: Decision | undefined,
+    /** The wait the caller already worked out for this agent at `now`, if it did. */
+    waitMs?: number,
   ): AdmissionRefused {
     this.counters.rejected[reason]++;
-    const bucket = this.ledger.view(request.agent, now);
-    const probe = { rank: priorityRank(request.priority ?? 'normal'), deadline: request.deadline, seq: this.seq + 1 };
-    const wait = msUntilPositive(bucket.balance - this.waiters.costAhead(request.agent, probe), bucket.rate);
+    const wait = waitMs ?? this.waitFor(request, now);
     // A bucket that never refills has nothing to wait for before the next reallocation.
-    const retryAfterMs = Number.isFinite(wait) ? Math.max(1, wait) : bucket.tickMs;
+    const retryAfterMs = Number.isFinite(wait) ? Math.max(1, wait) : this.ledger.tick;
     return { admitted: false, reason, retryAfterMs, queuedMs, decision };
+  }
+
+  /** How long until the agent's bucket, less the cost queued ahead of this request, turns positive. */
+  private waitFor(request: AcquireRequest, now: number, bucket = this.ledger.view(request.agent, now)): number {
+    const probe = { rank: priorityRank(request.priority ?? 'normal'), deadline: request.deadline, seq: this.seq + 1 };
+    return msUntilPositive(bucket.balance - this.waiters.costAhead(request.agent, probe), bucket.rate);
   }
 
   private end(id: number, actual: number | undefined): boolean {
