@@ -55,10 +55,14 @@ export function waterFillArrays(weight: Float64Array, lo: Float64Array, hi: Floa
     hiSum += hi[i] as number;
     if (w > 0) {
       weightSum += w;
-      const x = (hi[i] as number) / w;
+      // At this level the item alone takes `total` or reaches its cap: an upper end for the level even
+      // when the cap is infinite.
+      const x = Math.min(hi[i] as number, total) / w;
       if (x > top) top = x;
     }
   }
+  // A weight so small that the ratio overflows: keep the bracket finite, so bisection can narrow it.
+  if (!(top <= Number.MAX_VALUE)) top = Number.MAX_VALUE;
   let level: number;
   if (total <= loSum || weightSum === 0) level = 0;
   else if (total >= hiSum) level = Infinity;

@@ -175,6 +175,17 @@ describe('water-filling', () => {
     const r = waterFill([{ weight: 1, lo: 0, hi: 50 }, { weight: 1, lo: 0, hi: 70 }], 1000);
     expect(Array.from(r.amounts)).toEqual([50, 70]);
   });
+  it('fills an uncapped claimant with the rest', () => {
+    const r = waterFill([{ weight: 1, lo: 0, hi: Infinity }, { weight: 1, lo: 0, hi: 10 }], 100);
+    expect(r.amounts[0]).toBeCloseTo(90, 9);
+    expect(r.amounts[1]).toBe(10);
+  });
+  it('a vanishing weight neither overfills nor stops the others short', () => {
+    const r = waterFill([{ weight: 1e-310, lo: 0, hi: 1000 }, { weight: 1, lo: 0, hi: 1000 }, { weight: 1, lo: 0, hi: 1000 }], 1500);
+    expect(r.amounts[1]).toBeCloseTo(750, 9);
+    expect(r.amounts[2]).toBeCloseTo(750, 9);
+    expect(r.amounts[0] + r.amounts[1] + r.amounts[2]).toBeLessThanOrEqual(1500 * (1 + 1e-12));
+  });
 });
 
 describe('allocate: the worked example of docs/allocation.md', () => {
