@@ -76,6 +76,9 @@ export interface WindowsFromBucketsOptions {
   historyStart: number;
 }
 
+/** Length of the `recent` demand window (the proxy and the simulator use it too). */
+export const RECENT_WINDOW_SECONDS = 300;
+
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -89,7 +92,7 @@ export function windowsFromBuckets(buckets: readonly DemandBucket[], options: Wi
   const { now, bucketMs } = options;
   let historyStart = options.historyStart;
   for (const b of buckets) if (b.start < historyStart) historyStart = b.start;
-  const recentMs = (options.recentSeconds ?? 300) * 1000;
+  const recentMs = (options.recentSeconds ?? RECENT_WINDOW_SECONDS) * 1000;
   const spans: Array<[keyof UsageWindows, number, number]> = [
     ['recent', now - recentMs, now],
     ['lastHour', now - HOUR_MS, now],

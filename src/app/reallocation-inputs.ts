@@ -1,4 +1,5 @@
 import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
+import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Store, TaskOutcome, UsageTotal } from '../store/store.js';
 
@@ -6,7 +7,7 @@ const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** The engine's `recent` demand window: the last five minutes (docs/allocation.md). */
-const RECENT_MINUTES = 5;
+const RECENT_MINUTES = RECENT_WINDOW_SECONDS / 60;
 
 /** Tokens of one agent in the minute still running. */
 export interface PartialUsage {

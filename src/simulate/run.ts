@@ -1,5 +1,6 @@
 import { allocate } from '../allocation/allocate.js';
 import { allocationPolicy } from '../allocation/policy.js';
+import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { priorityRank } from '../budget/priority.js';
 import type { AgentInput, AllocationPolicy, UsageWindows } from '../allocation/types.js';
 import { SimAgent } from './agent-state.js';
@@ -14,7 +15,6 @@ const RUN_START = Date.UTC(2026, 0, 5);
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const BURST_DEMAND_TICKS = 20;
-const RECENT_SECONDS = 300;
 
 interface Timeline {
   scenario: Scenario;
@@ -74,7 +74,7 @@ function windowSum(prefix: Float64Array, from: number, to: number): number {
 
 function usageWindows(agent: SimAgent, tick: number, ticksPerHour: number, ticksPerDay: number, tickSeconds: number): UsageWindows {
   const out: UsageWindows = {};
-  const recentTicks = Math.max(1, Math.round(RECENT_SECONDS / tickSeconds));
+  const recentTicks = Math.max(1, Math.round(RECENT_WINDOW_SECONDS / tickSeconds));
   const spans: Array<[keyof UsageWindows, number, number]> = [
     ['recent', tick - recentTicks, recentTicks],
     ['lastHour', tick - ticksPerHour, ticksPerHour],
