@@ -1,6 +1,7 @@
 import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
 import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { addToTotal } from '../store/by-agent.js';
 import type { Store, TaskOutcome, UsageTotal } from '../store/store.js';
 
 const MINUTE = 60_000;
@@ -118,15 +119,7 @@ function outcomeSample(t: TaskOutcome): OutcomeSample {
 
 /** Adds the running minute's usage to store totals, by agent (in place). */
 function addPartial(totals: Map<string, UsageTotal>, partial: ReadonlyMap<string, PartialUsage>): void {
-  for (const [agent, p] of partial) {
-    const row = totals.get(agent);
-    if (row) {
-      row.demand += p.demand;
-      row.consumed += p.consumed;
-    } else {
-      totals.set(agent, { agent, demand: p.demand, consumed: p.consumed });
-    }
-  }
+  for (const [agent, p] of partial) addToTotal(totals, agent, p.demand, p.consumed);
 }
 
 /** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */

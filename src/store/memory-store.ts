@@ -1,4 +1,4 @@
-import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
+import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
 import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
@@ -40,15 +40,7 @@ export class MemoryStore implements Store {
     this.#open();
     const sums = new Map<string, UsageTotal>();
     for (const agents of this.#minutesIn(fromMinute, toMinute)) {
-      for (const [agent, b] of agents) {
-        const sum = sums.get(agent);
-        if (sum) {
-          sum.demand += b.demand;
-          sum.consumed += b.consumed;
-        } else {
-          sums.set(agent, { agent, demand: b.demand, consumed: b.consumed });
-        }
-      }
+      for (const [agent, b] of agents) addToTotal(sums, agent, b.demand, b.consumed);
     }
     return sortedByAgent(sums);
   }

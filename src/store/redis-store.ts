@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
-import { byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
+import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
 import { decodeSignals } from './signal-codec.js';
 import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
@@ -160,10 +160,8 @@ export class RedisStore implements Store {
     for (const hash of await this.#exec(pipe)) {
       for (const [field, value] of Object.entries(hash as Record<string, string>)) {
         const agent = field.slice(2);
-        let sum = sums.get(agent);
-        if (!sum) sums.set(agent, (sum = { agent, demand: 0, consumed: 0 }));
-        if (field.startsWith('d:')) sum.demand += Number(value);
-        else if (field.startsWith('c:')) sum.consumed += Number(value);
+        if (field.startsWith('d:')) addToTotal(sums, agent, Number(value), 0);
+        else if (field.startsWith('c:')) addToTotal(sums, agent, 0, Number(value));
       }
     }
     return sortedByAgent(sums);

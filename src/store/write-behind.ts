@@ -1,4 +1,4 @@
-import { byAgent, sortedByAgent } from './by-agent.js';
+import { addToTotal, byAgent, sortedByAgent } from './by-agent.js';
 import { StoreClosedError } from './store-errors.js';
 import type {
   AgentSeen,
@@ -106,14 +106,7 @@ export class WriteBehindStore implements Store {
       const stored = await this.#inner.usageTotals(fromMinute, toMinute);
       const sums = new Map(stored.map((t) => [t.agent, { ...t }]));
       for (const d of this.#usage.values()) {
-        if (d.minute < fromMinute || d.minute >= toMinute) continue;
-        const sum = sums.get(d.agent);
-        if (sum) {
-          sum.demand += d.demand;
-          sum.consumed += d.consumed;
-        } else {
-          sums.set(d.agent, { agent: d.agent, demand: d.demand, consumed: d.consumed });
-        }
+        if (d.minute >= fromMinute && d.minute < toMinute) addToTotal(sums, d.agent, d.demand, d.consumed);
       }
       return sortedByAgent(sums);
     });
