@@ -6,7 +6,7 @@ import { allocationPolicy } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
-import { adminBindHost } from '../admin/bind-host.js';
+import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
 import type { ReconciliationListener } from '../accounting/record.js';
@@ -15,6 +15,7 @@ import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
 import { IdentityResolver } from '../proxy/identity.js';
 import type { Admission as ProxyAdmission, AdmissionRequest, Metering } from '../proxy/metering.js';
+import { ProviderCredentials } from '../proxy/provider-credentials.js';
 import { DrainingServer } from '../proxy/server.js';
 import { Upstreams } from '../proxy/upstream.js';
 import { WebSocketPassThrough } from '../proxy/websocket.js';
@@ -171,19 +172,21 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
 
   const upstreams = new Upstreams(config);
   const identity = new IdentityResolver(config);
+  const credentials = providerCredentials(config, logger);
   let draining = false;
   const agentServer = new DrainingServer(
     createAgentHandler({
       config,
       upstreams,
       identity,
+      credentials,
       metering,
       observer: new LoggingRequestObserver(logger, metrics),
       now,
       draining: () => draining,
     }),
   );
-  const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, config.openaiApiKey);
+  const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, credentials);
   agentServer.server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
 
   const ready = () => {
@@ -238,6 +241,22 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     return stopping;
   };
   return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
+}
+
+/**
+ * The configured provider keys, spent beyond loopback only for callers with a key from `apiKeys` (DESIGN §8),
+ * unless `allowUnauthenticated` opts out: then say so, since anyone who reaches the port spends the account.
+ */
+function providerCredentials(config: Config, logger: Logger): ProviderCredentials {
+  const keyed = config.openaiApiKey !== undefined || config.anthropicApiKey !== undefined;
+  const exposed = keyed && !isLoopbackHost(config.host);
+  if (exposed && config.allowUnauthenticated) {
+    logger.warn(
+      { host: config.host },
+      'allowUnauthenticated: the configured provider keys are spent for any request that reaches this port, with or without a key from apiKeys; map API keys to agents instead',
+    );
+  }
+  return new ProviderCredentials({ openai: config.openaiApiKey, anthropic: config.anthropicApiKey }, exposed && !config.allowUnauthenticated);
 }
 
 /** The forecast reads up to "same hour last week": keep 8 days and an hour. */

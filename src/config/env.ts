@@ -41,4 +41,4 @@ export const NUMERIC_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Keys whose env/flag value is a boolean. */
-export const BOOLEAN_KEYS: ReadonlySet<string> = new Set(['requireAgent', 'clampMaxTokens']);
+export const BOOLEAN_KEYS: ReadonlySet<string> = new Set(['requireAgent', 'clampMaxTokens', 'allowUnauthenticated']);

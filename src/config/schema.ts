@@ -31,9 +31,11 @@ export const configSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     openaiUrl: httpUrl.default('https://api.openai.com'),
     anthropicUrl: httpUrl.default('https://api.anthropic.com'),
-    /** Injected upstream keys, used when the client sends none. */
+    /** Injected upstream keys: used when the client sends none, and in place of a key from `apiKeys`. */
     openaiApiKey: z.string().min(1).optional(),
     anthropicApiKey: z.string().min(1).optional(),
+    /** Beyond loopback, spend a configured provider key also for callers without a key from `apiKeys` (open relay). */
+    allowUnauthenticated: z.boolean().default(false),
     tokensPerMinute: z.number().positive().default(1_000_000),
     reallocateSeconds: z.number().positive().max(3600).default(30),
     store: storeSpec.default('sqlite:./data/token-ninja.db'),

@@ -12,6 +12,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { parseHints, type Hints } from './hints.js';
 import type { IdentityResolver } from './identity.js';
 import type { Metering } from './metering.js';
+import type { ProviderCredentials } from './provider-credentials.js';
 import type { RequestInfo, RequestObserver } from './request-info.js';
 import { sendError, sendJson, writeChunk } from './respond.js';
 import { providerOfTarget, resolvePath, type ResolvedPath } from './routes.js';
@@ -22,6 +23,7 @@ export interface AgentHandlerDeps {
   config: Config;
   upstreams: Upstreams;
   identity: IdentityResolver;
+  credentials: ProviderCredentials;
   metering: Metering;
   observer: RequestObserver;
   /** Wall clock (unix ms), injectable for tests. */
@@ -37,6 +39,8 @@ export interface RequestContext {
   res: ServerResponse;
   path: ResolvedPath;
   agent: string;
+  /** True when the request presented a key from the `apiKeys` map (swapped for the configured key upstream). */
+  virtualKey: boolean;
   hints: Hints;
   info: RequestInfo;
   started: number;
@@ -73,10 +77,14 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     info.provider = provider;
     info.route = routeLabel(path);
     if (path.route.kind === 'not_found') throw new ProxyError('not_found', `no route for ${info.method} ${path.pathname}`);
-    const identity = deps.identity.resolve(req.headers, path.agentFromPath);
+    // Authentication (401) before identity (403); both before anything is counted or forwarded.
+    const keyAgent = deps.identity.keyAgent(req.headers);
+    const virtualKey = keyAgent !== undefined;
+    if (path.route.kind === 'metered' || path.route.kind === 'passthrough') deps.credentials.authorize(path.route.provider, virtualKey);
+    const identity = deps.identity.resolve(req.headers, path.agentFromPath, keyAgent);
     info.agent = identity.agent;
     const hints = parseHints(req.headers, identity.agent, deps.now(), deps.config.priority);
-    const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, hints, info, started, abort };
+    const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, virtualKey, hints, info, started, abort };
     switch (path.route.kind) {
       case 'metered':
         await handleMetered(ctx, path.route.provider, path.route.route);
@@ -152,7 +160,7 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
 
   const upstream = deps.upstreams.get(provider);
   const headers = upstreamRequestHeaders(ctx.req.headers, { dropContentLength: true, acceptIdentity: true });
-  deps.upstreams.injectKey(upstream, headers);
+  deps.credentials.apply(provider, headers, ctx.virtualKey);
   const dispatched = performance.now();
   info.overheadMs = dispatched - ctx.started - admission.queuedMs;
   const settle = once((status: number, usage: SettleUsage) => {
@@ -249,7 +257,7 @@ async function handlePassthrough(ctx: RequestContext, provider: ProviderName): P
   const { deps, req, res, info } = ctx;
   const upstream = deps.upstreams.get(provider);
   const headers = upstreamRequestHeaders(req.headers, { dropContentLength: false, acceptIdentity: false });
-  deps.upstreams.injectKey(upstream, headers);
+  deps.credentials.apply(provider, headers, ctx.virtualKey);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > deps.config.maxBodyBytes) throw tooLarge(deps.config.maxBodyBytes);
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;

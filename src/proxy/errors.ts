@@ -5,6 +5,8 @@ export const PROXY_ERROR_CODES = {
   not_found: 404,
   invalid_agent: 400,
   agent_required: 400,
+  invalid_api_key: 401,
+  agent_mismatch: 403,
   invalid_header: 400,
   invalid_path: 400,
   invalid_json: 400,

@@ -9,21 +9,18 @@ export interface Upstream {
   /** Path prefix of the configured URL (e.g. `/base` in `http://host/base`), usually empty. */
   basePath: string;
   pool: Pool;
-  /** Injected when the client sends no key of its own. */
-  apiKey?: string;
 }
 
 /** One keep-alive undici pool per upstream. */
 export class Upstreams {
   private readonly byProvider: Record<ProviderName, Upstream>;
 
-  constructor(config: Pick<Config, 'openaiUrl' | 'anthropicUrl' | 'openaiApiKey' | 'anthropicApiKey' | 'upstreamTimeoutMs'>) {
-    const make = (provider: ProviderName, url: string, apiKey: string | undefined): Upstream => {
+  constructor(config: Pick<Config, 'openaiUrl' | 'anthropicUrl' | 'upstreamTimeoutMs'>) {
+    const make = (provider: ProviderName, url: string): Upstream => {
       const u = new URL(url);
       return {
         provider,
         basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
-        apiKey,
         pool: new Pool(u.origin, {
           connections: 256,
           pipelining: 1,
@@ -35,20 +32,13 @@ export class Upstreams {
       };
     };
     this.byProvider = {
-      openai: make('openai', config.openaiUrl, config.openaiApiKey),
-      anthropic: make('anthropic', config.anthropicUrl, config.anthropicApiKey),
+      openai: make('openai', config.openaiUrl),
+      anthropic: make('anthropic', config.anthropicUrl),
     };
   }
 
   get(provider: ProviderName): Upstream {
     return this.byProvider[provider];
-  }
-
-  /** Adds the configured key when the client sent none (`authorization` for OpenAI, `x-api-key` for Anthropic). */
-  injectKey(upstream: Upstream, headers: Record<string, string | string[]>): void {
-    if (upstream.apiKey === undefined || headers.authorization !== undefined || headers['x-api-key'] !== undefined) return;
-    if (upstream.provider === 'anthropic') headers['x-api-key'] = upstream.apiKey;
-    else headers.authorization = `Bearer ${upstream.apiKey}`;
   }
 
   async close(): Promise<void> {

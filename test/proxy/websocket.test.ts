@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IdentityResolver } from '../../src/proxy/identity.js';
+import { ProviderCredentials } from '../../src/proxy/provider-credentials.js';
 import { WebSocketPassThrough } from '../../src/proxy/websocket.js';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -14,7 +15,8 @@ let url: string;
 
 beforeAll(async () => {
   mock = await startMockProvider();
-  const pass = new WebSocketPassThrough(mock.url, new IdentityResolver({ agent: undefined, requireAgent: false, apiKeys: [] }), createLogger({ level: 'silent' }), 'sk-configured');
+  const credentials = new ProviderCredentials({ openai: 'sk-configured', anthropic: undefined }, false);
+  const pass = new WebSocketPassThrough(mock.url, new IdentityResolver({ agent: undefined, requireAgent: false, apiKeys: [] }), createLogger({ level: 'silent' }), credentials);
   server = createServer((_req, res) => res.end());
   server.on('upgrade', (req, socket, head) => pass.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
