@@ -151,17 +151,17 @@ describe('credentials', () => {
     expect(lastUpstreamHeaders().authorization).toBeUndefined();
   });
 
-  it('API-key → agent map by sha256, bearer and x-api-key', async () => {
+  it('API-key → agent map by sha256, bearer and x-api-key; a mapped key is swapped for the configured one', async () => {
     const r1 = await postJson(`${stack.app.url}/v1/chat/completions`, chat, { authorization: `Bearer ${PLANNER_KEY}` });
     expect(r1.headers['x-token-ninja-agent']).toBe('planner');
-    expect(lastUpstreamHeaders().authorization).toBe(`Bearer ${PLANNER_KEY}`);
+    expect(lastUpstreamHeaders().authorization).toBe(`Bearer ${CONFIGURED_OPENAI_KEY}`);
     const r2 = await postJson(`${stack.app.url}/v1/messages`, messages, { ...ANTHROPIC, 'x-api-key': WRITER_KEY });
     expect(r2.headers['x-token-ninja-agent']).toBe('writer');
     const r3 = await postJson(`${stack.app.url}/v1/chat/completions`, chat, { authorization: `Bearer ${CLIENT_KEY}` });
     expect(r3.headers['x-token-ninja-agent']).toBe('anonymous');
-    // Path and header still win over the key map.
+    // A mapped key fixes the agent: a prefix naming another is refused (identity-authority.test.ts has the rest).
     const r4 = await postJson(`${stack.app.url}/agents/explicit/v1/chat/completions`, chat, { authorization: `Bearer ${PLANNER_KEY}` });
-    expect(r4.headers['x-token-ninja-agent']).toBe('explicit');
+    expect(r4.status).toBe(403);
   });
 
   it('no log line ever contains a key, even on upstream errors and at trace level', async () => {
