@@ -17,7 +17,7 @@ export const REDACTED = '[redacted]';
 /** Header names (lower case, as node:http gives them) whose values are credentials. */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'cookie', 'set-cookie'];
 /** Object keys that hold credentials wherever they appear (config, options bags). */
-const SECRET_KEYS = ['apiKey', 'adminToken', 'password'];
+const SECRET_KEYS = ['apiKey', 'openaiApiKey', 'anthropicApiKey', 'adminToken', 'password'];
 
 function key(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `["${name}"]`;

@@ -48,7 +48,7 @@ describe('createLogger', () => {
     log.info({ req: { method: 'POST', url: '/v1/messages', headers: secretHeaders } }, 'req');
     log.warn({ upstream: { req: { headers: secretHeaders } } }, 'nested');
     log.error({ err: { request: { options: { headers: secretHeaders } } } }, 'deep');
-    log.info({ authorization: SECRET, 'x-api-key': SECRET, config: { adminToken: SECRET, apiKey: SECRET } }, 'keys');
+    log.info({ authorization: SECRET, 'x-api-key': SECRET, config: { adminToken: SECRET, apiKey: SECRET, openaiApiKey: SECRET, anthropicApiKey: SECRET } }, 'keys');
     log.child({ req: { headers: secretHeaders } }).info('child');
 
     const raw = out.raw();
