@@ -5,7 +5,7 @@
  */
 
 /** Faults the mock can inject. */
-export const FAULTS = ['none', 'error', 'rate_limit', 'slow', 'reset', 'garbage', 'malformed'] as const;
+export const FAULTS = ['none', 'error', 'rate_limit', 'slow', 'reset', 'stream_error', 'garbage', 'malformed'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface MockBehaviour {
@@ -27,6 +27,9 @@ export interface MockBehaviour {
    * `error`: status `errorStatus` (500 by default) with a body in the provider's format;
    * `rate_limit`: 429 with retry-after headers; `slow`: nothing for `slowMs`, then a normal reply;
    * `reset`: the socket is reset after `resetAfterChunks` content chunks (half the body when not streaming);
+   * `stream_error`: a stream carries the provider's in-stream error event after `resetAfterChunks` content chunks
+   * (Anthropic `event: error` overloaded_error, OpenAI `data: {"error":…}`, Responses `error`) and ends cleanly
+   * without its completion event;
    * `garbage`: bytes that are not HTTP; `malformed`: 200 with an unparseable JSON body or SSE event.
    */
   fault: Fault;

@@ -18,7 +18,8 @@ function openAiType(status: number): string {
   return status >= 500 ? 'server_error' : 'invalid_request_error';
 }
 
-function openAiDefaultMessage(status: number): string {
+/** OpenAI's message for an error of this status when nothing more specific is said. */
+export function openAiDefaultMessage(status: number): string {
   return status >= 500
     ? 'The server had an error while processing your request. Sorry about that!'
     : `Request failed with status ${status}.`;

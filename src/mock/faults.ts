@@ -1,5 +1,7 @@
 /** Fault shapes applied to a built reply. Pure. */
+import { openAiDefaultMessage } from './error-replies.js';
 import type { Reply, SseEvent } from './reply.js';
+import { dataEvent, namedEvent } from './sse.js';
 
 /** Bytes that are not an HTTP response, for the `garbage` fault. */
 export const GARBAGE = Buffer.from('HTTP/1.1 2x0 \u0000\u0001\u0002 garbage\r\n\u00ff\u00fe not http at all\r\n\r\n', 'latin1');
@@ -32,4 +34,23 @@ export function resetIndex(events: readonly SseEvent[], afterChunks: number): nu
     if ((events[i] as SseEvent).content) seen++;
   }
   return Math.max(1, events.length - 1);
+}
+
+/** The error event each API sends inside a stream when generation fails after the response began. */
+function streamErrorEvent(route: string, sequenceNumber: number): SseEvent {
+  if (route === '/v1/messages') return namedEvent('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+  const message = openAiDefaultMessage(500);
+  if (route === '/v1/responses') return namedEvent('error', { type: 'error', code: 'server_error', message, param: null, sequence_number: sequenceNumber });
+  return dataEvent({ error: { message, type: 'server_error', param: null, code: null } });
+}
+
+/**
+ * The `stream_error` fault: after `afterChunks` content events (as for `reset`) the stream carries the
+ * provider's in-stream error event and then ends cleanly, without its completion event. JSON replies are whole.
+ */
+export function streamErrorReply(reply: Reply, route: string, afterChunks: number): Reply {
+  if (reply.kind === 'json') return reply;
+  const cut = resetIndex(reply.events, afterChunks);
+  // Responses events are numbered from 0 in order, so the error takes the number of the first event it replaces.
+  return { ...reply, events: [...reply.events.slice(0, cut), streamErrorEvent(route, cut)] };
 }

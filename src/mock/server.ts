@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { TokenNinjaError } from '../errors/errors.js';
 import { BEHAVIOR_HEADER, BEHAVIOUR_HEADER, DEFAULT_BEHAVIOUR, parseBehaviourHeader, validateBehaviour, type MockBehaviour } from './behaviour.js';
 import { errorReply, rateLimitReply } from './error-replies.js';
-import { GARBAGE, malformReply } from './faults.js';
+import { GARBAGE, malformReply, streamErrorReply } from './faults.js';
 import { maxOutputTokens } from './generation.js';
 import { makeId } from './ids.js';
 import { MOCK_MODELS } from './openai-models.js';
@@ -171,6 +171,7 @@ export async function startMockProvider(opts: MockProviderOptions = {}): Promise
     }
     const ctx: BuildContext = { behaviour, nowMs, countTokens, id: (prefix) => makeId(prefix, behaviour.seed) };
     const reply = route.handle(body, ctx);
+    if (behaviour.fault === 'stream_error') return send(streamErrorReply(reply, route.route, behaviour.resetAfterChunks), behaviour);
     return send(behaviour.fault === 'malformed' ? malformReply(reply) : reply, behaviour);
   };
 

@@ -65,6 +65,11 @@ export interface StreamMeter {
   end(): Uint8Array;
   /** Usage seen so far (set, not added, where the provider sends cumulative counts). */
   usage(): UsageReport;
+  /**
+   * True once the provider said the stream is complete (its own end-of-stream event arrived): only then is
+   * `usage()` the provider's final word. A stream that ends without it was cut, however cleanly it closed.
+   */
+  completed(): boolean;
   /** Output tokens counted from content already streamed (used when the provider's usage never arrives). */
   streamedOutputTokens(): number;
   /** Events that could not be parsed. */

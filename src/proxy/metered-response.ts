@@ -67,7 +67,8 @@ async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined):
   }
   ctx.info.malformedEvents = meter.malformedEvents();
   const usage = meter.usage();
-  const complete = ok && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  // Usage counts only when the provider said the stream completed: a cut or errored stream's counts are partial.
+  const complete = ok && meter.completed() && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
   a.settle(response.statusCode, fromUsage(usage, complete, a.estimate.inputTokens, () => meter.streamedOutputTokens()));
   if (ok) ctx.res.end();
 }

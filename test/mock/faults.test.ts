@@ -101,6 +101,26 @@ describe('error injection', () => {
     await expect(openai.chat.completions.create({ model: 'gpt-4o', messages }, behave('fault=reset'))).rejects.toThrow(/terminated/);
   });
 
+  it('stream_error: the provider’s in-stream error after K content chunks, then a clean end without the completion event', async () => {
+    const aStream = anthropic.messages.stream({ model: 'c', max_tokens: 50, messages }, behave('fault=stream_error,resetAfterChunks=1,chunks=3'));
+    const texts: string[] = [];
+    aStream.on('text', (t) => texts.push(t));
+    await expect(aStream.finalMessage()).rejects.toMatchObject({ error: { type: 'error', error: { type: 'overloaded_error' } } });
+    expect(texts).toHaveLength(1);
+
+    const last = (body: Buffer) => body.toString().split('\n\n').filter((e) => e !== '').at(-1);
+    const behaviour = { 'x-mock-behaviour': 'fault=stream_error,resetAfterChunks=2,chunks=4' };
+    const chat = await rawRequest('/v1/chat/completions', { messages, stream: true, stream_options: { include_usage: true } }, behaviour);
+    expect(chat.status).toBe(200);
+    expect(chat.body.toString().match(/"content":/g)).toHaveLength(3); // the role chunk's empty content and two deltas
+    expect(JSON.parse(last(chat.body)?.slice('data: '.length) ?? '')).toMatchObject({ error: { type: 'server_error' } });
+    expect(chat.body.toString()).not.toContain('[DONE]');
+
+    const responses = await rawRequest('/v1/responses', { input: 'hi', stream: true }, behaviour);
+    expect(last(responses.body)).toMatch(/^event: error\ndata: \{"type":"error","code":"server_error"/);
+    expect(responses.body.toString()).not.toContain('response.completed');
+  });
+
   it('garbage: a reply that is not HTTP', async () => {
     await expect(openai.chat.completions.create({ model: 'gpt-4o', messages }, behave('fault=garbage'))).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
     await expect(anthropic.messages.create({ model: 'c', max_tokens: 5, messages }, behave('fault=garbage'))).rejects.toBeInstanceOf(Anthropic.APIConnectionError);

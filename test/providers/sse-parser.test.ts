@@ -13,6 +13,27 @@ function events(items: SseItem[]): Array<{ event?: string; data?: string }> {
   return items.flatMap((i) => (i.kind === 'event' && i.data !== undefined ? [{ event: i.event, data: i.data }] : []));
 }
 
+function parseBytes(chunks: Uint8Array[]): { items: SseItem[]; parser: SseParser } {
+  const parser = new SseParser({ maxEventBytes: 64 });
+  const items: SseItem[] = [];
+  for (const c of chunks) items.push(...parser.push(c));
+  items.push(...parser.end());
+  return { items, parser };
+}
+
+/** Parsed events as text, and one `skipped` per run of skipped bytes (a split may pass one event on in pieces). */
+function described(items: SseItem[]): string[] {
+  const out: string[] = [];
+  for (const i of items) {
+    if (i.kind === 'skipped') {
+      if (out.at(-1) !== 'skipped') out.push('skipped');
+    } else {
+      out.push(`event:${i.event ?? ''} data:${i.data ?? '-'}${i.unterminated === true ? ' unterminated' : ''}`);
+    }
+  }
+  return out;
+}
+
 function rawOf(items: SseItem[]): string {
   return Buffer.concat(items.map((i) => i.raw)).toString();
 }
@@ -75,6 +96,39 @@ describe('SseParser', () => {
     expect(events(items)).toEqual(events(kept));
     expect(items.map((i) => i.kind === 'event' && i.unterminated === true)).toEqual(kept.map((i) => i.kind === 'event' && i.unterminated === true));
     expect(items.every((i) => i.raw.length === 0)).toBe(true);
+  });
+
+  it('a CR blank line ending an oversized event at a chunk boundary does not swallow the next event', () => {
+    for (const eol of ['\r', '\r\n']) {
+      const big = `data: ${'x'.repeat(100)}${eol}${eol}`;
+      const input = `${big}data: next${eol}${eol}data: last${eol}${eol}`;
+      // Cut right after the blank line's CR (for CRLF: between its CR and LF).
+      const cut = big.length - eol.length + 1;
+      const { items, parser } = parseAll([input.slice(0, cut), input.slice(cut)], 64);
+      expect(parser.oversizedEvents(), JSON.stringify(eol)).toBe(1);
+      expect(events(items).map((e) => e.data), JSON.stringify(eol)).toEqual(['next', 'last']);
+      expect(rawOf(items)).toBe(input);
+    }
+  });
+
+  it('every split into up to three chunks parses like one chunk: CR, LF, CRLF, multi-byte text, oversized events', () => {
+    const input = Buffer.from(
+      ': c\r\rdata: é日🙂\r\ndata: two\r\n\r\n' + `data: ${'ü'.repeat(40)}\r\r` + 'event: e\ndata: ok\n\n' + `data: ${'y'.repeat(70)}\r\n\r\n` + 'data: end\r',
+    );
+    const single = parseBytes([input]);
+    expect(single.parser.oversizedEvents()).toBe(2);
+    expect(described(single.items)).toContain('event:e data:ok');
+    const want = described(single.items).join('|');
+    for (let a = 0; a <= input.length; a++) {
+      for (let b = a; b <= input.length; b++) {
+        const split = parseBytes([input.subarray(0, a), input.subarray(a, b), input.subarray(b)]);
+        const got = described(split.items).join('|');
+        // Assert only on a mismatch: tens of thousands of splits, and the failure names its cuts.
+        if (got !== want) expect(got, `cuts ${a},${b}`).toBe(want);
+        if (!Buffer.concat(split.items.map((i) => i.raw)).equals(input)) expect.fail(`cuts ${a},${b}: bytes not passed on exactly once`);
+        if (split.parser.oversizedEvents() !== 2) expect.fail(`cuts ${a},${b}: ${split.parser.oversizedEvents()} oversized events`);
+      }
+    }
   });
 
   it('memory stays bounded by the limit while skipping a huge event', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StreamMeter } from '../../src/providers/adapter.js';
 import { adapterFor } from '../../src/providers/registry.js';
 import { OpenAIStreamMeter } from '../../src/providers/openai/stream-meter.js';
 import { AnthropicStreamMeter } from '../../src/providers/anthropic/stream-meter.js';
@@ -114,5 +115,100 @@ describe('Anthropic stream', () => {
     // "Okay, let me check" (the cut event is incomplete JSON and counted as malformed)
     expect(meter.streamedOutputTokens()).toBe(countText('Okay, let me check', 'o200k_base'));
     expect(meter.malformedEvents()).toBe(1);
+  });
+});
+
+describe('completion: only the provider’s own end-of-stream event completes a stream', () => {
+  const sse = (events: Array<[string | undefined, object | string]>): Buffer =>
+    Buffer.from(events.map(([name, data]) => `${name ? `event: ${name}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`).join(''));
+
+  it('recorded transcripts: complete ones are, cut ones are not', () => {
+    const cases: Array<[string, () => StreamMeter, boolean]> = [
+      ['openai-chat-include-usage.sse', () => chatMeter(true), true],
+      ['openai-chat.sse', () => chatMeter(false), true],
+      ['openai-chat-cut.sse', () => chatMeter(true), false],
+      ['openai-responses.sse', () => new OpenAIStreamMeter({ route: '/v1/responses', model: 'gpt-4.1', injectedUsage: false }), true],
+      ['anthropic-messages.sse', () => new AnthropicStreamMeter(), true],
+      ['anthropic-cut.sse', () => new AnthropicStreamMeter(), false],
+    ];
+    for (const [name, make, complete] of cases) {
+      const meter = make();
+      meter.push(fixture(name));
+      meter.end();
+      expect(meter.completed(), name).toBe(complete);
+    }
+  });
+
+  it('Anthropic: an error event after message_start leaves it incomplete, with message_start’s placeholder output', () => {
+    const meter = new AnthropicStreamMeter();
+    runMeter(meter, [
+      sse([
+        ['message_start', { type: 'message_start', message: { usage: { input_tokens: 30, output_tokens: 1 } } }],
+        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello there' } }],
+        ['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
+      ]),
+    ]);
+    expect(meter.completed()).toBe(false);
+    expect(meter.usage()).toEqual({ inputTokens: 30, outputTokens: 1 });
+    expect(meter.streamedOutputTokens()).toBe(countText('Hello there', 'o200k_base'));
+  });
+
+  it('Anthropic: message_stop, or a message_delta with its stop_reason, completes it', () => {
+    const start: [string, object] = ['message_start', { type: 'message_start', message: { usage: { input_tokens: 30, output_tokens: 1 } } }];
+    const withStop = new AnthropicStreamMeter();
+    runMeter(withStop, [sse([start, ['message_delta', { type: 'message_delta', delta: { stop_reason: null }, usage: { output_tokens: 5 } }]])]);
+    expect(withStop.completed()).toBe(false);
+    withStop.push(sse([['message_stop', { type: 'message_stop' }]]));
+    expect(withStop.completed()).toBe(true);
+
+    const finalDelta = new AnthropicStreamMeter();
+    runMeter(finalDelta, [sse([start, ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } }]])]);
+    expect(finalDelta.completed()).toBe(true);
+    expect(finalDelta.usage()).toEqual({ inputTokens: 30, outputTokens: 7 });
+  });
+
+  it('OpenAI chat: [DONE] or the usage-only chunk completes it; a usage member on a choice chunk does not', () => {
+    const chunk = (choices: object[], usage: object | null) => ({ id: 'c', object: 'chat.completion.chunk', choices, usage });
+    const usage = { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 };
+    const delta = { index: 0, delta: { content: 'Hi' }, finish_reason: null };
+
+    const cutBeforeDone = chatMeter(true);
+    runMeter(cutBeforeDone, [sse([[undefined, chunk([delta], null)], [undefined, chunk([], usage)]])]);
+    expect(cutBeforeDone.completed()).toBe(true);
+    expect(cutBeforeDone.usage()).toMatchObject({ inputTokens: 9, outputTokens: 3 });
+
+    const partial = chatMeter(false);
+    runMeter(partial, [sse([[undefined, chunk([delta], usage)]])]);
+    expect(partial.completed()).toBe(false);
+
+    const noUsage = chatMeter(false);
+    runMeter(noUsage, [sse([[undefined, chunk([delta], null)], [undefined, '[DONE]']])]);
+    expect(noUsage.completed()).toBe(true);
+
+    const errored = chatMeter(true);
+    runMeter(errored, [sse([[undefined, chunk([delta], null)], [undefined, { error: { message: 'boom', type: 'server_error' } }]])]);
+    expect(errored.completed()).toBe(false);
+  });
+
+  it('Responses: completed and incomplete finish the stream; failed and error do not (usage still read)', () => {
+    const usage = { input_tokens: 20, output_tokens: 4, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } };
+    const finish = (type: string, u: object | null) => {
+      const meter = new OpenAIStreamMeter({ route: '/v1/responses', model: 'gpt-4.1', injectedUsage: false });
+      runMeter(meter, [
+        sse([
+          ['response.created', { type: 'response.created', response: { status: 'in_progress', usage: null } }],
+          ['response.output_text.delta', { type: 'response.output_text.delta', delta: 'Hi there' }],
+          [type, type === 'error' ? { type, code: 'server_error', message: 'boom' } : { type, response: { status: type.slice(9), usage: u } }],
+        ]),
+      ]);
+      return meter;
+    };
+    expect(finish('response.completed', usage).completed()).toBe(true);
+    expect(finish('response.incomplete', usage).completed()).toBe(true);
+    const failed = finish('response.failed', usage);
+    expect(failed.completed()).toBe(false);
+    expect(failed.usage()).toMatchObject({ inputTokens: 20, outputTokens: 4 });
+    expect(finish('response.failed', null).usage()).toEqual({});
+    expect(finish('error', null).completed()).toBe(false);
   });
 });

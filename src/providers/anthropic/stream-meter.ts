@@ -8,7 +8,9 @@ import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields }
 /**
  * Meters an Anthropic `/v1/messages` stream. Bytes pass through untouched (zero-copy). Usage: message_start
  * gives input (with cache creation/read) and initial output; each message_delta's usage is cumulative, so the
- * fields it carries are SET, and the ones it lacks keep their message_start values.
+ * fields it carries are SET, and the ones it lacks keep their message_start values. Complete at `message_stop`,
+ * or at a `message_delta` with a `stop_reason` (the final counts); message_start's output count is a placeholder,
+ * so a stream that ends before either (an `error` event such as overloaded_error, a cut) is not complete.
  */
 export class AnthropicStreamMeter implements StreamMeter {
   // Bytes pass through as received: the parser need not copy them into its events.
@@ -16,6 +18,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   private readonly text = new StreamedText(ANTHROPIC_ENCODING);
   private readonly fields: AnthropicUsageFields = {};
   private malformed = 0;
+  private done = false;
 
   push(chunk: Uint8Array): Uint8Array {
     this.read(this.parser.push(chunk));
@@ -29,6 +32,10 @@ export class AnthropicStreamMeter implements StreamMeter {
 
   usage(): UsageReport {
     return normaliseAnthropicUsage(this.fields);
+  }
+
+  completed(): boolean {
+    return this.done;
   }
 
   streamedOutputTokens(): number {
@@ -54,6 +61,10 @@ export class AnthropicStreamMeter implements StreamMeter {
         if (typeof message === 'object' && message !== null) setAnthropicUsage(this.fields, (message as Record<string, unknown>).usage);
       } else if (type === 'message_delta') {
         setAnthropicUsage(this.fields, ev.usage);
+        const delta = ev.delta;
+        if (typeof delta === 'object' && delta !== null && typeof (delta as Record<string, unknown>).stop_reason === 'string') this.done = true;
+      } else if (type === 'message_stop') {
+        this.done = true;
       } else if (type === 'content_block_delta') {
         const d = ev.delta;
         if (typeof d !== 'object' || d === null) continue;

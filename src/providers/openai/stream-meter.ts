@@ -15,7 +15,14 @@ const RESPONSES_TEXT_DELTAS = new Set([
   'response.reasoning_summary_text.delta',
   'response.reasoning_text.delta',
 ]);
-const RESPONSES_FINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/**
+ * The Responses API ends every stream with one of three events, each carrying the response object (with usage).
+ * `response.completed` and `response.incomplete` (stopped by max_output_tokens or the content filter) finish a
+ * generation: their usage is final and billed. `response.failed` does not: its usage may be null or partial and
+ * its output tells nothing about typical output, so its counts are read but the stream is not complete.
+ */
+const RESPONSES_FINISHED = new Set(['response.completed', 'response.incomplete']);
+const RESPONSES_FINAL = new Set([...RESPONSES_FINISHED, 'response.failed']);
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
@@ -32,7 +39,8 @@ export interface OpenAIStreamMeterOptions {
  * upstream chunks themselves (zero-copy) while a parser reads usage alongside. Injected: events are re-emitted
  * from their original bytes, the usage-only chunk (`choices: []` with usage) is dropped, and the top-level
  * `"usage":null` member OpenAI adds to every other chunk is cut out by byte surgery (only those bytes, and one
- * adjoining comma, are removed; the rest of the event is forwarded exactly as received).
+ * adjoining comma, are removed; the rest of the event is forwarded exactly as received). Complete at chat and
+ * completions' `[DONE]` or their final usage-only chunk, or at a Responses stream's finishing event.
  */
 export class OpenAIStreamMeter implements StreamMeter {
   private readonly parser: SseParser;
@@ -41,6 +49,7 @@ export class OpenAIStreamMeter implements StreamMeter {
   private readonly injected: boolean;
   private report: UsageReport = {};
   private malformed = 0;
+  private done = false;
 
   constructor(opts: OpenAIStreamMeterOptions) {
     this.route = opts.route;
@@ -72,6 +81,10 @@ export class OpenAIStreamMeter implements StreamMeter {
     return { ...this.report };
   }
 
+  completed(): boolean {
+    return this.done;
+  }
+
   streamedOutputTokens(): number {
     return this.text.tokens();
   }
@@ -93,7 +106,7 @@ export class OpenAIStreamMeter implements StreamMeter {
         continue;
       }
       // The chunk that exists only because we asked for usage: the client would never have seen it.
-      if (Array.isArray(parsed.choices) && parsed.choices.length === 0 && obj(parsed.usage)) continue;
+      if (isUsageChunk(parsed)) continue;
       out.push(parsed.usage === null ? this.withoutUsageNull(item) : item.raw);
     }
     return concatBytes(out);
@@ -117,7 +130,11 @@ export class OpenAIStreamMeter implements StreamMeter {
   /** Read usage and streamed text from one event; returns its JSON object when it had one. */
   private read(ev: SseEvent): Record<string, unknown> | undefined {
     const data = ev.data;
-    if (data === undefined || data === '[DONE]') return undefined;
+    if (data === undefined) return undefined;
+    if (data === '[DONE]') {
+      this.done = true;
+      return undefined;
+    }
     const parsed = obj(parseEventJson(data));
     if (!parsed) {
       this.malformed++;
@@ -131,6 +148,8 @@ export class OpenAIStreamMeter implements StreamMeter {
   private readChunk(chunk: Record<string, unknown>): void {
     const usage = openAIUsage(chunk.usage);
     if (usage) this.report = usage;
+    // OpenAI sends usage once, in a last chunk of its own just before [DONE]: the counts are final.
+    if (usage && isUsageChunk(chunk)) this.done = true;
     for (const choice of arr(chunk.choices) ?? []) {
       const c = obj(choice);
       if (!c) continue;
@@ -160,6 +179,12 @@ export class OpenAIStreamMeter implements StreamMeter {
     } else if (RESPONSES_FINAL.has(type)) {
       const usage = openAIUsage(obj(ev.response)?.usage);
       if (usage) this.report = usage;
+      if (RESPONSES_FINISHED.has(type)) this.done = true;
     }
   }
+}
+
+/** OpenAI's usage-only chunk: `choices: []` and a usage object, sent last when stream_options.include_usage is set. */
+function isUsageChunk(chunk: Record<string, unknown>): boolean {
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0 && obj(chunk.usage) !== undefined;
 }

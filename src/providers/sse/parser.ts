@@ -23,7 +23,10 @@ export type SseItem = SseEvent | SseSkipped;
 export interface SseParserOptions {
   /** Largest event kept for parsing, in bytes (default 1 MiB); larger ones are passed on unparsed and counted. */
   maxEventBytes?: number;
-  /** Copy each event's bytes into `raw` (default true); a caller that forwards the input chunks itself can skip the copy. */
+  /**
+   * Copy each event's bytes into `raw` (default true); a caller that forwards the input chunks itself can skip
+   * the copy. Without it, a skipped item's `raw` holds only the bytes that were still in the input chunk.
+   */
   keepRaw?: boolean;
 }
 
@@ -51,7 +54,10 @@ export class SseParser {
   /** Inside an oversized event: bytes go straight out until its blank line. */
   private skipping = false;
   private skipAtLineStart = false;
+  /** The last skipped byte was a CR: an LF right after it is the same line end. */
   private skipPendingCR = false;
+  /** The oversized event's blank line was that CR: only its LF, if one comes, still belongs to the event. */
+  private skipEnded = false;
   private oversized = 0;
 
   constructor(opts: SseParserOptions = {}) {
@@ -70,7 +76,7 @@ export class SseParser {
     let input = chunk;
     if (this.skipping) {
       const consumed = this.skipThrough(input);
-      out.push({ kind: 'skipped', raw: input.subarray(0, consumed) });
+      if (consumed > 0) out.push({ kind: 'skipped', raw: input.subarray(0, consumed) });
       if (this.skipping) return out;
       input = input.subarray(consumed);
     }
@@ -79,12 +85,14 @@ export class SseParser {
     if (!this.skipping && this.len > this.maxEventBytes) {
       // The pending event is too big to keep: pass its bytes on unparsed and skip to its end.
       this.oversized++;
-      out.push({ kind: 'skipped', raw: this.buf.slice(0, this.len) });
+      out.push({ kind: 'skipped', raw: this.rawBytes(0, this.len) });
+      // drain() stops short of the end only at a CR that may be half of a CRLF; it ended a line, and when
+      // that line was empty it ended the event too.
+      const pendingCR = this.scan < this.len;
       this.skipping = true;
-      const last = this.buf[this.len - 1];
-      this.skipAtLineStart = last === LF || last === CR;
-      this.skipPendingCR = last === CR;
-      // A line that ended just before the cut may be followed by the terminating blank line in the next chunk.
+      this.skipPendingCR = pendingCR;
+      this.skipEnded = pendingCR && this.lineStart === this.scan;
+      this.skipAtLineStart = pendingCR || this.lineStart === this.len;
       this.reset();
     }
     return out;
@@ -94,7 +102,7 @@ export class SseParser {
   end(): SseItem[] {
     const out: SseItem[] = [];
     if (this.skipping) {
-      this.skipping = false;
+      this.stopSkipping(0);
       return out;
     }
     this.drain(out, true);
@@ -142,7 +150,13 @@ export class SseParser {
         if (b[next] === LF) next++;
       }
       if (i === this.lineStart) {
-        out.push(this.makeEvent(start, next, false));
+        // Sized on the whole event, so the verdict does not depend on where the chunks were cut.
+        if (next - start > this.maxEventBytes) {
+          this.oversized++;
+          out.push({ kind: 'skipped', raw: this.rawBytes(start, next) });
+        } else {
+          out.push(this.makeEvent(start, next, false));
+        }
         start = next;
         this.lines = [];
       } else {
@@ -172,7 +186,7 @@ export class SseParser {
 
   private makeEvent(start: number, end: number, unterminated: boolean): SseEvent {
     const bytes = this.buf.subarray(start, end);
-    const ev: SseEvent = { kind: 'event', raw: this.keepRaw ? bytes.slice() : NO_BYTES };
+    const ev: SseEvent = { kind: 'event', raw: this.rawBytes(start, end) };
     if (unterminated) ev.unterminated = true;
     let data: string | undefined;
     for (let k = 0; k < this.lines.length; k += 2) {
@@ -190,28 +204,42 @@ export class SseParser {
     return ev;
   }
 
+  /** A copy of buffered bytes for an item's `raw`, or none when the parser keeps no raw bytes. */
+  private rawBytes(start: number, end: number): Uint8Array {
+    return this.keepRaw ? this.buf.slice(start, end) : NO_BYTES;
+  }
+
   /** While skipping an oversized event: how many bytes of `chunk` belong to it (through its blank line). */
   private skipThrough(chunk: Uint8Array): number {
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i];
-      if (c === LF && this.skipPendingCR) {
-        // Second half of a CRLF: the line ended at the CR already.
+      if (this.skipPendingCR) {
         this.skipPendingCR = false;
-        continue;
+        if (this.skipEnded) return this.stopSkipping(c === LF ? i + 1 : i);
+        if (c === LF) continue; // Second half of a CRLF: the line ended at the CR already.
       }
-      this.skipPendingCR = c === CR;
-      if (c === LF || c === CR) {
-        if (this.skipAtLineStart) {
-          this.skipping = false;
-          // A CR ending the event may be followed by an LF in this chunk: it belongs to the event too.
-          if (c === CR && chunk[i + 1] === LF) return i + 2;
-          return i + 1;
-        }
-        this.skipAtLineStart = true;
-      } else {
+      if (c !== LF && c !== CR) {
         this.skipAtLineStart = false;
+      } else if (!this.skipAtLineStart) {
+        this.skipAtLineStart = true;
+        this.skipPendingCR = c === CR;
+      } else if (c === LF) {
+        return this.stopSkipping(i + 1);
+      } else {
+        // A blank line ended by CR: an LF may follow, here or at the start of the next chunk.
+        this.skipEnded = true;
+        this.skipPendingCR = true;
       }
     }
     return chunk.length;
+  }
+
+  /** Leave the oversized event; returns `consumed` for the caller's convenience. */
+  private stopSkipping(consumed: number): number {
+    this.skipping = false;
+    this.skipEnded = false;
+    this.skipPendingCR = false;
+    this.skipAtLineStart = false;
+    return consumed;
   }
 }
