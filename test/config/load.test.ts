@@ -214,21 +214,22 @@ describe('CLI', () => {
     });
   }
 
-  it('invalid config → exit code 2 and one line naming the field on stderr', async () => {
+  it('invalid config → exit code 2 and one line naming the field and the fix on stderr', async () => {
+    const CORRECT_IT = 'correct it (the README\'s "Configuration" section lists every key with its type and default)';
     const fromFlag = await run(['--port', 'abc']);
     expect(fromFlag.code).toBe(2);
-    expect(fromFlag.stderr).toBe('token-ninja: config field "port" (from --port): expected a number, got "abc"\n');
+    expect(fromFlag.stderr).toBe(`token-ninja: config field "port" (from --port): expected a number, got "abc"; ${CORRECT_IT}\n`);
     expect(fromFlag.stdout).toBe('');
 
     const fromEnv = await run([], { TOKEN_NINJA_MODE: 'fast' });
     expect(fromEnv.code).toBe(2);
-    expect(fromEnv.stderr).toBe('token-ninja: config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"\n');
+    expect(fromEnv.stderr).toBe(`token-ninja: config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"; ${CORRECT_IT}\n`);
 
     const path = join(dir, 'unknown.yaml');
     writeFileSync(path, 'store: memory\nqueue:\n  maxWaitMs: 10\n  depth: 3\n');
     const fromFile = await run(['--config', path]);
     expect(fromFile.code).toBe(2);
-    expect(fromFile.stderr).toBe('token-ninja: unknown config key "queue.depth" in "queue"\n');
+    expect(fromFile.stderr).toBe('token-ninja: unknown config key "queue.depth" in "queue"; remove it or correct its spelling (the README\'s "Configuration" section lists every key)\n');
 
     const badYaml = join(dir, 'bad.yaml');
     writeFileSync(badYaml, 'port: [1, 2\nfoo: : :');
