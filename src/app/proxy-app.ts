@@ -65,6 +65,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     baseline: config.baseline,
     calibration: config.calibration,
     scoringWindowSeconds: config.scoringWindowSeconds,
+    demandWeights: config.demandWeights,
     burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier },
     headroom: config.headroom,
     floorTokensPerMinute: config.floorTokensPerMinute,

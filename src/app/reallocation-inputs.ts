@@ -31,8 +31,8 @@ export interface LocalSignals {
 
 /**
  * Gathers the engine's inputs from the store (DESIGN §6.1–6.2): the demand windows per agent (recent five minutes,
- * last hour, same hour yesterday and last week) with the
- * time each window really covers, task outcomes and tokens in the scoring window, overrides, and the
+ * last hour, same hour yesterday and last week) with the time each window really covers (a window the agent
+ * lived through without usage counts as zero), task outcomes and tokens in the scoring window, overrides, and the
  * fleet's recent aggregate demand per tick. Agents with no activity in any window and no override are left out.
  */
 export async function gatherInputs(store: Store, policy: AllocationPolicy, signals: LocalSignals, now: number): Promise<AllocationInput> {
@@ -79,16 +79,23 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
     list.push(t);
   }
   const overrideOf = new Map(overrides.map((o) => [o.agent, o]));
+  // What the minutes read really cover: from a window's first minute to `now` (the running minute counts up to
+  // `now`: read from the store, or in fleet mode from the signals), or to the end of its last minute a day or a
+  // week ago. A tick on a minute boundary reads four complete minutes as "recent", not five.
+  const recentFrom = (minute - RECENT_MINUTES + 1) * MINUTE;
+  const hourFrom = (minute - 59) * MINUTE;
+  const hourTo = (minute + 1) * MINUTE;
+  const tickMs = policy.tickSeconds * 1000;
 
   const names = new Set<string>([...lh.keys(), ...yd.keys(), ...lw.keys(), ...tasksOf.keys(), ...overrideOf.keys(), ...signals.queuedDemand.keys()]);
   const agents: AgentInput[] = [];
   for (const agent of [...names].sort()) {
     const first = firstSeen.get(agent) ?? (partial ? now : 0);
     const usage: UsageWindows = {};
-    const wr = window(rc.get(agent), now - RECENT_MINUTES * MINUTE, now, first, policy.tickSeconds);
-    const w0 = window(lh.get(agent), now - HOUR, now, first, policy.tickSeconds);
-    const w1 = window(yd.get(agent), now - DAY - HOUR, now - DAY, first, policy.tickSeconds);
-    const w7 = window(lw.get(agent), now - 7 * DAY - HOUR, now - 7 * DAY, first, policy.tickSeconds);
+    const wr = window(rc.get(agent), recentFrom, now, first, tickMs);
+    const w0 = window(lh.get(agent), hourFrom, now, first, tickMs);
+    const w1 = window(yd.get(agent), hourFrom - DAY, hourTo - DAY, first, tickMs);
+    const w7 = window(lw.get(agent), hourFrom - 7 * DAY, hourTo - 7 * DAY, first, tickMs);
     if (wr) usage.recent = wr;
     if (w0) usage.lastHour = w0;
     if (w1) usage.sameHourYesterday = w1;
@@ -122,10 +129,16 @@ function addPartial(totals: Map<string, UsageTotal>, partial: ReadonlyMap<string
   for (const [agent, p] of partial) addToTotal(totals, agent, p.demand, p.consumed);
 }
 
-/** A window's demand and the part of it the agent's history covers (a new agent's ten minutes are not an hour). */
-function window(total: UsageTotal | undefined, from: number, to: number, firstSeen: number, tickSeconds: number): UsageWindow | undefined {
-  const covered = Math.max(0, to - Math.max(from, firstSeen));
-  if (total === undefined || covered <= 0) return undefined;
-  // At least one tick of coverage, so a first burst of seconds is not read as a huge rate.
-  return { demandTokens: total.demand, coveredSeconds: Math.max(tickSeconds, covered / 1000) };
+/**
+ * A window's demand over the time its minutes cover since the agent's first-seen. While the agent was known, no
+ * rows means it asked for nothing: a zero window, which weighs in the forecast. A window that ends before the
+ * agent was first seen is missing, so a newcomer's forecast rests on the windows it lived in.
+ */
+function window(total: UsageTotal | undefined, from: number, to: number, firstSeen: number, tickMs: number): UsageWindow | undefined {
+  const start = Math.max(from, firstSeen);
+  if (to <= start) return undefined;
+  // A newcomer's first seconds count as at least one tick (never more than the window), so the burst that
+  // brought it is not read as a huge rate; a window the agent lived through whole keeps its real length.
+  const covered = firstSeen > from ? Math.max(to - start, Math.min(tickMs, to - from)) : to - from;
+  return { demandTokens: total?.demand ?? 0, coveredSeconds: covered / 1000 };
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
+import { configSchema } from '../config/schema.js';
+import type { LogLevel } from '../telemetry/logger.js';
 import { packageVersion } from '../telemetry/package-version.js';
+import { operatorFailure } from './operator-failure.js';
 
 const USAGE = `token-ninja — token-budget proxy for fleets of LLM agents
 
@@ -26,6 +28,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
+  // Until the config is read, the environment's level (if valid) decides whether a startup failure's stack is logged.
+  const envLevel = configSchema.shape.logLevel.safeParse(process.env.TOKEN_NINJA_LOG_LEVEL || undefined);
+  let logLevel: LogLevel = envLevel.success ? envLevel.data : 'info';
   try {
     switch (first) {
       case 'simulate': {
@@ -39,16 +44,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       default: {
         const config = loadConfig({ argv: first === 'start' ? rest : argv });
+        logLevel = config.logLevel;
         const { runProxy } = await import('../app/run-proxy.js');
         return await runProxy(config);
       }
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`token-ninja: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const failure = operatorFailure(err);
+    if (failure === undefined) throw err;
+    // The operator needs the cause and the fix; the stack is for whoever debugs, so only at debug level.
+    const { createLogger } = await import('../telemetry/logger.js');
+    createLogger({ level: logLevel }).debug({ err }, 'startup failed');
+    process.stderr.write(`${failure.line}\n`);
+    return failure.exitCode;
   }
 }
 

@@ -14,6 +14,8 @@ export interface LoadConfigOptions {
 
 type Raw = Record<string, unknown>;
 
+const SEE_HELP = 'see token-ninja --help for the command line';
+
 const TOP_LEVEL_KEYS = new Set(Object.keys(configSchema.shape));
 
 /** Reads YAML file (--config), then env vars, then flags (each overriding the last); validates once; freezes. */
@@ -49,17 +51,17 @@ function parseFlags(argv: readonly string[]): { configPath?: string; flags: Map<
   let configPath: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, `unexpected argument "${arg}"`);
+    if (!arg.startsWith('--')) throw new ConfigError(arg, `unexpected argument "${arg}"`, { fix: SEE_HELP });
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const flag = `--${name}`;
     const key = name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    if (name !== 'config' && !TOP_LEVEL_KEYS.has(key)) throw new ConfigError(name, `unknown flag "${flag}"`);
+    if (name !== 'config' && !TOP_LEVEL_KEYS.has(key)) throw new ConfigError(name, `unknown flag "${flag}"`, { fix: SEE_HELP });
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined) {
       const next = argv[i + 1];
       if (BOOLEAN_KEYS.has(key) && (next === undefined || next.startsWith('--'))) value = 'true';
-      else if (next === undefined) throw new ConfigError(key, `flag "${flag}" needs a value`);
+      else if (next === undefined) throw new ConfigError(key, `flag "${flag}" needs a value`, { fix: `give it one: ${flag} VALUE or ${flag}=VALUE` });
       else {
         value = next;
         i++;
@@ -76,7 +78,7 @@ function readYaml(path: string, readFile: (p: string) => string): Raw {
   try {
     text = readFile(path);
   } catch (cause) {
-    throw new ConfigError('config', `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+    throw new ConfigError('config', `cannot read config file ${path}: ${(cause as Error).message}`, { cause, fix: 'check the --config path and its permissions' });
   }
   let doc: unknown;
   try {
@@ -84,10 +86,10 @@ function readYaml(path: string, readFile: (p: string) => string): Raw {
   } catch (cause) {
     // yaml's message is its first line plus a code excerpt; keep the first line, minus the colon that introduced the excerpt.
     const first = ((cause as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
-    throw new ConfigError('config', `config file ${path} is not valid YAML: ${first}`, { cause });
+    throw new ConfigError('config', `config file ${path} is not valid YAML: ${first}`, { cause, fix: 'fix the YAML at that place' });
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `config file ${path} must hold a mapping of keys`);
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config', `config file ${path} must hold a mapping of keys`, { fix: 'write one `key: value` per line at the top level' });
   return doc as Raw;
 }
 
@@ -112,7 +114,9 @@ function fromZod(error: z.ZodError, sources: Map<string, string>): ConfigError {
   if (issue.code === 'unrecognized_keys') {
     const where = path.length > 0 ? ` in "${path.join('.')}"` : '';
     const keys = issue.keys.map((k) => `"${[...path, k].join('.')}"`).join(', ');
-    return new ConfigError([...path, issue.keys[0] ?? ''].join('.'), `unknown config key ${keys}${where}`);
+    return new ConfigError([...path, issue.keys[0] ?? ''].join('.'), `unknown config key ${keys}${where}`, {
+      fix: 'remove it or correct its spelling (the README\'s "Configuration" section lists every key)',
+    });
   }
   const field = path.join('.') || 'config';
   const source = sources.get(path[0] ?? '');

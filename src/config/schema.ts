@@ -1,5 +1,6 @@
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from './agent-id.js';
 import { z } from 'zod';
+import { DEFAULT_ALLOCATION_POLICY } from '../allocation/policy.js';
 import { PRIORITIES } from '../budget/priority.js';
 import { parseStoreSpec } from '../store/store-spec.js';
 
@@ -106,6 +107,17 @@ export const configSchema = z
       })
       .strict()
       .default({ minTasks: 3, minTokens: 20_000, minSeconds: 600 }),
+    /** Forecast window weights (renormalised over the windows an agent has); `recent: 0` is DESIGN §6.1's formula. */
+    demandWeights: z
+      .object({
+        recent: z.number().min(0).default(DEFAULT_ALLOCATION_POLICY.demandWeights.recent),
+        lastHour: z.number().min(0).default(DEFAULT_ALLOCATION_POLICY.demandWeights.lastHour),
+        sameHourYesterday: z.number().min(0).default(DEFAULT_ALLOCATION_POLICY.demandWeights.sameHourYesterday),
+        sameHourLastWeek: z.number().min(0).default(DEFAULT_ALLOCATION_POLICY.demandWeights.sameHourLastWeek),
+      })
+      .strict()
+      .refine((w) => w.recent + w.lastHour + w.sameHourYesterday + w.sameHourLastWeek > 0, 'at least one weight must be positive')
+      .default(() => ({ ...DEFAULT_ALLOCATION_POLICY.demandWeights })),
     headroom: z.number().min(0).default(0.25),
     floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),

@@ -5,6 +5,9 @@ const CORRUPT = /^SQLITE_(NOTADB|CORRUPT)/;
 /** Result codes (and Node fs codes) that mean "we may not or cannot write here". */
 const UNWRITABLE = /^(SQLITE_(CANTOPEN|READONLY|PERM|FULL|IOERR|AUTH)|EACCES|EPERM|EROFS|ENOSPC|ENOTDIR|EEXIST|EISDIR)/;
 
+/** What the operator does about a store path that cannot be written (the second half of each such message). */
+export const UNWRITABLE_FIX = "make it writable by the proxy's user (and free disk space), or point the store (TOKEN_NINJA_STORE) elsewhere";
+
 /** The `code` of a thrown SQLite or fs error, if it carries one. */
 export function errorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
@@ -27,7 +30,7 @@ export function toStoreError(err: unknown, path: string): unknown {
     );
   }
   if (UNWRITABLE.test(code)) {
-    return new StoreUnwritableError(`the SQLite store ${path} cannot be written (${code}: ${messageOf(err)})`, {
+    return new StoreUnwritableError(`the SQLite store ${path} cannot be written (${code}: ${messageOf(err)}); ${UNWRITABLE_FIX}`, {
       cause: err,
     });
   }

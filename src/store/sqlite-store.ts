@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { byAgentThenSource } from './by-agent.js';
 import { decodeSignals } from './signal-codec.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
-import { errorCode, toStoreError } from './sqlite-errors.js';
+import { errorCode, toStoreError, UNWRITABLE_FIX } from './sqlite-errors.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { messageOf, StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
 import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
@@ -269,7 +269,7 @@ function checkFilesystem(file: string): void {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new StoreUnwritableError(
-      `cannot create the data directory ${dir} for the SQLite store (${errorCode(err) ?? 'error'}: ${messageOf(err)})`,
+      `cannot create the data directory ${dir} for the SQLite store (${errorCode(err) ?? 'error'}: ${messageOf(err)}); ${UNWRITABLE_FIX}`,
       { cause: err },
     );
   }
@@ -278,7 +278,7 @@ function checkFilesystem(file: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new StoreUnwritableError(
-      `the data directory ${dir} is not writable (${errorCode(err) ?? 'error'}); the SQLite store needs to create ${file} and its WAL journal there`,
+      `the data directory ${dir} is not writable (${errorCode(err) ?? 'error'}), and the SQLite store needs to create ${file} and its WAL journal there; ${UNWRITABLE_FIX}`,
       { cause: err },
     );
   }
@@ -286,7 +286,7 @@ function checkFilesystem(file: string): void {
     try {
       accessSync(file, constants.R_OK | constants.W_OK);
     } catch (err) {
-      throw new StoreUnwritableError(`the SQLite store ${file} is not readable and writable (${errorCode(err) ?? 'error'})`, {
+      throw new StoreUnwritableError(`the SQLite store ${file} is not readable and writable (${errorCode(err) ?? 'error'}); ${UNWRITABLE_FIX}`, {
         cause: err,
       });
     }
@@ -298,7 +298,7 @@ function checkIntegrity(db: Database.Database, file: string): void {
   const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
   if (problems.length > 0) {
     throw new StoreCorruptError(
-      `the SQLite store ${file} failed its integrity check (${problems.slice(0, 3).join('; ')}); it was left untouched: restore a backup or move it aside to start empty`,
+      `the SQLite store ${file} failed its integrity check (${problems.slice(0, 3).join(', ')}); it was left untouched: restore a backup or move it aside to start empty`,
     );
   }
 }

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forecastDemand } from '../../src/allocation/forecast.js';
+import { DEFAULT_ALLOCATION_POLICY } from '../../src/allocation/policy.js';
+import { policyFromConfig } from '../../src/app/proxy-app.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load.js';
 import { buildCli } from '../e2e/cli-build.js';
@@ -107,6 +110,16 @@ describe('invalid config: one message naming the field', () => {
     expectRefused(fromYaml('burst: {minFraction: 0.5, maxFraction: 0.1}'), 'burst', 'config field "burst" (from tn.yaml): minFraction must not exceed maxFraction');
   });
 
+  it('demand weights: non-negative, at least one positive, no unknown window', () => {
+    expectRefused(fromYaml('demandWeights: {recent: -0.1}'), 'demandWeights.recent', 'config field "demandWeights.recent" (from tn.yaml): Too small: expected number to be >=0');
+    expectRefused(
+      fromYaml('demandWeights: {recent: 0, lastHour: 0, sameHourYesterday: 0, sameHourLastWeek: 0}'),
+      'demandWeights',
+      'config field "demandWeights" (from tn.yaml): at least one weight must be positive',
+    );
+    expectRefused(fromYaml('demandWeights: {lastDay: 1}'), 'demandWeights.lastDay', 'unknown config key "demandWeights.lastDay" in "demandWeights"');
+  });
+
   it('unreadable file', () => {
     const missing = join(dir, 'missing.yaml');
     expectRefused({ argv: ['--config', missing], env: {} }, 'config', `cannot read config file ${missing}: ENOENT: no such file or directory, open '${missing}'`);
@@ -152,6 +165,19 @@ describe('precedence and result', () => {
     expect(c.anthropicUrl).toBe('https://api.anthropic.com');
   });
 
+  it('demandWeights reaches the policy; `recent: 0` alone is DESIGN §6.1\'s exact 0.4 / 0.3 / 0.3', () => {
+    expect(policyFromConfig(loadConfig({ argv: [], env: {} })).demandWeights).toEqual(DEFAULT_ALLOCATION_POLICY.demandWeights);
+    const policy = policyFromConfig(loadConfig(fromYaml('demandWeights: {recent: 0}')));
+    expect(policy.demandWeights).toEqual({ recent: 0, lastHour: 0.2, sameHourYesterday: 0.15, sameHourLastWeek: 0.15 });
+    const window = { demandTokens: 3600, coveredSeconds: 3600 };
+    const { windows } = forecastDemand({ recent: window, lastHour: window, sameHourYesterday: window, sameHourLastWeek: window }, 0, policy);
+    expect(windows.map((w) => [w.window, w.weight])).toEqual([
+      ['lastHour', 0.4],
+      ['sameHourYesterday', 0.3],
+      ['sameHourLastWeek', 0.3],
+    ]);
+  });
+
   it('the result is frozen, nested objects too', () => {
     const c = loadConfig(fromYaml(yaml));
     expect(Object.isFrozen(c)).toBe(true);
@@ -188,21 +214,22 @@ describe('CLI', () => {
     });
   }
 
-  it('invalid config → exit code 2 and one line naming the field on stderr', async () => {
+  it('invalid config → exit code 2 and one line naming the field and the fix on stderr', async () => {
+    const CORRECT_IT = 'correct it (the README\'s "Configuration" section lists every key with its type and default)';
     const fromFlag = await run(['--port', 'abc']);
     expect(fromFlag.code).toBe(2);
-    expect(fromFlag.stderr).toBe('token-ninja: config field "port" (from --port): expected a number, got "abc"\n');
+    expect(fromFlag.stderr).toBe(`token-ninja: config field "port" (from --port): expected a number, got "abc"; ${CORRECT_IT}\n`);
     expect(fromFlag.stdout).toBe('');
 
     const fromEnv = await run([], { TOKEN_NINJA_MODE: 'fast' });
     expect(fromEnv.code).toBe(2);
-    expect(fromEnv.stderr).toBe('token-ninja: config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"\n');
+    expect(fromEnv.stderr).toBe(`token-ninja: config field "mode" (from TOKEN_NINJA_MODE): Invalid option: expected one of "enforce"|"observe"; ${CORRECT_IT}\n`);
 
     const path = join(dir, 'unknown.yaml');
     writeFileSync(path, 'store: memory\nqueue:\n  maxWaitMs: 10\n  depth: 3\n');
     const fromFile = await run(['--config', path]);
     expect(fromFile.code).toBe(2);
-    expect(fromFile.stderr).toBe('token-ninja: unknown config key "queue.depth" in "queue"\n');
+    expect(fromFile.stderr).toBe('token-ninja: unknown config key "queue.depth" in "queue"; remove it or correct its spelling (the README\'s "Configuration" section lists every key)\n');
 
     const badYaml = join(dir, 'bad.yaml');
     writeFileSync(badYaml, 'port: [1, 2\nfoo: : :');

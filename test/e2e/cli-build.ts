@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * apart from dist/ (which other work may be rebuilding at the same moment). Emit only (`--noCheck`): type
  * checking is `npm run typecheck`'s job, and skipping it makes the build a few seconds instead of many.
  */
-const OUT = join(ROOT, 'node_modules', '.cache', 'token-ninja-tests', 'dist');
-const LOCK = join(ROOT, 'node_modules', '.cache', 'token-ninja-tests', 'build.lock');
+// One folder per checkout: worktrees may share node_modules, and must not run each other's builds.
+const CACHE = join(ROOT, 'node_modules', '.cache', 'token-ninja-tests', createHash('sha256').update(ROOT).digest('hex').slice(0, 12));
+const OUT = join(CACHE, 'dist');
+const LOCK = join(CACHE, 'build.lock');
 
 /** Path of the built CLI entry point. */
 export const CLI = join(OUT, 'cli', 'main.js');
