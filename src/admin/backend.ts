@@ -135,6 +135,12 @@ export interface TaskReport {
   quality?: number;
 }
 
+/** What recording a task report did (DESIGN §3). */
+export interface TaskReportAnswer {
+  duplicate: boolean;
+  replaced: boolean;
+}
+
 /** A manual allocation to set; the handler has already turned `ttlSeconds` into `expiresAt`. */
 export interface OverrideRequest {
   tokensPerMinute: number;
@@ -150,7 +156,8 @@ export interface AdminBackend {
   allocations(): MaybePromise<AllocationsView>;
   /** Undefined for an agent the proxy has never seen. */
   agent(id: string): MaybePromise<AgentView | undefined>;
-  recordTask(report: TaskReport): Promise<void>;
+  /** Record an evaluator's report: `duplicate` when the task was already counted, `replaced` when it overruled the agent's own. */
+  recordTask(report: TaskReport): Promise<TaskReportAnswer>;
   setOverride(agent: string, override: OverrideRequest): Promise<OverrideView>;
   /** False when there was no override to delete. */
   deleteOverride(agent: string): Promise<boolean>;

@@ -98,8 +98,8 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
           throw new AdminError('invalid_agent', `agent ${AGENT_ID_RULE}`);
         }
         const body = validate(adminTaskBodySchema, raw);
-        await backend.recordTask(body);
-        json(res, 202, { accepted: true });
+        const { duplicate, replaced } = await backend.recordTask(body);
+        json(res, 202, { accepted: true, duplicate, replaced });
       },
     },
     '/v1/overrides/{id}': {

@@ -12,7 +12,7 @@ import type { Estimate, JsonObject, MeteredRoute, ProviderName } from '../provid
 import { adapterFor } from '../providers/registry.js';
 import { ProxyError } from '../proxy/errors.js';
 import type { Admission, AdmissionRequest, Metering } from '../proxy/metering.js';
-import type { Store, UsageDelta } from '../store/store.js';
+import type { Store, TaskRecordResult, UsageDelta } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { RecentOutput } from '../tokens/recent-output.js';
@@ -148,13 +148,16 @@ export class Accountant implements Metering {
     deps.onRecord?.(record);
   }
 
-  async reportTask(agent: string, task: string, completed: boolean, quality: number, selfReported = true): Promise<void> {
+  /** Record a task report (self-reported on the agents' port, else an evaluator's); a repeat counts nothing (DESIGN §3). */
+  async reportTask(agent: string, task: string, completed: boolean, quality: number, selfReported = true): Promise<TaskRecordResult> {
     const { deps } = this;
     const now = deps.now();
     this.touch(agent, now);
     const trusted = selfReported ? quality * deps.config.trustSelfReportedQuality : quality;
-    await deps.store.addTasks([{ agent, task, at: now, completed, quality: trusted }]);
-    if (completed) deps.metrics.recordTaskCompleted(agent);
+    const source = selfReported ? 'agent' : 'evaluator';
+    const [result = { duplicate: false, replaced: false }] = await deps.store.recordTasks([{ agent, task, at: now, completed, quality: trusted, source }]);
+    if (completed && !result.duplicate) deps.metrics.recordTaskCompleted(agent);
+    return result;
   }
 
   /**

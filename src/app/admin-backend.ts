@@ -9,6 +9,7 @@ import type {
   OverrideView,
   ReadyState,
   TaskReport,
+  TaskReportAnswer,
 } from '../admin/backend.js';
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
@@ -77,8 +78,8 @@ export class ProxyAdminBackend implements AdminBackend {
     };
   }
 
-  async recordTask(report: TaskReport): Promise<void> {
-    await this.deps.accountant.reportTask(report.agent, report.task, report.completed, report.quality ?? 1, false);
+  recordTask(report: TaskReport): Promise<TaskReportAnswer> {
+    return this.deps.accountant.reportTask(report.agent, report.task, report.completed, report.quality ?? 1, false);
   }
 
   async setOverride(agent: string, request: OverrideRequest): Promise<OverrideView> {

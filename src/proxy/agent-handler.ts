@@ -316,6 +316,6 @@ async function handleTask(ctx: RequestContext): Promise<void> {
     throw new ProxyError('invalid_body', message);
   }
   const { task, completed, quality = 1 } = parsed.data;
-  await ctx.deps.metering.reportTask(ctx.agent, task, completed, quality);
-  sendJson(ctx.res, 202, { accepted: true, agent: ctx.agent, task });
+  const { duplicate } = await ctx.deps.metering.reportTask(ctx.agent, task, completed, quality);
+  sendJson(ctx.res, 202, { accepted: true, agent: ctx.agent, task, duplicate });
 }

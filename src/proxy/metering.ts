@@ -1,5 +1,6 @@
 import type { ReconciliationRecord } from '../accounting/record.js';
 import type { Estimate, JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
+import type { TaskRecordResult } from '../store/store.js';
 import type { Hints } from './hints.js';
 
 /** What the proxy core asks of accounting and enforcement; implemented in src/budget. */
@@ -13,8 +14,8 @@ export interface Metering {
   admit(request: AdmissionRequest): Promise<Admission>;
   /** Reconcile an admitted request exactly once with what was really spent. */
   settle(admission: Admission, record: ReconciliationRecord): void;
-  /** A task outcome reported by the agent itself on the agents' port. */
-  reportTask(agent: string, task: string, completed: boolean, quality: number): Promise<void>;
+  /** A task outcome reported by the agent itself on the agents' port; says whether it repeated one already counted. */
+  reportTask(agent: string, task: string, completed: boolean, quality: number): Promise<TaskRecordResult>;
 }
 
 export interface AdmissionRequest {

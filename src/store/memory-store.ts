@@ -1,7 +1,8 @@
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
-import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+import { mergeTaskReports, outcomesSince } from './task-merge.js';
+import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, UsageDelta, UsageTotal, WriteBatch } from './store.js';
 
 interface Bucket {
   demand: number;
@@ -13,7 +14,10 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   /** minute → agent → bucket, so a window scan touches only its own minutes. */
   readonly #usage = new Map<number, Map<string, Bucket>>();
-  #tasks: TaskOutcome[] = [];
+  /** One outcome per (agent, task), keyed by `taskKey`. */
+  readonly #tasks = new Map<string, TaskOutcome>();
+  /** The last batch seq applied per writer. */
+  readonly #batches = new Map<string, number>();
   readonly #overrides = new Map<string, Override>();
   readonly #agents = new Map<string, number>();
   readonly #burst = new Map<number, number>();
@@ -57,17 +61,24 @@ export class MemoryStore implements Store {
     }
   }
 
-  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+  async recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]> {
     this.#open();
-    if (outcomes.length === 0) return;
-    this.#tasks.push(...outcomes.map((o) => ({ ...o })));
-    // Stable sort keeps arrival order among equal times.
-    this.#tasks.sort((a, b) => a.at - b.at);
+    return mergeTaskReports(this.#tasks, reports);
+  }
+
+  async applyBatch(batch: WriteBatch): Promise<boolean> {
+    this.#open();
+    if ((this.#batches.get(batch.writer) ?? -Infinity) >= batch.seq) return false;
+    this.#batches.set(batch.writer, batch.seq);
+    await this.addUsage(batch.usage);
+    await this.recordTasks(batch.tasks);
+    await this.touchAgents(batch.agents);
+    return true;
   }
 
   async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
     this.#open();
-    return this.#tasks.filter((t) => t.at >= sinceMs).map((t) => ({ ...t }));
+    return outcomesSince(this.#tasks.values(), sinceMs);
   }
 
   async setOverride(override: Override): Promise<void> {
@@ -137,7 +148,7 @@ export class MemoryStore implements Store {
     this.#open();
     const beforeMinute = Math.floor(beforeMs / 60_000);
     for (const minute of this.#usage.keys()) if (minute < beforeMinute) this.#usage.delete(minute);
-    this.#tasks = this.#tasks.filter((t) => t.at >= beforeMs);
+    for (const [key, t] of this.#tasks) if (t.at < beforeMs) this.#tasks.delete(key);
     for (const [agent, o] of this.#overrides) {
       if (o.expiresAt !== undefined && o.expiresAt <= beforeMs) this.#overrides.delete(agent);
     }

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
-import { BURST_RETURN, BURST_TAKE, TOUCH_AGENTS } from './redis-scripts.js';
+import { APPLY_WRITES, BURST_RETURN, BURST_TAKE } from './redis-scripts.js';
 import { decodeSignals } from './signal-codec.js';
 import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
+import { taskKey } from './task-merge.js';
 import type {
   AgentSeen,
   AgentSignal,
@@ -14,8 +15,10 @@ import type {
   StoreStatus,
   StoreStatusListener,
   TaskOutcome,
+  TaskRecordResult,
   UsageDelta,
   UsageTotal,
+  WriteBatch,
 } from './store.js';
 
 /** A Lua script with its SHA-1, hashed once here rather than on every call. */
@@ -27,8 +30,18 @@ interface LuaScript {
 const SCRIPTS = {
   burstTake: luaScript(BURST_TAKE),
   burstReturn: luaScript(BURST_RETURN),
-  touchAgents: luaScript(TOUCH_AGENTS),
+  applyWrites: luaScript(APPLY_WRITES),
 };
+
+/** What one run of the APPLY_WRITES script writes; everything optional. */
+interface Writes {
+  batch?: { writer: string; seq: number };
+  usage?: readonly UsageDelta[];
+  tasks?: readonly TaskOutcome[];
+  agents?: readonly AgentSeen[];
+  /** Drop task outcomes older than this (ms); by default `retentionMs` before the newest written. */
+  taskCutMs?: number;
+}
 
 const HOUR_MS = 3_600_000;
 
@@ -43,6 +56,11 @@ export interface RedisStoreOptions {
   burstTtlMs?: number;
   /** How long one tick's signals live. Default 1 hour. */
   signalsTtlMs?: number;
+  /**
+   * How long a write-behind writer's last applied batch is remembered after its last flush: a batch retried
+   * later than this (the first attempt having landed unseen) would count twice. Default 24 hours.
+   */
+  batchTtlMs?: number;
   /** TCP connect timeout (ms). Default 1000. */
   connectTimeoutMs?: number;
   /** A command without an answer after this long fails with `store_unavailable` (ms). Default 1000. */
@@ -59,8 +77,10 @@ export interface RedisStoreOptions {
 /**
  * The fleet store: every sidecar of a fleet reads and writes the same Redis, so they compute the same
  * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
- * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `tasks` sorted set by time, `overrides` and
- * `agents` hashes, `burst:<tick>` balance, `sig:<tick>` hash of each proxy's signals (JSON). Nothing queues while disconnected: every call fails fast with
+ * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
+ * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `burst:<tick>`
+ * balance, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
+ * applied. Nothing queues while disconnected: every call fails fast with
  * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
 export class RedisStore implements Store {
@@ -73,6 +93,7 @@ export class RedisStore implements Store {
   readonly #maxTasks: number;
   readonly #burstTtlMs: number;
   readonly #signalsTtlMs: number;
+  readonly #batchTtlMs: number;
   readonly #listeners = new Set<StoreStatusListener>();
   #status: StoreStatus = 'down';
   #lastError: Error | undefined;
@@ -85,6 +106,7 @@ export class RedisStore implements Store {
     this.#maxTasks = options.maxTasks ?? 100_000;
     this.#burstTtlMs = options.burstTtlMs ?? HOUR_MS;
     this.#signalsTtlMs = options.signalsTtlMs ?? HOUR_MS;
+    this.#batchTtlMs = options.batchTtlMs ?? 24 * HOUR_MS;
     const maxDelay = options.maxReconnectDelayMs ?? 1000;
     this.#client = new Redis(url, {
       lazyConnect: true,
@@ -132,23 +154,7 @@ export class RedisStore implements Store {
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
-    if (deltas.length === 0) return;
-    const tx = this.#tx();
-    const minutes = new Set<number>();
-    for (const d of deltas) {
-      const key = this.#usageKey(d.minute);
-      tx.hincrbyfloat(key, `d:${d.agent}`, d.demand);
-      tx.hincrbyfloat(key, `c:${d.agent}`, d.consumed);
-      minutes.add(d.minute);
-    }
-    const index = this.#key('u:idx');
-    for (const m of minutes) {
-      tx.pexpire(this.#usageKey(m), this.#retentionMs);
-      tx.zadd(index, m, String(m));
-    }
-    tx.zremrangebyscore(index, '-inf', `(${Math.max(...minutes) - Math.ceil(this.#retentionMs / 60_000)}`);
-    tx.pexpire(index, this.#retentionMs);
-    await this.#exec(tx);
+    if (deltas.length > 0) await this.#write({ usage: deltas });
   }
 
   async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
@@ -167,21 +173,27 @@ export class RedisStore implements Store {
     return sortedByAgent(sums);
   }
 
-  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
-    const key = this.#key('tasks');
-    const tx = this.#tx();
-    for (const o of outcomes) tx.zadd(key, o.at, encodeTask(o));
-    const newest = Math.max(...outcomes.map((o) => o.at));
-    tx.zremrangebyscore(key, '-inf', `(${newest - this.#retentionMs}`);
-    tx.zremrangebyrank(key, 0, -(this.#maxTasks + 1));
-    tx.pexpire(key, this.#retentionMs);
-    await this.#exec(tx);
+  async recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]> {
+    if (reports.length === 0) return [];
+    return (await this.#write({ tasks: reports })).codes.map((code) => ({ duplicate: (code & 1) !== 0, replaced: (code & 2) !== 0 }));
+  }
+
+  async applyBatch(batch: WriteBatch): Promise<boolean> {
+    const { writer, seq, usage, tasks, agents } = batch;
+    return (await this.#write({ batch: { writer, seq }, usage, tasks, agents })).applied;
   }
 
   async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
-    const members = await this.#call(() => this.#client.zrangebyscore(this.#key('tasks'), sinceMs, '+inf'));
-    return members.map(decodeTask).filter((t): t is TaskOutcome => t !== undefined);
+    const members = await this.#call(() => this.#client.zrangebyscore(this.#key('task:at'), sinceMs, '+inf'));
+    if (members.length === 0) return [];
+    const values = await this.#call(() => this.#client.hmget(this.#key('task:out'), ...members));
+    const out: TaskOutcome[] = [];
+    members.forEach((member, i) => {
+      const outcome = decodeTask(member, values[i] ?? null);
+      // Trimmed between the two reads, or unreadable: left out, never guessed.
+      if (outcome !== undefined && outcome.at >= sinceMs) out.push(outcome);
+    });
+    return out;
   }
 
   async setOverride(override: Override): Promise<void> {
@@ -201,9 +213,7 @@ export class RedisStore implements Store {
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
-    if (seen.length === 0) return;
-    const args = seen.flatMap((s) => [s.agent, String(s.firstSeen)]);
-    await this.#script(SCRIPTS.touchAgents, this.#key('agents'), args);
+    if (seen.length > 0) await this.#write({ agents: seen });
   }
 
   async agents(): Promise<AgentSeen[]> {
@@ -214,7 +224,7 @@ export class RedisStore implements Store {
   }
 
   async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
-    const granted = await this.#script(SCRIPTS.burstTake, this.#burstKey(tick), [
+    const granted = await this.#script(SCRIPTS.burstTake, [this.#burstKey(tick)], [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
@@ -223,7 +233,7 @@ export class RedisStore implements Store {
   }
 
   async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
-    await this.#script(SCRIPTS.burstReturn, this.#burstKey(tick), [
+    await this.#script(SCRIPTS.burstReturn, [this.#burstKey(tick)], [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
@@ -261,9 +271,9 @@ export class RedisStore implements Store {
     const tx = this.#tx();
     if (old.length > 0) tx.del(...old.map((m) => this.#usageKey(Number(m))));
     tx.zremrangebyscore(index, '-inf', `(${beforeMinute}`);
-    tx.zremrangebyscore(this.#key('tasks'), '-inf', `(${beforeMs}`);
     if (expired.length > 0) tx.hdel(this.#key('overrides'), ...expired);
     await this.#exec(tx);
+    await this.#write({ taskCutMs: beforeMs });
   }
 
   async close(): Promise<void> {
@@ -312,13 +322,48 @@ export class RedisStore implements Store {
     });
   }
 
+  /** Run APPLY_WRITES (see redis-scripts.ts for its keys and arguments). */
+  async #write(w: Writes): Promise<{ applied: boolean; codes: number[] }> {
+    const usage = w.usage ?? [];
+    const tasks = w.tasks ?? [];
+    const minutes = [...new Set(usage.map((d) => d.minute))];
+    const slot = new Map(minutes.map((m, i) => [m, i + 1]));
+    const usageCut = minutes.length > 0 ? String(Math.max(...minutes) - Math.ceil(this.#retentionMs / 60_000)) : '';
+    const taskCut = w.taskCutMs ?? (tasks.length > 0 ? Math.max(...tasks.map((t) => t.at)) - this.#retentionMs : undefined);
+    const payload = JSON.stringify({
+      m: minutes.map(String),
+      u: usage.map((d) => [slot.get(d.minute), d.agent, String(d.demand), String(d.consumed)]),
+      t: tasks.map((t) => [taskKey(t.agent, t.task), String(t.at), t.completed ? '1' : '0', String(t.quality), t.source]),
+      a: (w.agents ?? []).map((a) => [a.agent, String(a.firstSeen)]),
+    });
+    const keys = [
+      this.#key(`b:${w.batch?.writer ?? ''}`),
+      this.#key('u:idx'),
+      this.#key('task:at'),
+      this.#key('task:out'),
+      this.#key('agents'),
+      ...minutes.map((m) => this.#usageKey(m)),
+    ];
+    const args = [
+      w.batch === undefined ? '' : String(w.batch.seq),
+      String(this.#batchTtlMs),
+      String(this.#retentionMs),
+      usageCut,
+      taskCut === undefined ? '' : String(taskCut),
+      String(this.#maxTasks),
+      payload,
+    ];
+    const [applied, ...codes] = (await this.#script(SCRIPTS.applyWrites, keys, args)) as number[];
+    return { applied: applied === 1, codes };
+  }
+
   /** EVALSHA, loading the script when Redis does not know it (first use, or after a restart). */
-  async #script({ source, sha }: LuaScript, key: string, args: readonly string[]): Promise<unknown> {
+  async #script({ source, sha }: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
     try {
-      return await this.#call(() => this.#client.evalsha(sha, 1, key, ...args));
+      return await this.#call(() => this.#client.evalsha(sha, keys.length, ...keys, ...args));
     } catch (err) {
       if (err instanceof StoreUnavailableError || !messageOf(err).startsWith('NOSCRIPT')) throw err;
-      return this.#call(() => this.#client.eval(source, 1, key, ...args));
+      return this.#call(() => this.#client.eval(source, keys.length, ...keys, ...args));
     }
   }
 
@@ -369,23 +414,21 @@ export class RedisStore implements Store {
   }
 }
 
-function encodeTask(o: TaskOutcome): string {
-  // The nonce keeps repeated identical reports as separate members of the sorted set.
-  return JSON.stringify([o.agent, o.task, o.at, o.completed ? 1 : 0, o.quality, randomBytes(6).toString('base64url')]);
-}
-
-function decodeTask(member: string): TaskOutcome | undefined {
-  try {
-    const v: unknown = JSON.parse(member);
-    if (!Array.isArray(v)) return undefined;
-    const [agent, task, at, completed, quality] = v as unknown[];
-    if (typeof agent !== 'string' || typeof task !== 'string' || typeof at !== 'number' || typeof quality !== 'number') {
-      return undefined;
-    }
-    return { agent, task, at, completed: completed === 1, quality };
-  } catch {
-    return undefined;
-  }
+/** An outcome as stored: `agent\ntask` in the index, `at|completed|quality|source` in the hash. */
+function decodeTask(member: string, value: string | null): TaskOutcome | undefined {
+  const split = member.indexOf('\n');
+  const fields = value?.split('|');
+  if (split < 0 || fields === undefined || fields.length !== 4) return undefined;
+  const [at, completed, quality, source] = fields as [string, string, string, string];
+  if (!Number.isFinite(Number(at)) || !Number.isFinite(Number(quality))) return undefined;
+  return {
+    agent: member.slice(0, split),
+    task: member.slice(split + 1),
+    at: Number(at),
+    completed: completed === '1',
+    quality: Number(quality),
+    source: source === 'evaluator' ? 'evaluator' : 'agent',
+  };
 }
 
 function decodeOverride(json: string): Override | undefined {

@@ -49,6 +49,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tick, source)
   ) WITHOUT ROWID;
   `,
+  // 2 → 3: one outcome per (agent, task) (task reports count once) and who reported it; rows from before
+  // are kept as the agent's, one per pair (its first completed report, else its first). `batches` holds
+  // each write-behind writer's last applied flush, so a retried flush is a no-op.
+  `
+  ALTER TABLE tasks ADD COLUMN source TEXT NOT NULL DEFAULT 'agent';
+  DELETE FROM tasks WHERE id NOT IN (
+    SELECT COALESCE(MIN(CASE WHEN completed THEN id END), MIN(id)) FROM tasks GROUP BY agent, task
+  );
+  CREATE UNIQUE INDEX tasks_agent_task ON tasks (agent, task);
+  CREATE TABLE batches (
+    writer TEXT PRIMARY KEY,
+    seq    INTEGER NOT NULL,
+    at     INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

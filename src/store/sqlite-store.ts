@@ -7,7 +7,19 @@ import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burs
 import { errorCode, toStoreError, UNWRITABLE_FIX } from './sqlite-errors.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { messageOf, StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
-import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+import { mergeTaskReport } from './task-merge.js';
+import type {
+  AgentSeen,
+  AgentSignal,
+  BurstState,
+  Override,
+  Store,
+  TaskOutcome,
+  TaskRecordResult,
+  UsageDelta,
+  UsageTotal,
+  WriteBatch,
+} from './store.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing (ms). */
@@ -22,6 +34,7 @@ interface TaskRow {
   at: number;
   completed: number;
   quality: number;
+  source: string;
 }
 interface OverrideRow {
   agent: string;
@@ -78,37 +91,37 @@ export class SqliteStore implements Store {
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
-    this.#run(() => {
-      const tx = this.#db.transaction((rows: readonly UsageDelta[]) => {
-        for (const d of rows) this.#st.addUsage.run(d.minute, d.agent, d.demand, d.consumed);
-      });
-      tx(deltas);
-    });
+    this.#run(() => this.#db.transaction(() => this.#addUsage(deltas))());
   }
 
   async usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]> {
     return this.#run(() => this.#st.usageTotals.all(fromMinute, toMinute) as UsageTotal[]);
   }
 
-  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
-    this.#run(() => {
-      const tx = this.#db.transaction((rows: readonly TaskOutcome[]) => {
-        for (const t of rows) this.#st.addTask.run(t.agent, t.task, t.at, t.completed ? 1 : 0, t.quality);
-      });
-      tx(outcomes);
-    });
+  async recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]> {
+    // IMMEDIATE: two processes sharing the file cannot both read the same outcome before either writes.
+    return this.#run(() => this.#db.transaction(() => this.#recordTasks(reports)).immediate());
+  }
+
+  /** One transaction: the batch's writer mark, its usage, tasks and first-seen land together or not at all. */
+  async applyBatch(batch: WriteBatch): Promise<boolean> {
+    return this.#run(() =>
+      this.#db
+        .transaction(() => {
+          const last = this.#st.batchGet.get(batch.writer) as { seq: number } | undefined;
+          if (last !== undefined && last.seq >= batch.seq) return false;
+          this.#st.batchSet.run(batch.writer, batch.seq, batch.at);
+          this.#addUsage(batch.usage);
+          this.#recordTasks(batch.tasks);
+          this.#touchAgents(batch.agents);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
   async tasksSince(sinceMs: number): Promise<TaskOutcome[]> {
-    return this.#run(() =>
-      (this.#st.tasksSince.all(sinceMs) as TaskRow[]).map((r) => ({
-        agent: r.agent,
-        task: r.task,
-        at: r.at,
-        completed: r.completed !== 0,
-        quality: r.quality,
-      })),
-    );
+    return this.#run(() => (this.#st.tasksSince.all(sinceMs) as TaskRow[]).map(taskOutcome));
   }
 
   async setOverride(o: Override): Promise<void> {
@@ -131,12 +144,7 @@ export class SqliteStore implements Store {
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
-    this.#run(() => {
-      const tx = this.#db.transaction((rows: readonly AgentSeen[]) => {
-        for (const s of rows) this.#st.touchAgent.run(s.agent, s.firstSeen);
-      });
-      tx(seen);
-    });
+    this.#run(() => this.#db.transaction(() => this.#touchAgents(seen))());
   }
 
   async agents(): Promise<AgentSeen[]> {
@@ -189,6 +197,7 @@ export class SqliteStore implements Store {
         this.#st.pruneUsage.run(Math.floor(beforeMs / 60_000));
         this.#st.pruneTasks.run(beforeMs);
         this.#st.pruneOverrides.run(beforeMs);
+        this.#st.pruneBatches.run(beforeMs);
       })(),
     );
   }
@@ -197,6 +206,25 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
+  }
+
+  #addUsage(deltas: readonly UsageDelta[]): void {
+    for (const d of deltas) this.#st.addUsage.run(d.minute, d.agent, d.demand, d.consumed);
+  }
+
+  #recordTasks(reports: readonly TaskOutcome[]): TaskRecordResult[] {
+    return reports.map((report) => {
+      const row = this.#st.taskGet.get(report.agent, report.task) as TaskRow | undefined;
+      const { outcome, result } = mergeTaskReport(row && taskOutcome(row), report);
+      if (outcome !== undefined) {
+        this.#st.taskSet.run(outcome.agent, outcome.task, outcome.at, outcome.completed ? 1 : 0, outcome.quality, outcome.source);
+      }
+      return result;
+    });
+  }
+
+  #touchAgents(seen: readonly AgentSeen[]): void {
+    for (const s of seen) this.#st.touchAgent.run(s.agent, s.firstSeen);
   }
 
   #burstStored(tick: number): number | undefined {
@@ -229,8 +257,18 @@ function prepare(db: Database.Database) {
       `SELECT agent, SUM(demand) AS demand, SUM(consumed) AS consumed FROM usage
        WHERE minute >= ? AND minute < ? GROUP BY agent ORDER BY agent`,
     ),
-    addTask: db.prepare('INSERT INTO tasks (agent, task, at, completed, quality) VALUES (?, ?, ?, ?, ?)'),
-    tasksSince: db.prepare('SELECT agent, task, at, completed, quality FROM tasks WHERE at >= ? ORDER BY at, id'),
+    taskGet: db.prepare('SELECT agent, task, at, completed, quality, source FROM tasks WHERE agent = ? AND task = ?'),
+    taskSet: db.prepare(
+      `INSERT INTO tasks (agent, task, at, completed, quality, source) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent, task) DO UPDATE SET at = excluded.at, completed = excluded.completed,
+         quality = excluded.quality, source = excluded.source`,
+    ),
+    tasksSince: db.prepare('SELECT agent, task, at, completed, quality, source FROM tasks WHERE at >= ? ORDER BY at, id'),
+    batchGet: db.prepare('SELECT seq FROM batches WHERE writer = ?'),
+    batchSet: db.prepare(
+      'INSERT INTO batches (writer, seq, at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at = excluded.at',
+    ),
+    pruneBatches: db.prepare('DELETE FROM batches WHERE at < ?'),
     setOverride: db.prepare(
       `INSERT INTO overrides (agent, tokens_per_minute, set_at, expires_at, reason) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (agent) DO UPDATE SET tokens_per_minute = excluded.tokens_per_minute, set_at = excluded.set_at,
@@ -260,6 +298,10 @@ function prepare(db: Database.Database) {
     pruneTasks: db.prepare('DELETE FROM tasks WHERE at < ?'),
     pruneOverrides: db.prepare('DELETE FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ?'),
   };
+}
+
+function taskOutcome(r: TaskRow): TaskOutcome {
+  return { agent: r.agent, task: r.task, at: r.at, completed: r.completed !== 0, quality: r.quality, source: r.source === 'evaluator' ? 'evaluator' : 'agent' };
 }
 
 /** Create the directory if needed and fail early, with the path, when it or the file cannot be written. */

@@ -21,13 +21,41 @@ export interface UsageTotal {
   consumed: number;
 }
 
+/** Who reported a task outcome: the agent about itself (agents' port) or an evaluator (admin port), whose word wins. */
+export type TaskSource = 'agent' | 'evaluator';
+
+/** The outcome of one (agent, task): a store keeps one per pair (DESIGN §3, §8 "task reports count once"). */
 export interface TaskOutcome {
   agent: string;
   task: string;
+  /** When the task was first reported completed (or first reported, while it is not). */
   at: number;
   completed: boolean;
   /** 0–1, already scaled by the configured trust where self-reported. */
   quality: number;
+  source: TaskSource;
+}
+
+/** What recording one task report did (see `mergeTaskReport`). */
+export interface TaskRecordResult {
+  /** The (agent, task) was already reported and this report counts no new completion. */
+  duplicate: boolean;
+  /** An evaluator's report replaced what the agent had reported about itself. */
+  replaced: boolean;
+}
+
+/**
+ * One write-behind flush. `(writer, seq)` identifies it: a store applies a writer's batches at most once each,
+ * in `seq` order (a retried batch whose first attempt landed unseen is a no-op). `at` is when it was made,
+ * so stores can forget old writers.
+ */
+export interface WriteBatch {
+  writer: string;
+  seq: number;
+  at: number;
+  usage: readonly UsageDelta[];
+  tasks: readonly TaskOutcome[];
+  agents: readonly AgentSeen[];
 }
 
 /** A manual allocation; `tokensPerMinute` replaces the engine's figure until `expiresAt` (if any). */
@@ -84,8 +112,17 @@ export interface Store {
   addUsage(deltas: readonly UsageDelta[]): Promise<void>;
   /** Per-agent sums over minutes `[fromMinute, toMinute)`; agents with nothing in the window are omitted. */
   usageTotals(fromMinute: number, toMinute: number): Promise<UsageTotal[]>;
-  addTasks(outcomes: readonly TaskOutcome[]): Promise<void>;
-  /** Task outcomes with `at >= sinceMs`, oldest first. */
+  /**
+   * Record task reports in order, each merged into the stored outcome of its (agent, task) by
+   * `mergeTaskReport`, atomically (across processes where the store is shared). One result per report.
+   */
+  recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]>;
+  /**
+   * Apply a write-behind batch (usage, task reports, first-seen) atomically, unless this writer's batch
+   * `seq` or a later one was already applied. Returns false for such a repeat (nothing changed).
+   */
+  applyBatch(batch: WriteBatch): Promise<boolean>;
+  /** One outcome per (agent, task) with `at >= sinceMs`, oldest first. */
   tasksSince(sinceMs: number): Promise<TaskOutcome[]>;
   setOverride(override: Override): Promise<void>;
   deleteOverride(agent: string): Promise<boolean>;

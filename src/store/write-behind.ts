@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { addToTotal, byAgent, sortedByAgent } from './by-agent.js';
 import { StoreClosedError } from './store-errors.js';
+import { mergeTaskReports, outcomesSince, taskKey } from './task-merge.js';
 import type {
   AgentSeen,
   AgentSignal,
@@ -8,34 +10,53 @@ import type {
   Store,
   StoreStatusListener,
   TaskOutcome,
+  TaskRecordResult,
   UsageDelta,
   UsageTotal,
+  WriteBatch,
 } from './store.js';
 
 export interface WriteBehindOptions {
   /** How often buffered writes reach the inner store (ms); also the most a crash can lose. Default 1000. */
   flushMs?: number;
-  /** Task outcomes kept while the inner store keeps failing; the oldest beyond this are dropped. Default 100 000. */
+  /** Task reports kept while the inner store keeps failing; the oldest beyond this are dropped. Default 100 000. */
   maxPendingTasks?: number;
-  /** Told about each failed background flush (the data is kept and retried on the next one). */
+  /** Told about each failed background flush or task report (the data is kept and retried on the next flush). */
   onFlushError?: (err: unknown) => void;
+  /** Clock stamping each batch (so stores can forget writers long gone). Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
- * Buffers the hot-path writes (usage, task outcomes, first-seen) in memory and writes them to the inner
- * store every `flushMs` and on close, merging deltas of the same agent and minute. Reads add the
- * unflushed part, so a caller always sees its own writes. A failed flush keeps its data for the next
- * one, which is how local counts reconcile into Redis after an outage. Overrides and the burst pool go
- * straight through: they are rare, or must be atomic across processes.
+ * Buffers the hot-path writes (usage, first-seen) in memory and writes them to the inner store every
+ * `flushMs` and on close, merging deltas of the same agent and minute. Reads add the unflushed part, so a
+ * caller always sees its own writes.
+ *
+ * Each flush is one `WriteBatch` with this writer's next `seq`, applied atomically by the inner store. A
+ * failed flush keeps its batch, unchanged, and retries it before anything newer: where the first attempt
+ * landed unseen (a Redis command timed out on the client but ran on the server), the store recognises the
+ * seq and the retry changes nothing. That is how local counts reconcile into Redis after an outage, once.
+ *
+ * Task reports go straight through, because the answer depends on the store (DESIGN §3: a repeat is a
+ * duplicate). When the store fails, a report is kept for the next flush instead (fail-open) and answered
+ * from what this proxy holds; the store applies the same rule at the flush, so each task still counts once.
+ * Overrides and the burst pool go straight through: they are rare, or must be atomic across processes.
  */
 export class WriteBehindStore implements Store {
   readonly kind: string;
   readonly #inner: Store;
   readonly #maxPendingTasks: number;
   readonly #onFlushError: (err: unknown) => void;
+  readonly #now: () => number;
+  /** This buffer's identity in the batches it writes: unique per process and store. */
+  readonly #writer = randomBytes(9).toString('base64url');
+  #seq = 0;
   #usage = new Map<string, UsageDelta>();
+  /** Task reports the inner store could not take when they came. */
   #tasks: TaskOutcome[] = [];
   #agents = new Map<string, number>();
+  /** A batch whose flush failed: retried as it is, before anything newer is flushed. */
+  #retry: WriteBatch | undefined;
   /** Serialises flushes with the reads that merge pending data, so nothing is counted twice or missed. */
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -49,6 +70,7 @@ export class WriteBehindStore implements Store {
     this.kind = inner.kind;
     this.#maxPendingTasks = options.maxPendingTasks ?? 100_000;
     this.#onFlushError = options.onFlushError ?? (() => {});
+    this.#now = options.now ?? Date.now;
     const { putSignals, signals } = inner;
     if (putSignals && signals) {
       this.putSignals = (tick, source, rows) => {
@@ -79,9 +101,11 @@ export class WriteBehindStore implements Store {
     return this.#droppedTasks;
   }
 
-  /** Deltas waiting for the next flush (usage buckets + task outcomes + first-seen entries). */
+  /** Deltas waiting for the next flush (usage buckets + task reports + first-seen entries, a failed batch's included). */
   get pendingCount(): number {
-    return this.#usage.size + this.#tasks.length + this.#agents.size;
+    const retry = this.#retry;
+    const retrying = retry ? retry.usage.length + retry.tasks.length + retry.agents.length : 0;
+    return this.#usage.size + this.#tasks.length + this.#agents.size + retrying;
   }
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
@@ -89,10 +113,28 @@ export class WriteBehindStore implements Store {
     mergeUsage(this.#usage, deltas);
   }
 
-  async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+  async recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]> {
     this.#open();
-    for (const o of outcomes) this.#tasks.push({ ...o });
-    this.#capTasks();
+    try {
+      return await this.#inner.recordTasks(reports);
+    } catch (err) {
+      if (this.#closed) throw err;
+      this.#onFlushError(err);
+      // The store's state is unknown: answer against the reports this proxy still holds for the same tasks.
+      const keys = new Set(reports.map((r) => taskKey(r.agent, r.task)));
+      const held = new Map<string, TaskOutcome>();
+      mergeTaskReports(held, this.#pendingTasks().filter((t) => keys.has(taskKey(t.agent, t.task))));
+      const results = mergeTaskReports(held, reports);
+      for (const r of reports) this.#tasks.push({ ...r });
+      this.#capTasks();
+      return results;
+    }
+  }
+
+  /** Passed through: batches are this class's own output, not something to buffer again. */
+  async applyBatch(batch: WriteBatch): Promise<boolean> {
+    this.#open();
+    return this.#inner.applyBatch(batch);
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
@@ -105,7 +147,7 @@ export class WriteBehindStore implements Store {
     return this.#exclusive(async () => {
       const stored = await this.#inner.usageTotals(fromMinute, toMinute);
       const sums = new Map(stored.map((t) => [t.agent, { ...t }]));
-      for (const d of this.#usage.values()) {
+      for (const d of [...(this.#retry?.usage ?? []), ...this.#usage.values()]) {
         if (d.minute >= fromMinute && d.minute < toMinute) addToTotal(sums, d.agent, d.demand, d.consumed);
       }
       return sortedByAgent(sums);
@@ -116,9 +158,10 @@ export class WriteBehindStore implements Store {
     this.#open();
     return this.#exclusive(async () => {
       const stored = await this.#inner.tasksSince(sinceMs);
-      const pending = this.#tasks.filter((t) => t.at >= sinceMs).map((t) => ({ ...t }));
-      // Stable: stored outcomes first among equal times, as they were written first.
-      return [...stored, ...pending].sort((a, b) => a.at - b.at);
+      // Held reports merge as the store will merge them (against outcomes in the window: close enough while it is down).
+      const merged = new Map(stored.map((t) => [taskKey(t.agent, t.task), t]));
+      mergeTaskReports(merged, this.#pendingTasks());
+      return outcomesSince(merged.values(), sinceMs);
     });
   }
 
@@ -126,7 +169,7 @@ export class WriteBehindStore implements Store {
     this.#open();
     return this.#exclusive(async () => {
       const merged = new Map((await this.#inner.agents()).map((a) => [a.agent, a.firstSeen]));
-      mergeAgents(merged, [...this.#agents].map(([agent, firstSeen]) => ({ agent, firstSeen })));
+      mergeAgents(merged, [...(this.#retry?.agents ?? []), ...[...this.#agents].map(([agent, firstSeen]) => ({ agent, firstSeen }))]);
       return [...merged].map(([agent, firstSeen]) => ({ agent, firstSeen })).sort(byAgent);
     });
   }
@@ -214,41 +257,34 @@ export class WriteBehindStore implements Store {
     }
   }
 
+  /** Retry the failed batch if there is one, then write what is buffered as the next batch. */
   async #flushNow(): Promise<void> {
-    const errors: unknown[] = [];
-    if (this.#agents.size > 0) {
-      // First-seen goes before usage so a reader never sees usage of an agent it does not know.
-      const agents = this.#agents;
-      this.#agents = new Map();
-      try {
-        await this.#inner.touchAgents([...agents].map(([agent, firstSeen]) => ({ agent, firstSeen })));
-      } catch (err) {
-        mergeAgents(this.#agents, [...agents].map(([agent, firstSeen]) => ({ agent, firstSeen })));
-        errors.push(err);
-      }
-    }
-    if (this.#usage.size > 0) {
-      const usage = this.#usage;
-      this.#usage = new Map();
-      try {
-        await this.#inner.addUsage([...usage.values()]);
-      } catch (err) {
-        mergeUsage(this.#usage, [...usage.values()]);
-        errors.push(err);
-      }
-    }
-    if (this.#tasks.length > 0) {
-      const tasks = this.#tasks;
-      this.#tasks = [];
-      try {
-        await this.#inner.addTasks(tasks);
-      } catch (err) {
-        this.#tasks = [...tasks, ...this.#tasks];
-        this.#capTasks();
-        errors.push(err);
-      }
-    }
-    if (errors.length > 0) throw errors[0];
+    if (this.#retry) await this.#apply(this.#retry);
+    if (this.#usage.size === 0 && this.#tasks.length === 0 && this.#agents.size === 0) return;
+    const batch: WriteBatch = {
+      writer: this.#writer,
+      seq: ++this.#seq,
+      at: this.#now(),
+      usage: [...this.#usage.values()],
+      tasks: this.#tasks,
+      agents: [...this.#agents].map(([agent, firstSeen]) => ({ agent, firstSeen })),
+    };
+    this.#usage = new Map();
+    this.#tasks = [];
+    this.#agents = new Map();
+    await this.#apply(batch);
+  }
+
+  /** Apply a batch; on failure keep it as the one to retry (never merged with newer data: its seq may have landed). */
+  async #apply(batch: WriteBatch): Promise<void> {
+    this.#retry = batch;
+    await this.#inner.applyBatch(batch);
+    this.#retry = undefined;
+  }
+
+  /** Task reports not yet in the store, oldest first. */
+  #pendingTasks(): TaskOutcome[] {
+    return [...(this.#retry?.tasks ?? []), ...this.#tasks];
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {

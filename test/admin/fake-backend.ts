@@ -9,6 +9,7 @@ import type {
   OverrideView,
   ReadyState,
   TaskReport,
+  TaskReportAnswer,
 } from '../../src/admin/backend.js';
 
 const TICK_SECONDS = 30;
@@ -145,8 +146,10 @@ export class FakeBackend implements AdminBackend {
     return view;
   }
 
-  async recordTask(report: TaskReport): Promise<void> {
+  async recordTask(report: TaskReport): Promise<TaskReportAnswer> {
+    const duplicate = this.tasks.some((t) => t.agent === report.agent && t.task === report.task);
     this.tasks.push(report);
+    return { duplicate, replaced: false };
   }
 
   async setOverride(agent: string, override: OverrideRequest): Promise<OverrideView> {

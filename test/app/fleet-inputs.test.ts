@@ -66,9 +66,9 @@ async function fleetOf(fleet: boolean): Promise<{ shared: MemoryStore; a: Proxy;
     history.push({ agent: 'alpha', minute: m, demand: 4000, consumed: 3500 }, { agent: 'beta', minute: m, demand: 1000, consumed: 1000 });
   }
   await shared.addUsage(history);
-  await shared.addTasks([
-    { agent: 'alpha', task: 't1', at: T - 600_000, completed: true, quality: 1 },
-    { agent: 'beta', task: 't2', at: T - 300_000, completed: true, quality: 0.5 },
+  await shared.recordTasks([
+    { agent: 'alpha', task: 't1', at: T - 600_000, completed: true, quality: 1, source: 'agent' },
+    { agent: 'beta', task: 't2', at: T - 300_000, completed: true, quality: 0.5, source: 'agent' },
   ]);
   const a = proxy(shared, { hints: { alpha: { priorityClass: 'critical' } }, queued: { alpha: 9000 }, partial: { alpha: { demand: 6000, consumed: 5000 } } }, fleet);
   const b = proxy(shared, { hints: { beta: { priorityClass: 'high', blocking: 3 } }, partial: { gamma: { demand: 2000, consumed: 1500 }, beta: { demand: 700, consumed: 700 } } }, fleet);
@@ -110,7 +110,7 @@ describe('fleet mode: every proxy computes the same table from the shared inputs
       { agent: 'alpha', minute: M, demand: 50_000, consumed: 50_000 },
       { agent: 'delta', minute: M, demand: 50_000, consumed: 50_000 },
     ]);
-    await shared.addTasks([{ agent: 'beta', task: 'late', at: T + 100, completed: true, quality: 1 }]);
+    await shared.recordTasks([{ agent: 'beta', task: 'late', at: T + 100, completed: true, quality: 1, source: 'agent' }]);
     await shared.touchAgents([{ agent: 'delta', firstSeen: T + 100 }]);
     expect(await b.reallocator.reallocate(T)).toEqual(before);
   });

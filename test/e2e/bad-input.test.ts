@@ -207,7 +207,7 @@ describe('against the mock', () => {
     expect((await postJson(url, { task: 'x'.repeat(256), completed: true }, agent)).status).toBe(202);
     const ok = await postJson(url, { task: 't-1', completed: false, quality: 0.5 }, agent);
     expect(ok.status).toBe(202);
-    expect(json(ok)).toEqual({ accepted: true, agent: 'a1', task: 't-1' });
+    expect(json(ok)).toEqual({ accepted: true, agent: 'a1', task: 't-1', duplicate: false });
   });
 
   it('a client that disconnects mid-stream aborts the upstream request at once', async () => {

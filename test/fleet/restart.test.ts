@@ -85,7 +85,7 @@ describe('restart with the SQLite store (spawned CLI)', () => {
     const seed = SqliteStore.open(db);
     const nineDaysAgo = Date.now() - 9 * 24 * 3_600_000;
     await seed.addUsage([{ agent: 'ancient', minute: Math.floor(nineDaysAgo / 60_000), demand: 5, consumed: 5 }]);
-    await seed.addTasks([{ agent: 'ancient', task: 'old', at: nineDaysAgo, completed: true, quality: 1 }]);
+    await seed.recordTasks([{ agent: 'ancient', task: 'old', at: nineDaysAgo, completed: true, quality: 1, source: 'agent' }]);
     await seed.close();
     const first = await proxyOn(db, 60_000);
     for (let i = 0; i < 12; i++) expect((await chat(first, i % 3 === 0 ? 'writer' : 'planner')).status).toBe(200);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentSignal, Store, TaskOutcome, UsageDelta } from '../../src/store/store.js';
+import type { AgentSignal, Store, TaskOutcome, UsageDelta, WriteBatch } from '../../src/store/store.js';
 
 /** A fixed, recent-enough base time (2026-01-05T00:00Z): backends must not care what the wall clock says. */
 const T0 = Date.UTC(2026, 0, 5);
@@ -108,31 +108,91 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         at: T0 + at,
         completed: true,
         quality: 0.75,
+        source: 'agent',
         ...over,
       });
+      const fresh = { duplicate: false, replaced: false };
+      const dup = { duplicate: true, replaced: false };
 
       it('returns outcomes at or after the given time, oldest first, with every field intact', async () => {
-        await store.addTasks([task(30), task(10, { completed: false, quality: 0 })]);
-        await store.addTasks([task(20, { agent: 'b', quality: 1 }), task(5)]);
+        await store.recordTasks([task(30), task(10, { completed: false, quality: 0, source: 'agent' })]);
+        await store.recordTasks([task(20, { agent: 'b', quality: 1 }), task(5)]);
         expect(await store.tasksSince(T0 + 10)).toEqual([
-          task(10, { completed: false, quality: 0 }),
+          task(10, { completed: false, quality: 0, source: 'agent' }),
           task(20, { agent: 'b', quality: 1 }),
           task(30),
         ]);
         expect(await store.tasksSince(T0 + 31)).toEqual([]);
       });
 
-      it('keeps repeated reports of the same task (each completed report counts)', async () => {
-        await store.addTasks([task(1), task(1)]);
-        await store.addTasks([task(1)]);
-        expect(await store.tasksSince(T0)).toHaveLength(3);
+      it('counts an (agent, task) once: a repeat is a duplicate and changes nothing', async () => {
+        expect(await store.recordTasks([task(1), task(1, { at: T0 + 2, quality: 0.1 })])).toEqual([fresh, dup]);
+        expect(await store.recordTasks([task(1, { at: T0 + 3, quality: 1 })])).toEqual([dup]);
+        // The same task id of another agent is another task.
+        expect(await store.recordTasks([task(1, { agent: 'b' })])).toEqual([fresh]);
+        expect(await store.tasksSince(T0)).toEqual([task(1), task(1, { agent: 'b' })]);
+      });
+
+      it('counts a task reported not completed once it is reported completed, from then, with that quality', async () => {
+        expect(await store.recordTasks([task(1, { completed: false, quality: 0 })])).toEqual([fresh]);
+        expect(await store.recordTasks([task(1, { completed: false, at: T0 + 2 })])).toEqual([dup]);
+        expect(await store.recordTasks([task(1, { at: T0 + 5, quality: 0.5 })])).toEqual([fresh]);
+        expect(await store.recordTasks([task(1, { completed: false, at: T0 + 6 })])).toEqual([dup]);
+        expect(await store.tasksSince(T0)).toEqual([task(1, { at: T0 + 5, quality: 0.5 })]);
+      });
+
+      it('lets an evaluator replace what the agent reported about itself, once; the agent cannot overrule it', async () => {
+        const evaluator = (over: Partial<TaskOutcome>) => task(1, { source: 'evaluator', ...over });
+        await store.recordTasks([task(1, { quality: 0.9 })]);
+        expect(await store.recordTasks([evaluator({ at: T0 + 10, quality: 0.2 })])).toEqual([{ duplicate: true, replaced: true }]);
+        // The task keeps counting from when it was first completed.
+        expect(await store.tasksSince(T0)).toEqual([evaluator({ quality: 0.2 })]);
+        expect(await store.recordTasks([evaluator({ at: T0 + 20, quality: 1 })])).toEqual([dup]);
+        expect(await store.recordTasks([task(1, { at: T0 + 30, quality: 1 })])).toEqual([dup]);
+        expect(await store.tasksSince(T0)).toEqual([evaluator({ quality: 0.2 })]);
+        // An evaluator's report on a task the agent left not completed counts it.
+        await store.recordTasks([task(2, { completed: false })]);
+        expect(await store.recordTasks([task(2, { source: 'evaluator', at: T0 + 40 })])).toEqual([{ duplicate: false, replaced: true }]);
+        expect((await store.tasksSince(T0)).map((t) => [t.task, t.at, t.completed])).toEqual([
+          ['t1', T0 + 1, true],
+          ['t2', T0 + 40, true],
+        ]);
       });
 
       it('accepts an empty batch', async () => {
-        await store.addTasks([]);
+        await store.recordTasks([]);
         await store.addUsage([]);
         await store.touchAgents([]);
         expect(await store.tasksSince(0)).toEqual([]);
+      });
+    });
+
+    describe('write batches', () => {
+      const batch = (seq: number, writer = 'w1'): WriteBatch => ({
+        writer,
+        seq,
+        at: T0,
+        usage: [{ agent: 'a', minute: M0, demand: 10, consumed: 4.5 }],
+        tasks: [{ agent: 'a', task: `t${seq}`, at: T0 + seq, completed: true, quality: 1, source: 'agent' }],
+        agents: [{ agent: 'a', firstSeen: T0 + seq }],
+      });
+
+      it('applies a batch once: a retried or older seq of the same writer changes nothing', async () => {
+        expect(await store.applyBatch(batch(1))).toBe(true);
+        expect(await store.applyBatch(batch(1))).toBe(false);
+        expect(await store.applyBatch(batch(2))).toBe(true);
+        expect(await store.applyBatch(batch(2))).toBe(false);
+        expect(await store.applyBatch(batch(1))).toBe(false);
+        // Another writer's seq 1 is its own batch.
+        expect(await store.applyBatch(batch(1, 'w2'))).toBe(true);
+        expect(await store.usageTotals(M0, M0 + 1)).toEqual([{ agent: 'a', demand: 30, consumed: 13.5 }]);
+        expect((await store.tasksSince(T0)).map((t) => t.task)).toEqual(['t1', 't2']);
+        expect(await store.agents()).toEqual([{ agent: 'a', firstSeen: T0 + 1 }]);
+      });
+
+      it('applies an empty batch and still remembers its seq', async () => {
+        expect(await store.applyBatch({ writer: 'w', seq: 1, at: T0, usage: [], tasks: [], agents: [] })).toBe(true);
+        expect(await store.applyBatch({ writer: 'w', seq: 1, at: T0, usage: [], tasks: [], agents: [] })).toBe(false);
       });
     });
 
@@ -253,9 +313,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
           { agent: 'a', minute: M0 - 1, demand: 1, consumed: 1 },
           { agent: 'a', minute: M0, demand: 2, consumed: 2 },
         ]);
-        await store.addTasks([
-          { agent: 'a', task: 'old', at: T0 - 1, completed: true, quality: 1 },
-          { agent: 'a', task: 'new', at: T0, completed: true, quality: 1 },
+        await store.recordTasks([
+          { agent: 'a', task: 'old', at: T0 - 1, completed: true, quality: 1, source: 'agent' },
+          { agent: 'a', task: 'new', at: T0, completed: true, quality: 1, source: 'agent' },
         ]);
         await store.setOverride({ agent: 'keep', tokensPerMinute: 1, setAt: T0 });
         await store.prune(T0);

@@ -48,14 +48,14 @@ describe('SQLite durability through openStore (write-behind)', () => {
     const path = join(dir.path, 'restart.db');
     const first = await openStore(`sqlite:${path}`, { flushMs: 3_600_000 });
     await first.addUsage([{ agent: 'a', minute: 10, demand: 7, consumed: 5 }]);
-    await first.addTasks([{ agent: 'a', task: 'x', at: 50, completed: true, quality: 0.9 }]);
+    await first.recordTasks([{ agent: 'a', task: 'x', at: 50, completed: true, quality: 0.9, source: 'agent' }]);
     await first.setOverride({ agent: 'a', tokensPerMinute: 99, setAt: 1, expiresAt: 10_000 });
     await first.touchAgents([{ agent: 'a', firstSeen: 3 }]);
     await first.close();
     const second = await openStore(`sqlite:${path}`);
     try {
       expect(await second.usageTotals(0, 100)).toEqual([{ agent: 'a', demand: 7, consumed: 5 }]);
-      expect(await second.tasksSince(0)).toEqual([{ agent: 'a', task: 'x', at: 50, completed: true, quality: 0.9 }]);
+      expect(await second.tasksSince(0)).toEqual([{ agent: 'a', task: 'x', at: 50, completed: true, quality: 0.9, source: 'agent' }]);
       expect(await second.overrides(0)).toEqual([{ agent: 'a', tokensPerMinute: 99, setAt: 1, expiresAt: 10_000 }]);
       expect(await second.agents()).toEqual([{ agent: 'a', firstSeen: 3 }]);
     } finally {

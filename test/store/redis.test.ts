@@ -34,13 +34,13 @@ describe('RedisStore layout', () => {
     const store = await RedisStore.connect(server.url, { keyPrefix: p, retentionMs: 60_000, burstTtlMs: 5_000 });
     try {
       await store.addUsage([{ agent: 'a', minute: 1000, demand: 1, consumed: 1 }]);
-      await store.addTasks([{ agent: 'a', task: 't', at: 5, completed: true, quality: 1 }]);
+      await store.recordTasks([{ agent: 'a', task: 't', at: 5, completed: true, quality: 1, source: 'agent' }]);
       await store.touchAgents([{ agent: 'a', firstSeen: 5 }]);
       await store.setOverride({ agent: 'a', tokensPerMinute: 1, setAt: 1 });
       await store.burstTake(3, 10, 1);
       const keys = (await raw.keys(`${p}*`)).sort();
-      expect(keys).toEqual([`${p}agents`, `${p}burst:3`, `${p}overrides`, `${p}tasks`, `${p}u:1000`, `${p}u:idx`].sort());
-      for (const key of [`${p}u:1000`, `${p}u:idx`, `${p}tasks`]) {
+      expect(keys).toEqual([`${p}agents`, `${p}burst:3`, `${p}overrides`, `${p}task:at`, `${p}task:out`, `${p}u:1000`, `${p}u:idx`].sort());
+      for (const key of [`${p}u:1000`, `${p}u:idx`, `${p}task:at`, `${p}task:out`]) {
         const ttl = await raw.pttl(key);
         expect(ttl).toBeGreaterThan(50_000);
         expect(ttl).toBeLessThanOrEqual(60_000);
@@ -68,7 +68,7 @@ describe('RedisStore layout', () => {
   it('trims task outcomes to maxTasks, keeping the newest', async () => {
     const store = await RedisStore.connect(server.url, { keyPrefix: prefix(), maxTasks: 3 });
     try {
-      await store.addTasks([1, 2, 3, 4, 5].map((at) => ({ agent: 'a', task: `t${at}`, at, completed: true, quality: 1 })));
+      await store.recordTasks([1, 2, 3, 4, 5].map((at) => ({ agent: 'a', task: `t${at}`, at, completed: true, quality: 1, source: 'agent' })));
       expect((await store.tasksSince(0)).map((t) => t.at)).toEqual([3, 4, 5]);
     } finally {
       await store.close();
@@ -144,7 +144,7 @@ describe('RedisStore outage and recovery (own server)', () => {
         store.burstTake(1, 100, 10),
         store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]),
         store.usageTotals(0, 10),
-        store.addTasks([{ agent: 'a', task: 't', at: 1, completed: true, quality: 1 }]),
+        store.recordTasks([{ agent: 'a', task: 't', at: 1, completed: true, quality: 1, source: 'agent' }]),
         store.overrides(0),
         store.touchAgents([{ agent: 'a', firstSeen: 1 }]),
       ];
@@ -198,6 +198,47 @@ describe('RedisStore outage and recovery (own server)', () => {
     }
   });
 
+  it('counts flushed usage and task reports exactly once when a hung Redis runs them after the client timed out', async () => {
+    if (!own.running) await own.start();
+    const p = prefix();
+    const errors: unknown[] = [];
+    const store = await openStore(own.url, {
+      flushMs: 3_600_000,
+      onFlushError: (e) => errors.push(e),
+      redis: { keyPrefix: p, commandTimeoutMs: 200 },
+    });
+    const reader = await RedisStore.connect(own.url, { keyPrefix: p });
+    const report = (task: string, at: number) => ({ agent: 'a', task, at, completed: true, quality: 1, source: 'agent' as const });
+    try {
+      // Redis knows the script from here on, so a frozen EVALSHA is not answered NOSCRIPT (a retry the client would drop).
+      await store.touchAgents([{ agent: 'a', firstSeen: 0 }]);
+      await store.flush?.();
+      for (let round = 0; round < 3; round++) {
+        await store.addUsage([{ agent: 'a', minute: 100, demand: 10, consumed: 7 }]);
+        // Frozen, not gone: commands sent now wait in the socket and run once it thaws, after the client gave up.
+        own.pause();
+        try {
+          expect(await store.recordTasks([report(`t${round}`, round)])).toEqual([{ duplicate: false, replaced: false }]);
+          await expect(store.flush?.()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('timed out') });
+        } finally {
+          own.resume();
+        }
+        await store.addUsage([{ agent: 'a', minute: 100, demand: 1, consumed: 1 }]);
+      }
+      expect(errors.length).toBeGreaterThanOrEqual(3);
+      // Recovery: the retried batches find their first attempts already applied.
+      for (let i = 0; i < 50 && (store as WriteBehindStore).pendingCount > 0; i++) await store.flush?.().catch(() => undefined);
+      expect((store as WriteBehindStore).pendingCount).toBe(0);
+      expect(await reader.usageTotals(0, 1000)).toEqual([{ agent: 'a', demand: 33, consumed: 24 }]);
+      expect((await reader.tasksSince(0)).map((t) => t.task)).toEqual(['t0', 't1', 't2']);
+      expect(await store.recordTasks([report('t1', 9)])).toEqual([{ duplicate: true, replaced: false }]);
+    } finally {
+      own.resume();
+      await reader.close();
+      await store.close();
+    }
+  });
+
   it('buffers writes through an outage and reconciles them into Redis when it returns (openStore)', async () => {
     if (!own.running) await own.start();
     const errors: unknown[] = [];
@@ -211,7 +252,7 @@ describe('RedisStore outage and recovery (own server)', () => {
       await own.stop();
       for (let i = 0; i < 5; i++) {
         await store.addUsage([{ agent: 'a', minute: 100, demand: 10, consumed: 9 }]);
-        await store.addTasks([{ agent: 'a', task: `t${i}`, at: i, completed: true, quality: 1 }]);
+        await store.recordTasks([{ agent: 'a', task: `t${i}`, at: i, completed: true, quality: 1, source: 'agent' }]);
       }
       // The background flush meets the outage and says so; the data stays buffered.
       for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { WriteBehindStore } from '../../src/store/write-behind.js';
 import { describeStoreContract } from './contract.js';
@@ -37,7 +37,7 @@ describe('SqliteStore on disk', () => {
     const path = join(dir.path, 'reopen.db');
     const first = SqliteStore.open(path);
     await first.addUsage([{ agent: 'a', minute: 100, demand: 5, consumed: 4 }]);
-    await first.addTasks([{ agent: 'a', task: 't', at: 1000, completed: true, quality: 0.5 }]);
+    await first.recordTasks([{ agent: 'a', task: 't', at: 1000, completed: true, quality: 0.5, source: 'agent' }]);
     await first.setOverride({ agent: 'a', tokensPerMinute: 9, setAt: 1, reason: 'pinned' });
     await first.touchAgents([{ agent: 'a', firstSeen: 7 }]);
     await first.close();
@@ -45,7 +45,7 @@ describe('SqliteStore on disk', () => {
     try {
       await second.addUsage([{ agent: 'a', minute: 100, demand: 1, consumed: 1 }]);
       expect(await second.usageTotals(0, 1000)).toEqual([{ agent: 'a', demand: 6, consumed: 5 }]);
-      expect(await second.tasksSince(0)).toEqual([{ agent: 'a', task: 't', at: 1000, completed: true, quality: 0.5 }]);
+      expect(await second.tasksSince(0)).toEqual([{ agent: 'a', task: 't', at: 1000, completed: true, quality: 0.5, source: 'agent' }]);
       expect(await second.overrides(0)).toEqual([{ agent: 'a', tokensPerMinute: 9, setAt: 1, reason: 'pinned' }]);
       expect(await second.agents()).toEqual([{ agent: 'a', firstSeen: 7 }]);
     } finally {
@@ -76,6 +76,33 @@ describe('SqliteStore on disk', () => {
     bytes.fill(0xff, 4096);
     writeFileSync(path, bytes);
     expect(() => SqliteStore.open(path)).toThrowError(expect.objectContaining({ code: 'store_corrupt' }));
+  });
+
+  it('migrates repeated task reports of a version 2 file to one outcome per (agent, task): the first completed one', async () => {
+    const path = join(dir.path, 'v2.db');
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path);
+    for (const step of SQLITE_MIGRATIONS.slice(0, 2)) db.exec(step);
+    db.pragma('user_version = 2');
+    const insert = db.prepare('INSERT INTO tasks (agent, task, at, completed, quality) VALUES (?, ?, ?, ?, ?)');
+    insert.run('a', 't', 1, 0, 0);
+    insert.run('a', 't', 2, 1, 0.5);
+    insert.run('a', 't', 3, 1, 0.9);
+    insert.run('a', 'u', 4, 0, 0.1);
+    insert.run('a', 'u', 5, 0, 0.2);
+    db.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect(await store.tasksSince(0)).toEqual([
+        { agent: 'a', task: 't', at: 2, completed: true, quality: 0.5, source: 'agent' },
+        { agent: 'a', task: 'u', at: 4, completed: false, quality: 0.1, source: 'agent' },
+      ]);
+      expect(await store.recordTasks([{ agent: 'a', task: 't', at: 9, completed: true, quality: 1, source: 'agent' }])).toEqual([
+        { duplicate: true, replaced: false },
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses a database written by a newer schema with store_schema_too_new', async () => {

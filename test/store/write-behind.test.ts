@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { TaskOutcome, UsageDelta } from '../../src/store/store.js';
+import type { TaskOutcome, TaskRecordResult, UsageDelta, WriteBatch } from '../../src/store/store.js';
 import { WriteBehindStore } from '../../src/store/write-behind.js';
 import { describeStoreContract } from './contract.js';
 
@@ -11,6 +11,9 @@ describeStoreContract('memory behind write-behind (unflushed)', async () =>
 /** A memory store whose writes can be made to fail or to wait, to exercise the buffer's edges. */
 class ControlledStore extends MemoryStore {
   failWrites = false;
+  /** Apply the next batches, then fail as if the answer were lost (a Redis command timing out on the client). */
+  landUnseen = 0;
+  readonly batchCalls: WriteBatch[] = [];
   gate: Promise<void> | undefined;
   /** Whether a gated write lands before waiting on the gate (else after). */
   landFirst = true;
@@ -25,13 +28,32 @@ class ControlledStore extends MemoryStore {
     if (this.gate && this.landFirst) await this.gate;
   }
 
-  override async addTasks(outcomes: readonly TaskOutcome[]): Promise<void> {
+  override async recordTasks(reports: readonly TaskOutcome[]): Promise<TaskRecordResult[]> {
     if (this.failWrites) throw new Error('backend down');
-    await super.addTasks(outcomes);
+    return super.recordTasks(reports);
+  }
+
+  override async applyBatch(batch: WriteBatch): Promise<boolean> {
+    if (this.failWrites) throw new Error('backend down');
+    this.batchCalls.push(batch);
+    const applied = await super.applyBatch(batch);
+    if (this.landUnseen > 0) {
+      this.landUnseen--;
+      throw new Error('timed out');
+    }
+    return applied;
   }
 }
 
-const task = (at: number): TaskOutcome => ({ agent: 'a', task: `t${at}`, at, completed: true, quality: 1 });
+const task = (at: number, over: Partial<TaskOutcome> = {}): TaskOutcome => ({
+  agent: 'a',
+  task: `t${at}`,
+  at,
+  completed: true,
+  quality: 1,
+  source: 'agent',
+  ...over,
+});
 
 describe('WriteBehindStore', () => {
   afterEach(() => {
@@ -59,13 +81,11 @@ describe('WriteBehindStore', () => {
     const inner = new MemoryStore();
     const store = new WriteBehindStore(inner, { flushMs: 1000 });
     await store.addUsage([{ agent: 'a', minute: 1, demand: 3, consumed: 3 }]);
-    await store.addTasks([task(10)]);
     await store.touchAgents([{ agent: 'a', firstSeen: 10 }]);
     await vi.advanceTimersByTimeAsync(999);
     expect(await inner.usageTotals(0, 10)).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(await inner.usageTotals(0, 10)).toEqual([{ agent: 'a', demand: 3, consumed: 3 }]);
-    expect(await inner.tasksSince(0)).toEqual([task(10)]);
     expect(await inner.agents()).toEqual([{ agent: 'a', firstSeen: 10 }]);
     await store.close();
   });
@@ -73,13 +93,13 @@ describe('WriteBehindStore', () => {
   it('flushes what is buffered on close, then closes the inner store', async () => {
     const inner = new MemoryStore();
     const calls: string[] = [];
-    vi.spyOn(inner, 'addTasks').mockImplementation(async () => void calls.push('addTasks'));
+    vi.spyOn(inner, 'applyBatch').mockImplementation(async () => (calls.push('applyBatch'), true));
     vi.spyOn(inner, 'close').mockImplementation(async () => void calls.push('close'));
     const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
-    await store.addTasks([task(1)]);
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
     expect(calls).toEqual([]);
     await store.close();
-    expect(calls).toEqual(['addTasks', 'close']);
+    expect(calls).toEqual(['applyBatch', 'close']);
     expect(store.pendingCount).toBe(0);
   });
 
@@ -94,7 +114,7 @@ describe('WriteBehindStore', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(inner.usageCalls).toHaveLength(1);
     await expect(store.addUsage([{ agent: 'a', minute: 1, demand: 2, consumed: 2 }])).rejects.toMatchObject({ code: 'store_closed' });
-    await expect(store.addTasks([task(1)])).rejects.toMatchObject({ code: 'store_closed' });
+    await expect(store.recordTasks([task(1)])).rejects.toMatchObject({ code: 'store_closed' });
     open();
     await closing;
     expect(inner.usageCalls).toEqual([[{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]]);
@@ -108,13 +128,14 @@ describe('WriteBehindStore', () => {
     const store = new WriteBehindStore(inner, { flushMs: 100, onFlushError: (e) => errors.push(e) });
     inner.failWrites = true;
     await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
-    await store.addTasks([task(1)]);
+    // A task report the store cannot take is held (fail-open) and the failure reported.
+    expect(await store.recordTasks([task(1)])).toEqual([{ duplicate: false, replaced: false }]);
     await vi.advanceTimersByTimeAsync(300);
-    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(String(errors[0])).toContain('backend down');
-    // Writes during the outage merge with the retained ones.
+    // Writes during the outage are kept beside the failed batch.
     await store.addUsage([{ agent: 'a', minute: 1, demand: 2, consumed: 2 }]);
-    await store.addTasks([task(2)]);
+    await store.recordTasks([task(2)]);
     await expect(store.flush()).rejects.toThrow('backend down');
     inner.failWrites = false;
     await vi.advanceTimersByTimeAsync(100);
@@ -149,14 +170,14 @@ describe('WriteBehindStore', () => {
     const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
     await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
     await store.touchAgents([{ agent: 'a', firstSeen: 50 }, { agent: 'b', firstSeen: 10 }]);
-    await store.addTasks([task(10), task(30)]);
+    await store.recordTasks([task(10), task(30)]);
     await store.flush();
     await store.addUsage([
       { agent: 'a', minute: 1, demand: 2, consumed: 2 },
       { agent: 'c', minute: 2, demand: 4, consumed: 0 },
     ]);
     await store.touchAgents([{ agent: 'a', firstSeen: 40 }, { agent: 'b', firstSeen: 20 }]);
-    await store.addTasks([task(20)]);
+    await store.recordTasks([task(20)]);
     expect(await store.usageTotals(0, 10)).toEqual([
       { agent: 'a', demand: 3, consumed: 3 },
       { agent: 'c', demand: 4, consumed: 0 },
@@ -173,12 +194,53 @@ describe('WriteBehindStore', () => {
     const inner = new ControlledStore();
     inner.failWrites = true;
     const store = new WriteBehindStore(inner, { flushMs: 3_600_000, maxPendingTasks: 3 });
-    await store.addTasks([task(1), task(2), task(3), task(4)]);
-    await store.addTasks([task(5)]);
+    await store.recordTasks([task(1), task(2), task(3), task(4)]);
+    await store.recordTasks([task(5)]);
     expect(store.droppedTasks).toBe(2);
     inner.failWrites = false;
     await store.flush();
     expect((await inner.tasksSince(0)).map((t) => t.at)).toEqual([3, 4, 5]);
+    await store.close();
+  });
+
+  it('retries a batch whose answer was lost as the same batch, so it counts once, then writes what came after', async () => {
+    const inner = new ControlledStore();
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 5, consumed: 4 }]);
+    await store.touchAgents([{ agent: 'a', firstSeen: 7 }]);
+    inner.landUnseen = 1;
+    await expect(store.flush()).rejects.toThrow('timed out');
+    await store.addUsage([{ agent: 'a', minute: 1, demand: 1, consumed: 1 }]);
+    await store.flush();
+    const [first, retried, next] = inner.batchCalls;
+    expect(retried).toBe(first);
+    expect(next?.seq).toBe((first?.seq ?? 0) + 1);
+    expect(await inner.usageTotals(0, 10)).toEqual([{ agent: 'a', demand: 6, consumed: 5 }]);
+    expect(await store.usageTotals(0, 10)).toEqual([{ agent: 'a', demand: 6, consumed: 5 }]);
+    expect(store.pendingCount).toBe(0);
+    await store.close();
+  });
+
+  it('answers a repeat held during an outage as a duplicate, and the store counts the task once after it', async () => {
+    const inner = new ControlledStore();
+    const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    await store.recordTasks([task(1, { quality: 0.5 })]);
+    inner.failWrites = true;
+    // Held reports are checked against each other; one the store already has is caught at the flush.
+    expect(await store.recordTasks([task(2, { completed: false })])).toEqual([{ duplicate: false, replaced: false }]);
+    expect(await store.recordTasks([task(2, { at: 3 }), task(2, { at: 4 })])).toEqual([
+      { duplicate: false, replaced: false },
+      { duplicate: true, replaced: false },
+    ]);
+    expect(await store.recordTasks([task(1, { at: 5 })])).toEqual([{ duplicate: false, replaced: false }]);
+    expect(await store.recordTasks([task(1, { at: 6, source: 'evaluator', quality: 0.1 })])).toEqual([{ duplicate: true, replaced: true }]);
+    expect((await store.tasksSince(0)).map((t) => [t.task, t.at, t.quality, t.source])).toEqual([
+      ['t1', 1, 0.1, 'evaluator'],
+      ['t2', 3, 1, 'agent'],
+    ]);
+    inner.failWrites = false;
+    await store.flush();
+    expect(await inner.tasksSince(0)).toEqual([task(1, { quality: 0.1, source: 'evaluator' }), task(2, { at: 3 })]);
     await store.close();
   });
 
