@@ -42,8 +42,9 @@ export async function forwardMeteredResponse(a: MeteredResponseArgs): Promise<vo
     else await forwardJson(a, decodable ? encoding : undefined);
   } finally {
     ctx.info.upstreamMs = performance.now() - a.dispatched;
-    // A throw before the body was read to the end must not hold the upstream connection.
-    response.body.destroy();
+    // A throw before the body was read to the end must not hold the upstream connection; undici reports
+    // that destroy as an abort error, which is expected here.
+    if (!response.body.readableEnded) response.body.on('error', () => {}).destroy();
   }
 }
 
