@@ -50,8 +50,7 @@ const TOKEN_COUNT_CODES = new Set<ProxyErrorCode>(['token_count_failed', 'token_
  */
 export function asProxyError(err: unknown): ProxyError {
   if (err instanceof ProxyError) return err;
-  const message = err instanceof Error ? err.message : String(err);
   if (err instanceof StoreError) return new ProxyError('store_unavailable', `the store could not serve this request (${err.code})`, { cause: err });
-  if (err instanceof TokenNinjaError && TOKEN_COUNT_CODES.has(err.code as ProxyErrorCode)) return new ProxyError(err.code as ProxyErrorCode, message, { cause: err });
+  if (err instanceof TokenNinjaError && TOKEN_COUNT_CODES.has(err.code as ProxyErrorCode)) return new ProxyError(err.code as ProxyErrorCode, err.message, { cause: err });
   return new ProxyError('internal_error', 'internal error', { cause: err });
 }
