@@ -3,6 +3,7 @@
 // bounded agent label) for N agent ids through the real Accountant of a started app, then one reallocation
 // (the allocation table and its history point), measuring heapUsed after a full GC.
 // Run: `npm run build && node --expose-gc bench/memory.bench.mjs [N]`; prints one JSON object at the end.
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setImmediate, setInterval } from 'node:timers';
 
@@ -34,14 +35,15 @@ async function heap() {
 const signal = new globalThis.AbortController().signal;
 const estimate = { model: 'gpt-4o-mini', encoding: 'o200k_base', inputTokens: 500, outputTokens: 100, outputSource: 'request' };
 const hints = { priority: 'normal', blocking: 0 };
+const body = Buffer.from('{}');
 // Agent ids the length of a typical name (e.g. `team-7-planner-000123`).
 const id = (i) => `team-${i % 10}-planner-${String(i).padStart(6, '0')}`;
 const ids = Array.from({ length: N }, (_, i) => id(i));
 
 // Warm the code paths (and the per-model, per-label structures shared by all agents) before the baseline.
 for (let i = 0; i < 100; i++) {
-  const a = await app.accountant.admit({ agent: `warm-${i}`, provider: 'openai', route: '/v1/chat/completions', estimate, hints, signal });
-  app.accountant.settle(a, record(`warm-${i}`));
+  const a = await app.accountant.admit({ agent: `warm-${i}`, provider: 'openai', route: '/v1/chat/completions', estimate, hints, signal, body });
+  a.settle(record(`warm-${i}`));
 }
 function record(agent) {
   return {
@@ -66,8 +68,8 @@ function record(agent) {
 const before = await heap();
 const t0 = performance.now();
 for (const agent of ids) {
-  const a = await app.accountant.admit({ agent, provider: 'openai', route: '/v1/chat/completions', estimate, hints, signal });
-  app.accountant.settle(a, record(agent));
+  const a = await app.accountant.admit({ agent, provider: 'openai', route: '/v1/chat/completions', estimate, hints, signal, body });
+  a.settle(record(agent));
 }
 const driveMs = performance.now() - t0;
 await app.store.flush?.();

@@ -130,7 +130,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
-  onStoreBack = () => accountant.retouchAgents();
+  onStoreBack = () => accountant.usage.retouchAgents();
   // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
   const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
   const reallocator: Reallocator = new Reallocator({
@@ -141,21 +141,23 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     metrics,
     logger,
     hints,
-    queuedDemand: () => accountant.queuedDemand(),
-    takeActivity: () => accountant.takeActivity(),
+    queuedDemand: () => accountant.usage.queuedDemand(),
+    takeActivity: () => accountant.usage.takeActivity(),
     now,
     ...(fleet && {
       fleet: {
         source: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
         settleMs: 2 * config.storeFlushMs,
-        partialUsage: (minute: number) => accountant.partialUsage(minute),
-        takeTickDemand: () => accountant.takeTickDemand(),
+        partialUsage: (minute: number) => accountant.usage.partialUsage(minute),
+        takeTickDemand: () => accountant.usage.takeTickDemand(),
       },
     }),
   });
-  metrics.setRemainingSource(() =>
-    (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
-  );
+  metrics.setLiveSources({
+    remaining: () => (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
+    queueDepth: () => admission.queueDepth,
+    burstAvailable: () => admission.burstPool.available(now()),
+  });
 
   // In fail-closed mode, a down store refuses metered traffic with 503 until it is back.
   const metering: Metering =
@@ -166,7 +168,6 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
             if (!isStoreUp()) return Promise.reject(new ProxyError('store_unavailable', 'the shared store is unreachable and this proxy fails closed'));
             return accountant.admit(req);
           },
-          settle: (a, r) => accountant.settle(a, r),
           reportTask: (...args) => accountant.reportTask(...args),
         }
       : accountant;

@@ -11,12 +11,14 @@ export class LoggingRequestObserver implements RequestObserver {
 
   requestDone(info: RequestInfo): void {
     const agent = info.agent ?? 'anonymous';
-    if (info.route !== 'other' && info.route !== 'passthrough' && info.route !== 'token-ninja' && info.outcome !== 'error') {
+    if (info.route !== 'other' && info.route !== 'passthrough' && info.route !== 'token-ninja') {
       this.metrics.recordRequest(agent, info.route, info.outcome);
     }
     if (info.overheadMs !== undefined) this.metrics.observeOverhead(info.overheadMs / 1000);
     if (info.upstreamMs !== undefined && info.provider !== undefined) this.metrics.observeUpstream(info.provider, info.upstreamMs / 1000);
     if (info.malformedEvents) this.metrics.recordMalformedSse(info.malformedEvents);
+    // A bug, not an upstream failure or a refusal: worth its stack, whatever the log level.
+    if (info.errorCode === 'internal_error') this.logger.error({ err: info.failure, agent, route: info.route }, 'internal error');
     if (!this.logger.isLevelEnabled('info')) return;
     const r = info.record;
     this.logger.info(

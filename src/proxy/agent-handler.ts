@@ -3,21 +3,22 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { taskOutcomeBodySchema } from '../admin/schemas.js';
 import type { Config } from '../config/schema.js';
-import type { JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
+import type { Estimate, JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
 import { adapterFor, meteredRoute } from '../providers/registry.js';
 import { withMaxOutput } from '../providers/max-output.js';
 import { readBody, limitedBody, tooLarge } from './body.js';
-import { ProxyError } from './errors.js';
+import { asProxyError, ProxyError, type ProxyErrorCode } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { parseHints, type Hints } from './hints.js';
 import type { IdentityResolver } from './identity.js';
-import type { Metering } from './metering.js';
+import type { Admission, Metering } from './metering.js';
 import type { ProviderCredentials } from './provider-credentials.js';
-import type { RequestInfo, RequestObserver } from './request-info.js';
+import type { RequestInfo, RequestObserver, RequestOutcome } from './request-info.js';
 import { sendError, sendJson, writeChunk } from './respond.js';
 import { providerOfTarget, resolvePath, type ResolvedPath } from './routes.js';
 import { upstreamFailure, type Upstreams } from './upstream.js';
 import { forwardMeteredResponse } from './metered-response.js';
+import { Settlement } from './settlement.js';
 
 export interface AgentHandlerDeps {
   config: Config;
@@ -62,7 +63,8 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
   res.once('close', () => {
     if (!res.writableFinished) {
       abort.abort();
-      if (info.outcome !== 'rejected') info.outcome = 'client_closed';
+      // Unless the proxy itself cut the response (an upstream cut, an error after the headers went out).
+      if (!PROXY_ENDED.has(info.outcome)) info.outcome = 'client_closed';
     }
     info.status = res.statusCode;
     info.durationMs = performance.now() - started;
@@ -100,16 +102,27 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
         break;
     }
   } catch (err) {
-    if (abort.signal.aborted || res.destroyed) {
+    const perr = asProxyError(err);
+    if (perr.code === 'client_closed' || abort.signal.aborted || res.destroyed) {
       info.outcome = 'client_closed';
       return;
     }
-    const perr = err instanceof ProxyError ? err : new ProxyError('upstream_unreachable', 'internal error', { cause: err });
     info.errorCode = perr.code;
-    if (info.outcome === 'forwarded') info.outcome = perr.code === 'token_budget_exceeded' ? 'rejected' : perr.status >= 500 ? 'upstream_error' : 'error';
+    info.outcome = outcomeOf(perr.code);
+    if (perr.code === 'internal_error') info.failure = err;
     // Refused before its route was known (draining, bad target): the provider is read from the raw target.
     sendError(res, provider ?? providerOfTarget(req.url ?? '/'), perr, info.agent !== undefined ? { 'x-token-ninja-agent': info.agent } : {});
   }
+}
+
+/** Outcomes the proxy decides itself; a response cut after one of them was not the client's doing. */
+const PROXY_ENDED = new Set<RequestOutcome>(['rejected', 'upstream_error', 'error']);
+
+/** The `outcome` of a request the proxy answered with an error of its own. */
+function outcomeOf(code: ProxyErrorCode): RequestOutcome {
+  if (code === 'token_budget_exceeded') return 'rejected';
+  if (code === 'upstream_unreachable' || code === 'upstream_timeout') return 'upstream_error';
+  return 'error';
 }
 
 function routeLabel(path: ResolvedPath): string {
@@ -144,10 +157,31 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
   const { raw, body } = await readJson(ctx);
   const estimate = await deps.metering.estimate(provider, route, body, ctx.agent, raw);
   info.model = estimate.model;
-  const admission = await deps.metering.admit({ agent: ctx.agent, provider, route, estimate, hints: ctx.hints, signal: ctx.abort.signal });
-  info.queuedMs = admission.queuedMs;
-  info.outcome = admission.queuedMs > 0 ? 'queued' : admission.source === 'burst' ? 'burst' : 'forwarded';
+  const admission = await deps.metering.admit({ agent: ctx.agent, provider, route, estimate, hints: ctx.hints, signal: ctx.abort.signal, body: raw });
+  const settlement = new Settlement(ctx, admission, provider, route, estimate);
+  try {
+    info.queuedMs = admission.queuedMs;
+    info.outcome = admission.queuedMs > 0 ? 'queued' : admission.source === 'burst' ? 'burst' : 'forwarded';
+    await forwardMetered(ctx, { provider, route, raw, body, estimate, admission, settlement });
+  } finally {
+    settlement.end(ctx.res.statusCode);
+  }
+}
 
+/** An admitted metered request, ready to go upstream. */
+interface AdmittedMetered {
+  provider: ProviderName;
+  route: MeteredRoute;
+  raw: Buffer;
+  body: JsonObject;
+  estimate: Estimate;
+  admission: Admission;
+  settlement: Settlement;
+}
+
+async function forwardMetered(ctx: RequestContext, m: AdmittedMetered): Promise<void> {
+  const { deps, info } = ctx;
+  const { provider, route, raw, body, estimate, admission, settlement } = m;
   const adapter = adapterFor(provider);
   const prepared = adapter.prepare(route, body);
   let outBody: Buffer = raw;
@@ -161,13 +195,11 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
   const upstream = deps.upstreams.get(provider);
   const headers = upstreamRequestHeaders(ctx.req.headers, { dropContentLength: true, acceptIdentity: true });
   deps.credentials.apply(provider, headers, ctx.virtualKey);
+  // Gone before anything was sent: the reservation is released, nothing charged.
+  if (ctx.abort.signal.aborted) throw new ProxyError('client_closed', 'the client went away before the request was sent upstream');
   const dispatched = performance.now();
   info.overheadMs = dispatched - ctx.started - admission.queuedMs;
-  const settle = once((status: number, usage: SettleUsage) => {
-    const record = buildRecord(ctx, provider, route, estimate.model, estimate.inputTokens, estimate.outputTokens, status, usage);
-    info.record = record;
-    deps.metering.settle(admission, record);
-  });
+  settlement.dispatch();
 
   let response;
   try {
@@ -182,13 +214,13 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
     const failure = upstreamFailure(err);
     // Nothing was generated; a request that may have reached the provider (timeout, abort) is charged its input.
     const reached = ctx.abort.signal.aborted || failure.code === 'upstream_timeout';
-    settle(failure.status, { input: reached ? estimate.inputTokens : 0, output: 0, cached: 0, reasoning: 0, source: 'estimated' });
+    settlement.settle(failure.status, { input: reached ? estimate.inputTokens : 0, output: 0, cached: 0, reasoning: 0, source: 'estimated' });
     info.upstreamMs = performance.now() - dispatched;
     if (!ctx.abort.signal.aborted) info.outcome = 'upstream_error';
     throw failure;
   }
   admission.headers['x-token-ninja-agent'] = ctx.agent;
-  await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: admission.headers, response, dispatched, settle });
+  await forwardMeteredResponse({ ctx, adapter, route, prepared, estimate, admission: admission.headers, response, dispatched, settlement });
 }
 
 /**
@@ -203,54 +235,6 @@ function withUsageOptIn(raw: Buffer, body: JsonObject): Buffer | undefined {
   // A streaming request has at least one member (`stream`), so a comma always belongs before ours.
   if (end < 1 || raw[end] !== 0x7d /* } */) return undefined;
   return Buffer.concat([raw.subarray(0, end), Buffer.from(',"stream_options":{"include_usage":true}}')]);
-}
-
-/** Usage to settle with, in tokens. */
-export interface SettleUsage {
-  input: number;
-  cached: number;
-  output: number;
-  reasoning: number;
-  source: 'provider' | 'estimated';
-}
-
-function buildRecord(
-  ctx: RequestContext,
-  provider: ProviderName,
-  route: MeteredRoute,
-  model: string,
-  estimatedInput: number,
-  estimatedOutput: number,
-  status: number,
-  usage: SettleUsage,
-) {
-  return {
-    agent: ctx.agent,
-    task: ctx.hints.task,
-    provider,
-    route,
-    model,
-    estimatedInput,
-    estimatedOutput,
-    actualInput: usage.input,
-    cachedInput: usage.cached,
-    actualOutput: usage.output,
-    reasoningOutput: usage.reasoning,
-    source: usage.source,
-    charged: 0,
-    status,
-    durationMs: performance.now() - ctx.started,
-    at: ctx.deps.now(),
-  };
-}
-
-function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let done = false;
-  return (...args: A) => {
-    if (done) return;
-    done = true;
-    fn(...args);
-  };
 }
 
 async function handlePassthrough(ctx: RequestContext, provider: ProviderName): Promise<void> {

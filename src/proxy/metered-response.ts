@@ -3,9 +3,10 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate, brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { Estimate, MeteredRoute, PreparedRequest, ProviderAdapter, UsageReport } from '../providers/adapter.js';
-import type { RequestContext, SettleUsage } from './agent-handler.js';
+import type { RequestContext } from './agent-handler.js';
 import { clientResponseHeaders } from './headers.js';
 import { writeChunk } from './respond.js';
+import type { Settlement, SettleUsage } from './settlement.js';
 
 /** Response bodies kept for usage extraction; a larger JSON reply is charged from the estimate. */
 const MAX_JSON_CAPTURE = 64 * 1024 * 1024;
@@ -19,7 +20,7 @@ export interface MeteredResponseArgs {
   admission: Record<string, string>;
   response: Dispatcher.ResponseData;
   dispatched: number;
-  settle: (status: number, usage: SettleUsage) => void;
+  settlement: Settlement;
 }
 
 /**
@@ -41,6 +42,9 @@ export async function forwardMeteredResponse(a: MeteredResponseArgs): Promise<vo
     else await forwardJson(a, decodable ? encoding : undefined);
   } finally {
     ctx.info.upstreamMs = performance.now() - a.dispatched;
+    // A throw before the body was read to the end must not hold the upstream connection; undici reports
+    // that destroy as an abort error, which is expected here.
+    if (!response.body.readableEnded) response.body.on('error', () => {}).destroy();
   }
 }
 
@@ -50,7 +54,7 @@ async function forwardError(a: MeteredResponseArgs): Promise<void> {
   ctx.info.outcome = 'upstream_error';
   ctx.res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }, a.admission));
   const ok = await pump(ctx, response.body, (c) => c);
-  a.settle(response.statusCode, { input: 0, cached: 0, output: 0, reasoning: 0, source: 'estimated' });
+  a.settlement.settle(response.statusCode, { input: 0, cached: 0, output: 0, reasoning: 0, source: 'estimated' });
   if (ok) ctx.res.end();
 }
 
@@ -69,7 +73,7 @@ async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined):
   const usage = meter.usage();
   // Usage counts only when the provider said the stream completed: a cut or errored stream's counts are partial.
   const complete = ok && meter.completed() && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
-  a.settle(response.statusCode, fromUsage(usage, complete, a.estimate.inputTokens, () => meter.streamedOutputTokens()));
+  a.settlement.settle(response.statusCode, fromUsage(usage, complete, a.estimate.inputTokens, () => meter.streamedOutputTokens()));
   if (ok) ctx.res.end();
 }
 
@@ -97,7 +101,7 @@ async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined)
   // Embeddings need no special case: the OpenAI usage parser reports their missing output as 0.
   const complete = usage !== undefined && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
   const counted = () => (json !== undefined ? a.adapter.outputTokensFromJson(a.route, json, a.estimate.model) : 0);
-  a.settle(response.statusCode, fromUsage(usage ?? {}, complete, a.estimate.inputTokens, counted));
+  a.settlement.settle(response.statusCode, fromUsage(usage ?? {}, complete, a.estimate.inputTokens, counted));
   if (ok) ctx.res.end();
 }
 

@@ -9,11 +9,10 @@ export interface Metering {
   estimate(provider: ProviderName, route: MeteredRoute, body: JsonObject, agent: string, raw?: Buffer): Promise<Estimate>;
   /**
    * Reserve the estimate against the agent's budget, waiting in the priority queue if needed.
-   * Rejects with a ProxyError (429 `token_budget_exceeded`, 503 `store_unavailable`) when refused.
+   * Rejects with a ProxyError when refused (429 `token_budget_exceeded`, 503 `store_unavailable`,
+   * `client_closed` when the client left while waiting); a rejection holds no reservation.
    */
   admit(request: AdmissionRequest): Promise<Admission>;
-  /** Reconcile an admitted request exactly once with what was really spent. */
-  settle(admission: Admission, record: ReconciliationRecord): void;
   /** A task outcome reported by the agent itself on the agents' port; says whether it repeated one already counted. */
   reportTask(agent: string, task: string, completed: boolean, quality: number): Promise<TaskRecordResult>;
 }
@@ -25,8 +24,14 @@ export interface AdmissionRequest {
   estimate: Estimate;
   hints: Hints;
   signal: AbortSignal;
+  /** The request body's raw bytes as received: a refused body repeated by a retry counts once in demand. */
+  body: Uint8Array;
 }
 
+/**
+ * An admitted request holding a reservation, which ends exactly once: `settle` (the upstream was reached:
+ * charge what it used) or `release` (it never was: charge nothing). Later calls are no-ops.
+ */
 export interface Admission {
   source: 'allocation' | 'burst';
   queuedMs: number;
@@ -34,4 +39,8 @@ export interface Admission {
   headers: Record<string, string>;
   /** When the max-tokens clamp is on and the agent cannot afford the requested output, the output to ask for instead. */
   maxOutputTokens?: number;
+  /** Reconcile with what was really spent (`record.charged` is filled in). */
+  settle(record: ReconciliationRecord): void;
+  /** Refund in full: nothing reached the upstream. */
+  release(): void;
 }

@@ -15,6 +15,8 @@ export interface RequestInfo {
   status: number;
   outcome: RequestOutcome;
   errorCode?: string;
+  /** The thrown value behind an `internal_error` (a bug: logged with its stack). */
+  failure?: unknown;
   durationMs: number;
   /** From dispatch to the last upstream byte. */
   upstreamMs?: number;

@@ -19,8 +19,8 @@ export const METRIC_ROUTES: readonly (MeteredRoute | 'other')[] = [
 
 const PROVIDERS: readonly ProviderName[] = ['openai', 'anthropic'];
 
-/** What became of a request on a metered route (DESIGN §5). */
-export type RequestOutcome = 'forwarded' | 'queued' | 'burst' | 'rejected' | 'upstream_error' | 'client_closed';
+/** What became of a request on a metered route (DESIGN §5; `error`: the proxy answered an error of its own). */
+export type RequestOutcome = 'forwarded' | 'queued' | 'burst' | 'rejected' | 'upstream_error' | 'client_closed' | 'error';
 
 /** What enforcement would have done in observe mode. */
 export type WouldBeDecision = 'queued' | 'burst' | 'rejected';
@@ -43,6 +43,16 @@ export interface AllocationMetricRow {
 export interface RemainingRow {
   agent: string;
   remaining: number;
+}
+
+/** Figures that describe "now", read at scrape time rather than set on events (DESIGN §5 gauges). */
+export interface LiveSources {
+  /** Bucket balances per agent. */
+  remaining?: () => Iterable<RemainingRow>;
+  /** Requests waiting in the priority queue. */
+  queueDepth?: () => number;
+  /** Burst tokens available in this tick. */
+  burstAvailable?: () => number;
 }
 
 export interface MetricsOptions {
@@ -86,6 +96,7 @@ const NAMES = {
   wouldBe: 'would_be_decisions_total',
   tickSeconds: 'tick_seconds',
   buildInfo: 'build_info',
+  demandRetries: 'demand_retries_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -147,7 +158,8 @@ export class Metrics {
   private readonly sseMalformed: Counter;
   private readonly wouldBe: Counter<'agent' | 'decision'>;
   private readonly tickSeconds: Gauge;
-  private remainingSource: (() => Iterable<RemainingRow>) | undefined;
+  private readonly demandRetries: Counter<'agent'>;
+  private live: LiveSources = {};
 
   constructor(options: MetricsOptions = {}) {
     const maxAgents = options.maxAgentLabels ?? DEFAULT_MAX_AGENT_LABELS;
@@ -185,7 +197,7 @@ export class Metrics {
       registers,
       // An arrow: prom-client calls collect with the gauge as `this`; we need the Metrics instance.
       collect: () => {
-        if (this.remainingSource) this.applyRemaining(this.remainingSource());
+        if (this.live.remaining) this.applyRemaining(this.live.remaining());
       },
     });
     this.productivity = new Gauge({
@@ -211,11 +223,17 @@ export class Metrics {
       help: 'Burst buffer tokens, by state (available|capacity).',
       labelNames: ['state'],
       registers,
+      collect: () => {
+        if (this.live.burstAvailable) this.burstPool.set({ state: 'available' }, this.live.burstAvailable());
+      },
     });
     this.queueDepth = new Gauge({
       name: name(NAMES.queueDepth),
       help: 'Requests waiting in the priority queue.',
       registers,
+      collect: () => {
+        if (this.live.queueDepth) this.queueDepth.set(this.live.queueDepth());
+      },
     });
     this.queueWait = new Histogram({
       name: name(NAMES.queueWait),
@@ -289,6 +307,12 @@ export class Metrics {
     this.tickSeconds = new Gauge({
       name: name(NAMES.tickSeconds),
       help: 'Length of a reallocation tick: per-tick gauges times 60 / this give tokens per minute.',
+      registers,
+    });
+    this.demandRetries = new Counter({
+      name: name(NAMES.demandRetries),
+      help: 'Requests repeating a body the same agent was refused within 60 s: counted once in demand.',
+      labelNames: ['agent'],
       registers,
     });
     this.tickSeconds.set(options.tickSeconds ?? 30);
@@ -384,23 +408,25 @@ export class Metrics {
     this.applyRemaining(rows);
   }
 
-  /** Read bucket balances at scrape time instead (buckets refill continuously); replaces any earlier source. */
-  setRemainingSource(source: (() => Iterable<RemainingRow>) | undefined): void {
-    this.remainingSource = source;
+  /** Read the "now" gauges at scrape time from these sources (replaces any earlier ones). */
+  setLiveSources(sources: LiveSources): void {
+    this.live = { ...sources };
   }
 
+  /** Burst buffer figures; with a `burstAvailable` source the available figure is read at scrape time instead. */
   setBurstPool(pool: { available: number; capacity: number }): void {
     this.burstPool.set({ state: 'available' }, pool.available);
     this.burstPool.set({ state: 'capacity' }, pool.capacity);
   }
 
+  /** A request repeated a body its agent was refused: not counted again in demand. */
+  recordDemandRetry(agent: string): void {
+    this.demandRetries.inc({ agent: this.agentLabel(agent) });
+  }
+
   /** A request was served from the burst buffer. */
   recordBurstDraw(agent: string): void {
     this.burstDraws.inc({ agent: this.agentLabel(agent) });
-  }
-
-  setQueueDepth(depth: number): void {
-    this.queueDepth.set(depth);
   }
 
   /** How long a request waited in the queue (served or not). */

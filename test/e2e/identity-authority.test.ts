@@ -20,7 +20,7 @@ const messages = { model: 'claude-haiku-4-5', max_tokens: 32, messages: [{ role:
 async function traces(stack: Stack, agent: string): Promise<string[]> {
   const found: string[] = [];
   const minute = Math.floor(Date.now() / 60_000);
-  for (const m of [minute - 1, minute]) if (stack.app.accountant.partialUsage(m).has(agent)) found.push(`usage in minute ${m}`);
+  for (const m of [minute - 1, minute]) if (stack.app.accountant.usage.partialUsage(m).has(agent)) found.push(`usage in minute ${m}`);
   await stack.app.store.flush?.();
   if ((await stack.app.store.agents()).some((a) => a.agent === agent)) found.push('first-seen');
   if ((await stack.app.store.tasksSince(0)).some((t) => t.agent === agent)) found.push('task');

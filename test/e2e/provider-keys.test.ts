@@ -74,7 +74,7 @@ describe('beyond loopback with a company key', () => {
     expect((aerr as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     await expect(anthropic.messages.countTokens(messages)).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     expect(stack.mock.requests).toHaveLength(0);
-    expect(stack.app.accountant.partialUsage(Math.floor(Date.now() / 60_000)).size).toBe(0);
+    expect(stack.app.accountant.usage.partialUsage(Math.floor(Date.now() / 60_000)).size).toBe(0);
   });
 
   it('a mapped key: 200, and the provider sees the company key, never the virtual one', async () => {

@@ -28,7 +28,8 @@ export function recordRealisticTraffic(metrics: Metrics): void {
     { agent: 'coder', remaining: -300 },
   ]);
   metrics.setBurstPool({ available: 40_000, capacity: 50_000 });
-  metrics.setQueueDepth(3);
+  metrics.setLiveSources({ queueDepth: () => 3 });
+  metrics.recordDemandRetry('coder');
   for (const s of [0.02, 0.4, 3, 29]) metrics.observeQueueWait(s);
   metrics.observeReallocation(0.004);
   metrics.observeReallocation(0.0007);
