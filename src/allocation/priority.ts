@@ -3,8 +3,8 @@ import type { AgentInput, AllocationPolicy, PriorityClass, PriorityExplanation }
 
 /**
  * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the
- * hinted class and the task type's class, else the configured criticality, else `normal`; never above
- * the agent's ceiling.
+ * hinted class and the task type's class, else the configured criticality, else `normal`; whichever it
+ * came from, never above the agent's ceiling. The deadline and dependency factors are bounded by the policy.
  */
 export function priorityWeight(
   agent: Pick<AgentInput, 'criticality' | 'priorityCeiling' | 'hints'>,
@@ -39,6 +39,11 @@ export function priorityWeight(
   return {
     class: cls,
     classSource,
+    requestedClass: hinted ?? null,
+    taskType: hints.taskType ?? null,
+    taskTypeClass: typed ?? null,
+    criticality: agent.criticality ?? null,
+    ceiling: agent.priorityCeiling ?? null,
     ceilingApplied,
     classWeight,
     deadlineSecondsLeft,

@@ -264,7 +264,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     expect(t.burst.capacity).toBe(0);
   });
 
-  it('caps the baseline of an established agent that is calibrating only for want of recent tasks', () => {
+  it('caps the baseline of an established agent that is calibrating only for want of recent tokens', () => {
     // Ten hours old, no outcomes in the window, 2000 tokens per tick forecast: min(14250, 2000 × 1.25).
     const idle: AgentInput = { agent: 'e', firstSeen: NOW - 10 * HOUR, usage: lastHour(120_000), outcomes: [], tokensConsumed: 0 };
     const t = allocate({ policy, agents: [...agents, idle], fleet: { recentAggregateDemand: [] } }, NOW);
@@ -286,7 +286,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
       expect(row?.explanation).toBe(e);
       expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify({ ...row, explanation: e })));
     }
-    expect(by('d')?.explanation.calibration.missing).toEqual(['tasks', 'tokens', 'seconds']);
+    expect(by('d')?.explanation.calibration.missing).toEqual(['tokens', 'seconds']);
     expect(by('c')?.explanation.rule).toMatch(/floor/);
   });
 
