@@ -61,6 +61,8 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     tickSeconds: config.reallocateSeconds,
     classWeights: config.priority.classWeights,
     taskTypeClasses: config.priority.taskTypes,
+    deadline: { maxFactor: config.priority.maxDeadlineFactor },
+    dependency: { maxFactor: config.priority.maxDependencyFactor },
     baseline: config.baseline,
     calibration: config.calibration,
     scoringWindowSeconds: config.scoringWindowSeconds,

@@ -1,7 +1,7 @@
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
-import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
+import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, UsageDelta, UsageTotal } from './store.js';
 
 interface Bucket {
   demand: number;
@@ -15,6 +15,7 @@ export class MemoryStore implements Store {
   readonly #usage = new Map<number, Map<string, Bucket>>();
   #tasks: TaskOutcome[] = [];
   readonly #overrides = new Map<string, Override>();
+  readonly #policies = new Map<string, AgentPolicy>();
   readonly #agents = new Map<string, number>();
   readonly #burst = new Map<number, number>();
   /** tick → source → rows. */
@@ -86,6 +87,21 @@ export class MemoryStore implements Store {
       .filter((o) => o.expiresAt === undefined || o.expiresAt > now)
       .map((o) => ({ ...o }))
       .sort(byAgent);
+  }
+
+  async setAgentPolicy(policy: AgentPolicy): Promise<void> {
+    this.#open();
+    this.#policies.set(policy.agent, { ...policy });
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    this.#open();
+    return this.#policies.delete(agent);
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    this.#open();
+    return [...this.#policies.values()].map((p) => ({ ...p })).sort(byAgent);
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {

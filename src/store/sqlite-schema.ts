@@ -49,6 +49,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tick, source)
   ) WITHOUT ROWID;
   `,
+  // 2 → 3: operators' runtime policy per agent (PUT /v1/agents/{id}/policy); null fields fall back to config.
+  `
+  CREATE TABLE agent_policies (
+    agent       TEXT PRIMARY KEY,
+    criticality TEXT,
+    ceiling     TEXT,
+    set_at      INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */
