@@ -25,6 +25,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { ProxyAdminBackend } from './admin-backend.js';
+import { AgentPolicies } from './agent-policies.js';
 import { HintBoard } from './hint-board.js';
 import { newcomerBaseline, Reallocator } from './reallocator.js';
 import { LoggingRequestObserver } from './request-observer.js';
@@ -111,6 +112,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
+  const agentPolicies = new AgentPolicies(config);
   const admission: Admission = new Admission({
     tickMs,
     baselineAllocation: newcomerBaseline(policy, undefined),
@@ -141,6 +143,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     metrics,
     logger,
     hints,
+    policies: agentPolicies,
     queuedDemand: () => accountant.queuedDemand(),
     takeActivity: () => accountant.takeActivity(),
     now,
@@ -183,6 +186,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       observer: new LoggingRequestObserver(logger, metrics),
       now,
       draining: () => draining,
+      claimPolicy: (agent) => agentPolicies.effective(agent),
     }),
   );
   const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, config.openaiApiKey);
@@ -193,7 +197,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));

@@ -17,6 +17,7 @@ export class LoggingRequestObserver implements RequestObserver {
     if (info.overheadMs !== undefined) this.metrics.observeOverhead(info.overheadMs / 1000);
     if (info.upstreamMs !== undefined && info.provider !== undefined) this.metrics.observeUpstream(info.provider, info.upstreamMs / 1000);
     if (info.malformedEvents) this.metrics.recordMalformedSse(info.malformedEvents);
+    if (info.claim !== undefined) this.metrics.recordPriorityClaim(agent, info.claim.class, info.claim.capped);
     if (!this.logger.isLevelEnabled('info')) return;
     const r = info.record;
     this.logger.info(
@@ -29,6 +30,7 @@ export class LoggingRequestObserver implements RequestObserver {
         status: info.status,
         outcome: info.outcome,
         code: info.errorCode,
+        claim: info.claim,
         durationMs: round(info.durationMs),
         upstreamMs: info.upstreamMs !== undefined ? round(info.upstreamMs) : undefined,
         queuedMs: info.queuedMs ? round(info.queuedMs) : undefined,
