@@ -87,6 +87,27 @@ export interface AgentSample {
   throttled: number;
 }
 
+/** Where a policy field came from: a runtime PUT, the config's `agents`, its `priority.ceilings`, or the built-in default. */
+export type AgentPolicySource = 'runtime' | 'config.agents' | 'config.priority.ceilings' | 'default';
+
+/** What operators granted an agent (DESIGN §8), each field with its source. */
+export interface AgentPolicyView {
+  /** The highest class the agent may claim. */
+  ceiling: string;
+  ceilingSource: AgentPolicySource;
+  /** The class used when it claims none; absent: `normal`. */
+  criticality?: string;
+  criticalitySource?: AgentPolicySource;
+  /** The runtime policy as set by `PUT /v1/agents/{id}/policy`, if any. */
+  runtime?: { criticality?: string; ceiling?: string; setAt: string };
+}
+
+/** Body of `PUT /v1/agents/{id}/policy` once validated; it replaces the agent's runtime policy. */
+export interface AgentPolicyRequest {
+  criticality?: 'critical' | 'high' | 'normal' | 'low';
+  ceiling?: 'critical' | 'high' | 'normal' | 'low';
+}
+
 /** GET /v1/agents/{id}. */
 export interface AgentView {
   agent: string;
@@ -95,6 +116,7 @@ export interface AgentView {
   current?: AllocationRow;
   explanation?: AllocationExplanation;
   override?: OverrideView;
+  policy?: AgentPolicyView;
   /** Oldest first. */
   history: AgentSample[];
 }
@@ -161,6 +183,10 @@ export interface AdminBackend {
   setOverride(agent: string, override: OverrideRequest): Promise<OverrideView>;
   /** False when there was no override to delete. */
   deleteOverride(agent: string): Promise<boolean>;
+  /** Replace the agent's runtime policy (persisted; in force on this proxy at once, fleet-wide by the next tick). */
+  setAgentPolicy(agent: string, request: AgentPolicyRequest): Promise<AgentPolicyView>;
+  /** False when the agent had no runtime policy. */
+  deleteAgentPolicy(agent: string): Promise<boolean>;
   /** Reallocate now and return the new table. */
   reallocate(): Promise<AllocationsView>;
   history(): MaybePromise<HistoryView>;

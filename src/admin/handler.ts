@@ -11,7 +11,7 @@ import { AUTH_PLACEHOLDER, STATUS_PAGE_HTML } from './page/html.js';
 import { STATUS_PAGE_SCRIPT } from './page/script.js';
 import { STATUS_PAGE_STYLE } from './page/style.js';
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
-import { adminTaskBodySchema, overrideBodySchema } from './schemas.js';
+import { adminTaskBodySchema, agentPolicyBodySchema, overrideBodySchema } from './schemas.js';
 
 export interface AdminHandlerOptions {
   /** Bearer token for /v1/*; unset or empty means no authentication (bind to loopback: see adminBindHost). */
@@ -89,6 +89,20 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
         const view = await backend.agent(agent);
         if (!view) throw new AdminError('not_found', `unknown agent ${agent}`);
         json(res, 200, view);
+      },
+    },
+    '/v1/agents/{id}/policy': {
+      PUT: async ({ req, res, agent }) => {
+        const body = validate(agentPolicyBodySchema, await readJsonBody(req, maxBodyBytes));
+        const view = await backend.setAgentPolicy(agent, body);
+        logger.info({ agent, policy: body }, 'admin: agent policy set');
+        json(res, 200, view);
+      },
+      DELETE: async ({ res, agent }) => {
+        if (!(await backend.deleteAgentPolicy(agent))) throw new AdminError('not_found', `no runtime policy for ${agent}`);
+        logger.info({ agent }, 'admin: agent policy deleted');
+        res.writeHead(204, { 'cache-control': 'no-store' });
+        res.end();
       },
     },
     '/v1/tasks': {
@@ -183,10 +197,10 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? raw : raw.slice(0, q);
 }
 
-/** Map `/v1/agents/x` and `/v1/overrides/x` to their patterns, validating the id. */
+/** Map `/v1/agents/x`, `/v1/agents/x/policy` and `/v1/overrides/x` to their patterns, validating the id. */
 function matchRoute(path: string): { pattern: string; agent: string } {
-  const m = /^\/v1\/(agents|overrides)\/([^/]+)$/.exec(path);
-  if (!m?.[1] || m[2] === undefined) return { pattern: path, agent: '' };
+  const m = /^\/v1\/(agents|overrides)\/([^/]+)(\/policy)?$/.exec(path);
+  if (!m?.[1] || m[2] === undefined || (m[3] !== undefined && m[1] !== 'agents')) return { pattern: path, agent: '' };
   let agent: string;
   try {
     agent = decodeURIComponent(m[2]);
@@ -194,7 +208,7 @@ function matchRoute(path: string): { pattern: string; agent: string } {
     throw new AdminError('invalid_agent', 'agent id is not valid percent-encoding');
   }
   if (!AGENT_ID_PATTERN.test(agent)) throw new AdminError('invalid_agent', `agent id ${AGENT_ID_RULE}`);
-  return { pattern: `/v1/${m[1]}/{id}`, agent };
+  return { pattern: `/v1/${m[1]}/{id}${m[3] ?? ''}`, agent };
 }
 
 function validate<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {

@@ -1,5 +1,6 @@
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
 import { z } from 'zod';
+import { priorityClass } from '../config/schema.js';
 
 /** A task id: any short printable string (it is stored, never a label). */
 const taskId = z.string().min(1).max(256);
@@ -31,6 +32,11 @@ export const overrideBodySchema = z
     message: 'give expiresAt or ttlSeconds, not both',
     path: ['ttlSeconds'],
   });
+
+/** Body of `PUT /v1/agents/{id}/policy`: at least one field (`DELETE` clears the policy). */
+export const agentPolicyBodySchema = z
+  .strictObject({ criticality: priorityClass.optional(), ceiling: priorityClass.optional() })
+  .refine((b) => b.criticality !== undefined || b.ceiling !== undefined, { message: 'give criticality, ceiling or both (DELETE clears the policy)' });
 
 export type AdminTaskBody = z.infer<typeof adminTaskBodySchema>;
 export type OverrideBody = z.infer<typeof overrideBodySchema>;

@@ -3,7 +3,7 @@ import { burstReserve } from './burst.js';
 import { forecastDemand, forecastTokens } from './forecast.js';
 import { baselinePerTick, perTick, tickMs } from './policy.js';
 import { priorityWeight } from './priority.js';
-import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, MISSING_SECONDS, productivityScore, productivityScorer } from './productivity.js';
+import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, meanDecayOverWindow, MISSING_SECONDS, productivityScore, productivityScorer, scoreEvidence } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
 import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';
 import { waterFillArrays } from './water-fill.js';
@@ -17,7 +17,7 @@ export class DuplicateAgentError extends TokenNinjaError {
 
 const RULES: Record<BoundBy, string> = {
   override: 'A manual override sets this allocation.',
-  baseline: 'Still calibrating: the baseline until it has enough tasks, tokens and time.',
+  baseline: 'Still calibrating: the baseline until it has consumed enough tokens over enough time.',
   cap: 'Capped at forecast demand plus headroom; the surplus went to other agents or the burst buffer.',
   floor: 'Held at the floor: its weighted share (or its forecast) was below it.',
   share: 'Its share of the pool in proportion to score × priority weight.',
@@ -89,7 +89,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const standing = new Uint8Array(n);
   const forecasts = new Float64Array(n);
   const productivities = new Float64Array(n);
-  const evidence = new Float64Array(n);
+  const tokensConsumed = new Float64Array(n);
   const priorityWeights = new Float64Array(n);
   const overrides = new Float64Array(n).fill(Number.NaN);
   const score = productivityScorer(policy);
@@ -98,11 +98,11 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     const agent = input.agents[j] as AgentInput;
     const i = positionOf[j] as number;
     score(agent, now, raw);
-    const gaps = calibrationGaps(raw.tasksCompleted, raw.tokensConsumed, ageSeconds(agent.firstSeen, now), policy.calibration);
+    const gaps = calibrationGaps(raw.tokensConsumed, ageSeconds(agent.firstSeen, now), policy.calibration);
     standing[i] = gaps === 0 ? SCORED : gaps & MISSING_SECONDS ? NEW : CALIBRATING;
     forecasts[i] = forecastTokens(agent.usage, agent.queuedDemandTokens ?? 0, policy);
     productivities[i] = raw.productivity;
-    evidence[i] = raw.decayedTaskCount;
+    tokensConsumed[i] = raw.tokensConsumed;
     priorityWeights[i] = priorityWeight(agent, now, policy).priorityWeight;
     const o = agent.override;
     if (o !== undefined && (o.expiresAt === undefined || o.expiresAt > now)) overrides[i] = Math.max(0, perTick(policy, o.tokensPerMinute));
@@ -152,10 +152,12 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const scores = new Float64Array(n);
   const normalisedPs = new Float64Array(n);
   const itemOf = new Int32Array(n).fill(-1);
+  const meanDecay = meanDecayOverWindow(policy.scoringWindowSeconds, policy.scoreHalfLifeSeconds);
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (standing[i] !== SCORED) continue;
-    const s = productivityScore(productivities[i] as number, meanP, evidence[i] as number, policy.scorePriorTasks);
+    const evidence = scoreEvidence(tokensConsumed[i] as number, meanDecay, meanP);
+    const s = productivityScore(productivities[i] as number, meanP, evidence, policy.scorePriorTasks);
     normalisedPs[i] = s.normalised;
     scores[i] = s.score;
     if (!overcommitted && Number.isNaN(overrides[i])) itemOf[i] = m++;

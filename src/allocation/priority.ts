@@ -3,8 +3,8 @@ import type { AgentInput, AllocationPolicy, PriorityClass, PriorityExplanation }
 
 /**
  * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the
- * hinted class and the task type's class, else the configured criticality, else `normal`; never above
- * the agent's ceiling.
+ * hinted class and the task type's class, else the configured criticality, else `normal`; whichever it
+ * came from, never above the agent's ceiling. The deadline and dependency factors are bounded by the policy.
  */
 export function priorityWeight(
   agent: Pick<AgentInput, 'criticality' | 'priorityCeiling' | 'hints'>,
@@ -14,23 +14,7 @@ export function priorityWeight(
   const hints = agent.hints ?? {};
   const hinted = hints.priorityClass;
   const typed = hints.taskType !== undefined && Object.hasOwn(policy.taskTypeClasses, hints.taskType) ? policy.taskTypeClasses[hints.taskType] : undefined;
-  let cls: PriorityClass = 'normal';
-  let classSource: PriorityExplanation['classSource'] = 'default';
-  if (hinted !== undefined && (typed === undefined || rank(hinted) >= rank(typed))) {
-    cls = hinted;
-    classSource = 'hint';
-  } else if (typed !== undefined) {
-    cls = typed;
-    classSource = 'taskType';
-  } else if (agent.criticality !== undefined) {
-    cls = agent.criticality;
-    classSource = 'criticality';
-  }
-  let ceilingApplied = false;
-  if (agent.priorityCeiling !== undefined && rank(cls) > rank(agent.priorityCeiling)) {
-    cls = agent.priorityCeiling;
-    ceilingApplied = true;
-  }
+  const { class: cls, source: classSource, capped: ceilingApplied } = grantedClass(hinted, typed, agent.criticality, agent.priorityCeiling);
   const classWeight = policy.classWeights[cls];
   const deadlineSecondsLeft = hints.nearestDeadline === undefined ? null : (hints.nearestDeadline - now) / 1000;
   const deadlineFactor = deadlineSecondsLeft === null ? 1 : deadlineFactorFor(deadlineSecondsLeft, policy.deadline.horizonSeconds, policy.deadline.maxFactor);
@@ -39,6 +23,11 @@ export function priorityWeight(
   return {
     class: cls,
     classSource,
+    requestedClass: hinted ?? null,
+    taskType: hints.taskType ?? null,
+    taskTypeClass: typed ?? null,
+    criticality: agent.criticality ?? null,
+    ceiling: agent.priorityCeiling ?? null,
     ceilingApplied,
     classWeight,
     deadlineSecondsLeft,
@@ -47,6 +36,34 @@ export function priorityWeight(
     dependencyFactor,
     priorityWeight: classWeight * deadlineFactor * dependencyFactor,
   };
+}
+
+/** The class an agent gets for its claims, where it came from, and whether the ceiling lowered it. */
+export interface GrantedClass {
+  class: PriorityClass;
+  source: PriorityExplanation['classSource'];
+  capped: boolean;
+}
+
+/**
+ * One rule for the engine and the request path (DESIGN §8): the higher of the requested class and the task
+ * type's class, else the operator's criticality, else `normal`; whichever it came from, at most the ceiling.
+ */
+export function grantedClass(requested: PriorityClass | undefined, typed: PriorityClass | undefined, criticality: PriorityClass | undefined, ceiling: PriorityClass | undefined): GrantedClass {
+  let cls: PriorityClass = 'normal';
+  let source: GrantedClass['source'] = 'default';
+  if (requested !== undefined && (typed === undefined || rank(requested) >= rank(typed))) {
+    cls = requested;
+    source = 'hint';
+  } else if (typed !== undefined) {
+    cls = typed;
+    source = 'taskType';
+  } else if (criticality !== undefined) {
+    cls = criticality;
+    source = 'criticality';
+  }
+  if (ceiling !== undefined && rank(cls) > rank(ceiling)) return { class: ceiling, source, capped: true };
+  return { class: cls, source, capped: false };
 }
 
 /** 1 at `horizon` seconds or more, rising linearly to `max` at the deadline; overdue counts as due now. */

@@ -96,12 +96,16 @@ export function blankProductivity(): RawProductivity {
 }
 
 /** Calibration requirements an agent has not met, as bits: the engine's per-agent form of `calibrationStatus`. */
-const MISSING_TASKS = 1;
 const MISSING_TOKENS = 2;
 export const MISSING_SECONDS = 4;
 
-export function calibrationGaps(tasksCompleted: number, tokensConsumed: number, ageSeconds: number, c: AllocationPolicy['calibration']): number {
-  return (tasksCompleted < c.minTasks ? MISSING_TASKS : 0) | (tokensConsumed < c.minTokens ? MISSING_TOKENS : 0) | (ageSeconds < c.minSeconds ? MISSING_SECONDS : 0);
+/**
+ * Calibration ends on evidence, not on reports (DESIGN §6.2): `minTokens` consumed over at least `minSeconds`.
+ * Tasks play no part, so reporting (however poorly) never moves an agent off the baseline sooner or later
+ * than staying silent would: a silent agent and a poor reporter with the same tokens and age calibrate alike.
+ */
+export function calibrationGaps(tokensConsumed: number, ageSeconds: number, c: AllocationPolicy['calibration']): number {
+  return (tokensConsumed < c.minTokens ? MISSING_TOKENS : 0) | (ageSeconds < c.minSeconds ? MISSING_SECONDS : 0);
 }
 
 /** Age in seconds at `now` of an agent first seen at `firstSeen` (never negative). */
@@ -109,7 +113,7 @@ export function ageSeconds(firstSeen: number, now: number): number {
   return Math.max(0, (now - firstSeen) / 1000);
 }
 
-/** Whether an agent is still on the baseline: too new, too few tasks or too few tokens. */
+/** Whether an agent is still on the baseline (too new or too few tokens), and whether its score is provisional. */
 export function calibrationStatus(
   raw: Pick<RawProductivity, 'tasksCompleted' | 'tokensConsumed'>,
   firstSeen: number,
@@ -117,25 +121,43 @@ export function calibrationStatus(
   policy: Pick<AllocationPolicy, 'calibration'>,
 ): CalibrationExplanation {
   const age = ageSeconds(firstSeen, now);
-  const gaps = calibrationGaps(raw.tasksCompleted, raw.tokensConsumed, age, policy.calibration);
+  const gaps = calibrationGaps(raw.tokensConsumed, age, policy.calibration);
   let missing = NOTHING_MISSING;
   if (gaps !== 0) {
-    const m: Array<'tasks' | 'tokens' | 'seconds'> = [];
-    if (gaps & MISSING_TASKS) m.push('tasks');
+    const m: Array<'tokens' | 'seconds'> = [];
     if (gaps & MISSING_TOKENS) m.push('tokens');
     if (gaps & MISSING_SECONDS) m.push('seconds');
     missing = m;
   }
-  return { calibrating: gaps !== 0, tasksCompleted: raw.tasksCompleted, tokensConsumed: raw.tokensConsumed, ageSeconds: age, missing };
+  const calibrating = gaps !== 0;
+  return {
+    calibrating,
+    tasksCompleted: raw.tasksCompleted,
+    tokensConsumed: raw.tokensConsumed,
+    ageSeconds: age,
+    missing,
+    provisional: !calibrating && raw.tasksCompleted < policy.calibration.minTasks,
+  };
 }
 
 /**
  * Score of a scored agent: P over the fleet's mean P, mixed with `priorTasks` pseudo-tasks of score 1
  * (the fleet mean) so that little evidence gives a cautious score. 1 for everyone when the mean is 0.
+ * `evidence` is in tasks; the engine passes `scoreEvidence`, which counts tokens, not reports.
  */
 export function productivityScore(productivity: number, meanProductivity: number, decayedTaskCount: number, priorTasks: number): { normalised: number; score: number } {
   const normalised = meanProductivity > 0 ? productivity / meanProductivity : 1;
   return { normalised, score: smoothedScore(normalised, decayedTaskCount, priorTasks) };
+}
+
+/**
+ * The evidence a score rests on, in tasks: what an agent of the fleet's mean P would have completed on the
+ * tokens this agent spent (`tokensConsumed × mean decay × meanP`). Measured in tokens, not reports, so an agent
+ * cannot keep its score near the fleet mean by reporting nothing: with evidence n, the smoothed score
+ * `(tokens × P + m) / (tokens × meanP + m)` only rises with what it reports.
+ */
+export function scoreEvidence(tokensConsumed: number, meanDecay: number, meanProductivity: number): number {
+  return Math.max(0, tokensConsumed) * meanDecay * meanProductivity;
 }
 
 /** `(n × normalised + m × 1) / (n + m)` for n tasks of evidence and m prior pseudo-tasks. */

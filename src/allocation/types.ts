@@ -20,7 +20,11 @@ export interface DependencyFactorPolicy {
   maxFactor: number;
 }
 
-/** An agent stays on the baseline until it has all three. */
+/**
+ * An agent stays on the baseline until it has consumed `minTokens` over at least `minSeconds`; then it is
+ * scored on what it reported (nothing: P = 0). Fewer than `minTasks` reported tasks marks the score
+ * provisional in the explanation, and nothing else.
+ */
 export interface CalibrationPolicy {
   minTasks: number;
   minTokens: number;
@@ -187,7 +191,7 @@ export interface ForecastExplanation {
 
 export interface ProductivityExplanation {
   tasksCompleted: number;
-  /** Σ decay over completed outcomes: how much evidence the score rests on. */
+  /** Σ decay over completed outcomes. */
   decayedTaskCount: number;
   /** Σ completed × quality × decay. */
   decayedQualityTasks: number;
@@ -205,10 +209,21 @@ export interface ProductivityExplanation {
   score: number;
 }
 
+/** Every claim an agent made, what the operator set, and what was granted (DESIGN §8). */
 export interface PriorityExplanation {
+  /** The class granted (after the ceiling). */
   class: PriorityClass;
   /** Where the class came from. */
   classSource: 'hint' | 'taskType' | 'criticality' | 'default';
+  /** The class the agent asked for in `x-token-ninja-priority`, if any. */
+  requestedClass: PriorityClass | null;
+  /** The task type it named, and the class config maps it to (null for an unmapped type). */
+  taskType: string | null;
+  taskTypeClass: PriorityClass | null;
+  /** Operator-set class used when the agent claims none. */
+  criticality: PriorityClass | null;
+  /** The highest class the agent may claim (null: uncapped). */
+  ceiling: PriorityClass | null;
   /** True where the priority ceiling lowered the class. */
   ceilingApplied: boolean;
   classWeight: number;
@@ -224,8 +239,10 @@ export interface CalibrationExplanation {
   tasksCompleted: number;
   tokensConsumed: number;
   ageSeconds: number;
-  /** Requirements still unmet. */
-  missing: ReadonlyArray<'tasks' | 'tokens' | 'seconds'>;
+  /** Requirements still unmet (calibration ends on tokens and time, never on reports). */
+  missing: ReadonlyArray<'tokens' | 'seconds'>;
+  /** Scored on fewer than `calibration.minTasks` reported tasks (none: P = 0). */
+  provisional: boolean;
 }
 
 /** Plain data the admin API serves verbatim. */

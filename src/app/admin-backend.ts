@@ -1,5 +1,7 @@
 import type {
   AdminBackend,
+  AgentPolicyRequest,
+  AgentPolicyView,
   AgentView,
   AllocationRow,
   AllocationsView,
@@ -15,7 +17,8 @@ import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
 import type { Admission } from '../budget/admission.js';
 import type { Config } from '../config/schema.js';
-import type { Override, Store } from '../store/store.js';
+import type { AgentPolicy, Override, Store } from '../store/store.js';
+import type { AgentPolicies } from './agent-policies.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
 import type { Reallocator } from './reallocator.js';
@@ -28,6 +31,7 @@ export interface ProxyAdminBackendDeps {
   reallocator: Reallocator;
   history: HistoryRecorder;
   accountant: Accountant;
+  policies: AgentPolicies;
   ready: () => ReadyState;
   storeUp: () => boolean;
   now: () => number;
@@ -64,7 +68,8 @@ export class ProxyAdminBackend implements AdminBackend {
     const seen = (await deps.store.agents()).find((a) => a.agent === id);
     const overrides = await deps.store.overrides(deps.now());
     const override = overrides.find((o) => o.agent === id);
-    if (row === undefined && seen === undefined && override === undefined) return undefined;
+    const runtimePolicy = deps.policies.runtime(id);
+    if (row === undefined && seen === undefined && override === undefined && runtimePolicy === undefined) return undefined;
     const history = deps.history.agentSamples(id);
     return {
       agent: id,
@@ -74,6 +79,7 @@ export class ProxyAdminBackend implements AdminBackend {
         ? { boundBy: row.boundBy, summary: row.explanation.rule, inputs: flatten(row.explanation as unknown as Record<string, unknown>) }
         : undefined,
       override: override ? overrideView(override) : undefined,
+      policy: this.policyView(id),
       history,
     };
   }
@@ -90,6 +96,29 @@ export class ProxyAdminBackend implements AdminBackend {
 
   deleteOverride(agent: string): Promise<boolean> {
     return this.deps.store.deleteOverride(agent);
+  }
+
+  async setAgentPolicy(agent: string, request: AgentPolicyRequest): Promise<AgentPolicyView> {
+    const policy: AgentPolicy = { agent, setAt: this.deps.now() };
+    if (request.criticality !== undefined) policy.criticality = request.criticality;
+    if (request.ceiling !== undefined) policy.ceiling = request.ceiling;
+    await this.deps.store.setAgentPolicy(policy);
+    this.deps.policies.set(policy);
+    return this.policyView(agent);
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    const deleted = await this.deps.store.deleteAgentPolicy(agent);
+    this.deps.policies.delete(agent);
+    return deleted;
+  }
+
+  private policyView(agent: string): AgentPolicyView {
+    const { policies } = this.deps;
+    const view: AgentPolicyView = { ...policies.effective(agent) };
+    const runtime = policies.runtime(agent);
+    if (runtime !== undefined) view.runtime = { criticality: runtime.criticality, ceiling: runtime.ceiling, setAt: new Date(runtime.setAt).toISOString() };
+    return view;
   }
 
   async reallocate(): Promise<AllocationsView> {

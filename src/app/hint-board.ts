@@ -17,7 +17,9 @@ export class HintBoard {
       h = {};
       this.current.set(agent, h);
     }
-    if (h.priorityClass === undefined || priorityRank(hints.priority) > priorityRank(h.priorityClass)) h.priorityClass = hints.priority;
+    // The class asked for, not the one granted: the engine applies the agent's ceiling itself and explains the claim.
+    const asked = hints.requestedPriority;
+    if (asked !== undefined && (h.priorityClass === undefined || priorityRank(asked) > priorityRank(h.priorityClass))) h.priorityClass = asked;
     if (hints.taskType !== undefined) h.taskType = hints.taskType;
     if (hints.deadline !== undefined && hints.deadline > now && (h.nearestDeadline === undefined || hints.deadline < h.nearestDeadline)) {
       h.nearestDeadline = hints.deadline;

@@ -26,6 +26,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { ProxyAdminBackend } from './admin-backend.js';
+import { AgentPolicies } from './agent-policies.js';
 import { HintBoard } from './hint-board.js';
 import { newcomerBaseline, Reallocator } from './reallocator.js';
 import { LoggingRequestObserver } from './request-observer.js';
@@ -62,6 +63,8 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     tickSeconds: config.reallocateSeconds,
     classWeights: config.priority.classWeights,
     taskTypeClasses: config.priority.taskTypes,
+    deadline: { maxFactor: config.priority.maxDeadlineFactor },
+    dependency: { maxFactor: config.priority.maxDependencyFactor },
     baseline: config.baseline,
     calibration: config.calibration,
     scoringWindowSeconds: config.scoringWindowSeconds,
@@ -111,6 +114,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
+  const agentPolicies = new AgentPolicies(config);
   const admission: Admission = new Admission({
     tickMs,
     baselineAllocation: newcomerBaseline(policy, undefined),
@@ -141,6 +145,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     metrics,
     logger,
     hints,
+    policies: agentPolicies,
     queuedDemand: () => accountant.usage.queuedDemand(),
     takeActivity: () => accountant.usage.takeActivity(),
     now,
@@ -186,6 +191,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       observer: new LoggingRequestObserver(logger, metrics),
       now,
       draining: () => draining,
+      claimPolicy: (agent) => agentPolicies.effective(agent),
     }),
   );
   const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, credentials);
@@ -196,7 +202,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));

@@ -1,4 +1,4 @@
-import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
+import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, PriorityClass, UsageWindow, UsageWindows } from '../allocation/types.js';
 import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { addToTotal } from '../store/by-agent.js';
@@ -14,6 +14,12 @@ const RECENT_MINUTES = RECENT_WINDOW_SECONDS / 60;
 export interface PartialUsage {
   demand: number;
   consumed: number;
+}
+
+/** What operators granted an agent (src/app/agent-policies.ts). */
+export interface OperatorPolicy {
+  ceiling?: PriorityClass;
+  criticality?: PriorityClass;
 }
 
 /** What the reallocation loop knows beside the store: this proxy's own view, or (fleet mode) the fleet's merged signals. */
@@ -35,7 +41,13 @@ export interface LocalSignals {
  * lived through without usage counts as zero), task outcomes and tokens in the scoring window, overrides, and the
  * fleet's recent aggregate demand per tick. Agents with no activity in any window and no override are left out.
  */
-export async function gatherInputs(store: Store, policy: AllocationPolicy, signals: LocalSignals, now: number): Promise<AllocationInput> {
+export async function gatherInputs(
+  store: Store,
+  policy: AllocationPolicy,
+  signals: LocalSignals,
+  now: number,
+  operatorPolicy: (agent: string) => OperatorPolicy,
+): Promise<AllocationInput> {
   const minute = Math.floor(now / MINUTE);
   const partial = signals.partialUsage;
   // Fleet mode reads the running minute from the signals, not from the store (see LocalSignals).
@@ -101,9 +113,13 @@ export async function gatherInputs(store: Store, policy: AllocationPolicy, signa
     if (w1) usage.sameHourYesterday = w1;
     if (w7) usage.sameHourLastWeek = w7;
     const o = overrideOf.get(agent);
+    const granted = operatorPolicy(agent);
     agents.push({
       agent,
       firstSeen: first,
+      // The engine caps every class source at the ceiling, and uses the criticality where the agent claims none.
+      priorityCeiling: granted.ceiling,
+      criticality: granted.criticality,
       hints: signals.hints.get(agent),
       usage,
       // Made here, agent by agent in id order, so they lie in memory in the order the engine reads them: at

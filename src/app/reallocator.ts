@@ -10,6 +10,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { HistoryPoint } from '../admin/backend.js';
 import type { HistoryRecorder } from '../admin/history.js';
 import type { HintBoard } from './hint-board.js';
+import type { AgentPolicies } from './agent-policies.js';
 import { localShares, mergeSignals, signalRows } from './fleet-signals.js';
 import { gatherInputs, type LocalSignals, type PartialUsage } from './reallocation-inputs.js';
 
@@ -26,6 +27,8 @@ export interface ReallocatorDeps {
   metrics: Metrics;
   logger: Logger;
   hints: HintBoard;
+  /** Operators' policy per agent; its runtime part is re-read from the store each tick. */
+  policies: AgentPolicies;
   /** Demand waiting in queues now, per agent. */
   queuedDemand: () => ReadonlyMap<string, number>;
   /** Drains the activity counters of the tick. */
@@ -186,7 +189,8 @@ export class Reallocator {
     // The table is computed for the tick's start, so every proxy of a fleet computes the same round.
     const now = tickStart ?? Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
-      const input = await gatherInputs(deps.store, deps.policy, await this.signalsFor(now), now);
+      await deps.policies.refresh(deps.store);
+      const input = await gatherInputs(deps.store, deps.policy, await this.signalsFor(now), now, (agent) => deps.policies.effective(agent));
       // Each phase runs synchronously; letting the event loop turn between them keeps a large fleet's tick
       // from holding up requests for the sum of the three (the previous table serves meanwhile).
       await nextTurn();

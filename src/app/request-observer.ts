@@ -17,6 +17,7 @@ export class LoggingRequestObserver implements RequestObserver {
     if (info.overheadMs !== undefined) this.metrics.observeOverhead(info.overheadMs / 1000);
     if (info.upstreamMs !== undefined && info.provider !== undefined) this.metrics.observeUpstream(info.provider, info.upstreamMs / 1000);
     if (info.malformedEvents) this.metrics.recordMalformedSse(info.malformedEvents);
+    if (info.claim !== undefined) this.metrics.recordPriorityClaim(agent, info.claim.class, info.claim.capped);
     // A bug, not an upstream failure or a refusal: worth its stack, whatever the log level.
     if (info.errorCode === 'internal_error') this.logger.error({ err: info.failure, agent, route: info.route }, 'internal error');
     if (!this.logger.isLevelEnabled('info')) return;
@@ -31,6 +32,7 @@ export class LoggingRequestObserver implements RequestObserver {
         status: info.status,
         outcome: info.outcome,
         code: info.errorCode,
+        claim: info.claim,
         durationMs: round(info.durationMs),
         upstreamMs: info.upstreamMs !== undefined ? round(info.upstreamMs) : undefined,
         queuedMs: info.queuedMs ? round(info.queuedMs) : undefined,

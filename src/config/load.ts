@@ -121,7 +121,9 @@ function fromZod(error: z.ZodError, sources: Map<string, string>): ConfigError {
   const field = path.join('.') || 'config';
   const source = sources.get(path[0] ?? '');
   const from = source !== undefined ? ` (from ${source})` : '';
-  return new ConfigError(field, `config field "${field}"${from}: ${issue.message}`);
+  // A bad record key (an agent id): say what a key must be, not only that it is invalid.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return new ConfigError(field, `config field "${field}"${from}: ${message}`);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -73,11 +73,17 @@ export const configSchema = z
           .default({ critical: 4, high: 2, normal: 1, low: 0.5 }),
         /** Task type (x-token-ninja-task-type) → class. */
         taskTypes: z.record(z.string().min(1), priorityClass).default({}),
-        /** Highest class each agent may claim; `*` sets the default ceiling. */
-        ceilings: z.record(z.string().min(1), priorityClass).default({}),
+        /** Highest class each agent may claim (header, task type, or what the engine weighs); `*` sets the default ceiling. */
+        ceilings: z.record(z.union([agentId, z.literal('*')]), priorityClass).default({ '*': 'high' }),
+        /** Bound of the deadline factor (a deadline claimed due now weighs this much). */
+        maxDeadlineFactor: z.number().min(1).default(2),
+        /** Bound of the dependency factor (tasks claimed blocked on this one). */
+        maxDependencyFactor: z.number().min(1).default(2),
       })
       .strict()
-      .default({ classWeights: { critical: 4, high: 2, normal: 1, low: 0.5 }, taskTypes: {}, ceilings: {} }),
+      .default({ classWeights: { critical: 4, high: 2, normal: 1, low: 0.5 }, taskTypes: {}, ceilings: { '*': 'high' }, maxDeadlineFactor: 2, maxDependencyFactor: 2 }),
+    /** Operator-set policy per agent (DESIGN §8): its class when it claims none, and its own ceiling. */
+    agents: z.record(agentId, z.object({ criticality: priorityClass.optional(), ceiling: priorityClass.optional() }).strict()).default({}),
     queue: z
       .object({
         maxWaitMs: z.number().int().min(0).default(30_000),

@@ -9,7 +9,7 @@ import { withMaxOutput } from '../providers/max-output.js';
 import { readBody, limitedBody, tooLarge } from './body.js';
 import { asProxyError, ProxyError, type ProxyErrorCode } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { parseHints, type Hints } from './hints.js';
+import { parseHints, type ClaimPolicy, type Hints } from './hints.js';
 import type { IdentityResolver } from './identity.js';
 import type { Admission, Metering } from './metering.js';
 import type { ProviderCredentials } from './provider-credentials.js';
@@ -31,6 +31,8 @@ export interface AgentHandlerDeps {
   now: () => number;
   /** True once shutdown began: new requests get 503. */
   draining: () => boolean;
+  /** What operators granted each agent (ceiling, criticality), read from memory on every request. */
+  claimPolicy: (agent: string) => ClaimPolicy;
 }
 
 /** Per-request state shared by the route handlers. */
@@ -85,7 +87,8 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     if (path.route.kind === 'metered' || path.route.kind === 'passthrough') deps.credentials.authorize(path.route.provider, virtualKey);
     const identity = deps.identity.resolve(req.headers, path.agentFromPath, keyAgent);
     info.agent = identity.agent;
-    const hints = parseHints(req.headers, identity.agent, deps.now(), deps.config.priority);
+    const hints = parseHints(req.headers, deps.now(), deps.config.priority.taskTypes, deps.claimPolicy(identity.agent));
+    if (hints.claimedPriority !== undefined) info.claim = { class: hints.claimedPriority, capped: hints.capped === true };
     const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, virtualKey, hints, info, started, abort };
     switch (path.route.kind) {
       case 'metered':

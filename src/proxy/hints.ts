@@ -1,13 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { grantedClass } from '../allocation/priority.js';
 import type { Config, PriorityClass } from '../config/schema.js';
-import { parsePriority, priorityRank } from '../budget/priority.js';
+import { parsePriority } from '../budget/priority.js';
 import { ProxyError } from './errors.js';
 
-/** Priority hints an agent sent (DESIGN §3), after the config's ceilings were applied. */
+/** What operators granted the agent (src/app/agent-policies.ts): its ceiling and its class when it claims none. */
+export interface ClaimPolicy {
+  ceiling: PriorityClass;
+  criticality?: PriorityClass;
+}
+
+/** Priority hints an agent sent (DESIGN §3), with the class granted under its operator policy (DESIGN §8). */
 export interface Hints {
+  /** The class granted: what queue order and the burst gate use, as the engine would weigh it. */
   priority: PriorityClass;
-  /** What the agent asked for, before the ceiling. */
+  /** What the agent asked for in `x-token-ninja-priority`, before the ceiling. */
   requestedPriority?: PriorityClass;
+  /** The class it claimed by header or task type (the higher of the two), before the ceiling; absent when it claimed none. */
+  claimedPriority?: PriorityClass;
+  /** True where the ceiling lowered the claim. */
+  capped?: boolean;
   /** Unix ms. */
   deadline?: number;
   task?: string;
@@ -18,7 +30,7 @@ export interface Hints {
 const TASK_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Parses `x-token-ninja-*` hint headers; a malformed one is a 400, never silently ignored. */
-export function parseHints(headers: IncomingHttpHeaders, agent: string, now: number, policy: Config['priority']): Hints {
+export function parseHints(headers: IncomingHttpHeaders, now: number, taskTypes: Config['priority']['taskTypes'], policy: ClaimPolicy): Hints {
   const task = single(headers, 'x-token-ninja-task');
   if (task !== undefined && !TASK_ID.test(task)) throw bad('x-token-ninja-task', 'must be 1–128 visible ASCII characters');
   const taskType = single(headers, 'x-token-ninja-task-type');
@@ -30,12 +42,10 @@ export function parseHints(headers: IncomingHttpHeaders, agent: string, now: num
     requested = parsePriority(rawPriority.toLowerCase());
     if (requested === undefined) throw bad('x-token-ninja-priority', 'must be critical, high, normal or low');
   }
-  const fromType = taskType !== undefined ? policy.taskTypes[taskType] : undefined;
-  let priority: PriorityClass = requested ?? fromType ?? 'normal';
-  // A task type the config maps to a class sets at least that class.
-  if (fromType !== undefined && priorityRank(fromType) > priorityRank(priority)) priority = fromType;
-  const ceiling = policy.ceilings[agent] ?? policy.ceilings['*'];
-  if (ceiling !== undefined && priorityRank(priority) > priorityRank(ceiling)) priority = ceiling;
+  const fromType = taskType !== undefined && Object.hasOwn(taskTypes, taskType) ? taskTypes[taskType] : undefined;
+  // The engine's rule, so queue order and the burst gate see the class the allocation weighs.
+  const granted = grantedClass(requested, fromType, policy.criticality, policy.ceiling);
+  const claimed = requested !== undefined || fromType !== undefined ? grantedClass(requested, fromType, undefined, undefined).class : undefined;
 
   const rawDeadline = single(headers, 'x-token-ninja-deadline');
   let deadline: number | undefined;
@@ -55,7 +65,12 @@ export function parseHints(headers: IncomingHttpHeaders, agent: string, now: num
     if (!/^\d{1,6}$/.test(rawBlocking)) throw bad('x-token-ninja-blocking', 'must be a non-negative integer');
     blocking = Number(rawBlocking);
   }
-  return { priority, requestedPriority: requested, deadline, task, taskType, blocking };
+  const hints: Hints = { priority: granted.class, requestedPriority: requested, deadline, task, taskType, blocking };
+  if (claimed !== undefined) {
+    hints.claimedPriority = claimed;
+    hints.capped = granted.capped;
+  }
+  return hints;
 }
 
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -1,5 +1,6 @@
 import type { ProviderName } from '../providers/adapter.js';
 import type { ReconciliationRecord } from '../accounting/record.js';
+import type { Priority } from '../budget/priority.js';
 
 /** How a request on the agents' port ended, for the requests_total metric (DESIGN §5). */
 export type RequestOutcome = 'forwarded' | 'queued' | 'burst' | 'rejected' | 'upstream_error' | 'client_closed' | 'error';
@@ -27,6 +28,8 @@ export interface RequestInfo {
   bytesOut: number;
   record?: ReconciliationRecord;
   malformedEvents?: number;
+  /** The class the request claimed (header or task type) and whether the agent's ceiling lowered it. */
+  claim?: { class: Priority; capped: boolean };
 }
 
 /** Receives one call per finished request (logging and metrics live behind it). */

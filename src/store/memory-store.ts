@@ -2,7 +2,7 @@ import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agen
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
 import { mergeTaskReports, outcomesSince } from './task-merge.js';
-import type { AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, UsageDelta, UsageTotal, WriteBatch } from './store.js';
+import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, UsageDelta, UsageTotal, WriteBatch } from './store.js';
 
 interface Bucket {
   demand: number;
@@ -19,6 +19,7 @@ export class MemoryStore implements Store {
   /** The last batch seq applied per writer. */
   readonly #batches = new Map<string, number>();
   readonly #overrides = new Map<string, Override>();
+  readonly #policies = new Map<string, AgentPolicy>();
   readonly #agents = new Map<string, number>();
   readonly #burst = new Map<number, number>();
   /** tick → source → rows. */
@@ -97,6 +98,21 @@ export class MemoryStore implements Store {
       .filter((o) => o.expiresAt === undefined || o.expiresAt > now)
       .map((o) => ({ ...o }))
       .sort(byAgent);
+  }
+
+  async setAgentPolicy(policy: AgentPolicy): Promise<void> {
+    this.#open();
+    this.#policies.set(policy.agent, { ...policy });
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    this.#open();
+    return this.#policies.delete(agent);
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    this.#open();
+    return [...this.#policies.values()].map((p) => ({ ...p })).sort(byAgent);
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {

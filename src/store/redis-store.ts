@@ -3,6 +3,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { APPLY_WRITES, BURST_RETURN, BURST_TAKE } from './redis-scripts.js';
+import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeSignals } from './signal-codec.js';
 import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
 import { taskKey } from './task-merge.js';
@@ -11,6 +12,7 @@ import type {
   AgentSignal,
   BurstState,
   Override,
+  AgentPolicy,
   Store,
   StoreStatus,
   StoreStatusListener,
@@ -209,6 +211,22 @@ export class RedisStore implements Store {
     return Object.values(all)
       .map(decodeOverride)
       .filter((o): o is Override => o !== undefined && (o.expiresAt === undefined || o.expiresAt > now))
+      .sort(byAgent);
+  }
+
+  async setAgentPolicy(policy: AgentPolicy): Promise<void> {
+    await this.#call(() => this.#client.hset(this.#key('policies'), policy.agent, JSON.stringify(policy)));
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    return (await this.#call(() => this.#client.hdel(this.#key('policies'), agent))) > 0;
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    const all = await this.#call(() => this.#client.hgetall(this.#key('policies')));
+    return Object.values(all)
+      .map(decodeAgentPolicy)
+      .filter((p): p is AgentPolicy => p !== undefined)
       .sort(byAgent);
   }
 
@@ -441,6 +459,16 @@ function decodeOverride(json: string): Override | undefined {
     if (typeof v.expiresAt === 'number') o.expiresAt = v.expiresAt;
     if (typeof v.reason === 'string') o.reason = v.reason;
     return o;
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeAgentPolicy(json: string): AgentPolicy | undefined {
+  try {
+    const v = JSON.parse(json) as Record<string, unknown> | null;
+    if (!v || typeof v.agent !== 'string' || typeof v.setAt !== 'number') return undefined;
+    return agentPolicyFrom({ agent: v.agent, setAt: v.setAt, criticality: v.criticality, ceiling: v.ceiling });
   } catch {
     return undefined;
   }

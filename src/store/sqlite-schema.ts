@@ -64,6 +64,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     at     INTEGER NOT NULL
   );
   `,
+  // 3 → 4: operators' runtime policy per agent (PUT /v1/agents/{id}/policy); null fields fall back to config.
+  `
+  CREATE TABLE agent_policies (
+    agent       TEXT PRIMARY KEY,
+    criticality TEXT,
+    ceiling     TEXT,
+    set_at      INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { byAgentThenSource } from './by-agent.js';
+import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeSignals } from './signal-codec.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { errorCode, toStoreError, UNWRITABLE_FIX } from './sqlite-errors.js';
@@ -9,6 +10,7 @@ import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { messageOf, StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
 import { mergeTaskReport } from './task-merge.js';
 import type {
+  AgentPolicy,
   AgentSeen,
   AgentSignal,
   BurstState,
@@ -35,6 +37,12 @@ interface TaskRow {
   completed: number;
   quality: number;
   source: string;
+}
+interface AgentPolicyRow {
+  agent: string;
+  criticality: string | null;
+  ceiling: string | null;
+  set_at: number;
 }
 interface OverrideRow {
   agent: string;
@@ -140,6 +148,22 @@ export class SqliteStore implements Store {
         if (r.reason !== null) o.reason = r.reason;
         return o;
       }),
+    );
+  }
+
+  async setAgentPolicy(p: AgentPolicy): Promise<void> {
+    this.#run(() => this.#st.setAgentPolicy.run(p.agent, p.criticality ?? null, p.ceiling ?? null, p.setAt));
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    return this.#run(() => this.#st.deleteAgentPolicy.run(agent).changes > 0);
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    return this.#run(() =>
+      (this.#st.agentPolicies.all() as AgentPolicyRow[]).map((r) =>
+        agentPolicyFrom({ agent: r.agent, criticality: r.criticality ?? undefined, ceiling: r.ceiling ?? undefined, setAt: r.set_at }),
+      ),
     );
   }
 
@@ -279,6 +303,12 @@ function prepare(db: Database.Database) {
       `SELECT agent, tokens_per_minute, set_at, expires_at, reason FROM overrides
        WHERE expires_at IS NULL OR expires_at > ? ORDER BY agent`,
     ),
+    setAgentPolicy: db.prepare(
+      `INSERT INTO agent_policies (agent, criticality, ceiling, set_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (agent) DO UPDATE SET criticality = excluded.criticality, ceiling = excluded.ceiling, set_at = excluded.set_at`,
+    ),
+    deleteAgentPolicy: db.prepare('DELETE FROM agent_policies WHERE agent = ?'),
+    agentPolicies: db.prepare('SELECT agent, criticality, ceiling, set_at FROM agent_policies ORDER BY agent'),
     touchAgent: db.prepare(
       `INSERT INTO agents (agent, first_seen) VALUES (?, ?)
        ON CONFLICT (agent) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)`,

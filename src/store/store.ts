@@ -67,6 +67,16 @@ export interface Override {
   reason?: string;
 }
 
+/** An agent's policy set by an operator at runtime (DESIGN §8); a field left out falls back to config. */
+export interface AgentPolicy {
+  agent: string;
+  /** The class used when the agent claims none. */
+  criticality?: Priority;
+  /** The highest class the agent may claim. */
+  ceiling?: Priority;
+  setAt: number;
+}
+
 export interface AgentSeen {
   agent: string;
   firstSeen: number;
@@ -128,6 +138,12 @@ export interface Store {
   deleteOverride(agent: string): Promise<boolean>;
   /** Overrides not expired at `now`. */
   overrides(now: number): Promise<Override[]>;
+  /** Set (replace) an agent's runtime policy. */
+  setAgentPolicy(policy: AgentPolicy): Promise<void>;
+  /** False when the agent had no runtime policy. */
+  deleteAgentPolicy(agent: string): Promise<boolean>;
+  /** Every runtime policy, ordered by agent. */
+  agentPolicies(): Promise<AgentPolicy[]>;
   /** Record first-seen times; an agent already known keeps its earlier time. */
   touchAgents(seen: readonly AgentSeen[]): Promise<void>;
   agents(): Promise<AgentSeen[]>;

@@ -7,6 +7,7 @@ import type {
   AgentSignal,
   BurstState,
   Override,
+  AgentPolicy,
   Store,
   StoreStatusListener,
   TaskOutcome,
@@ -187,6 +188,21 @@ export class WriteBehindStore implements Store {
   async overrides(now: number): Promise<Override[]> {
     this.#open();
     return this.#inner.overrides(now);
+  }
+
+  async setAgentPolicy(policy: AgentPolicy): Promise<void> {
+    this.#open();
+    return this.#inner.setAgentPolicy(policy);
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    this.#open();
+    return this.#inner.deleteAgentPolicy(agent);
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    this.#open();
+    return this.#inner.agentPolicies();
   }
 
   async burstTake(tick: number, capacity: number, amount: number): Promise<number> {

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReconciliationRecord } from '../accounting/record.js';
+import type { Priority } from '../budget/priority.js';
 import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
 import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
 import { packageVersion } from './package-version.js';
@@ -94,6 +95,7 @@ const NAMES = {
   storeErrors: 'store_errors_total',
   sseMalformed: 'sse_malformed_events_total',
   wouldBe: 'would_be_decisions_total',
+  priorityClaims: 'priority_claims_total',
   tickSeconds: 'tick_seconds',
   buildInfo: 'build_info',
   demandRetries: 'demand_retries_total',
@@ -157,6 +159,7 @@ export class Metrics {
   private readonly storeErrors: Counter;
   private readonly sseMalformed: Counter;
   private readonly wouldBe: Counter<'agent' | 'decision'>;
+  private readonly priorityClaims: Counter<'agent' | 'class' | 'outcome'>;
   private readonly tickSeconds: Gauge;
   private readonly demandRetries: Counter<'agent'>;
   private live: LiveSources = {};
@@ -302,6 +305,12 @@ export class Metrics {
       name: name(NAMES.wouldBe),
       help: 'Observe mode: requests enforcement would have queued, served from burst or rejected.',
       labelNames: ['agent', 'decision'],
+      registers,
+    });
+    this.priorityClaims = new Counter({
+      name: name(NAMES.priorityClaims),
+      help: 'Requests claiming a priority class (header or task type), by the class claimed: granted, or capped by the ceiling.',
+      labelNames: ['agent', 'class', 'outcome'],
       registers,
     });
     this.tickSeconds = new Gauge({
@@ -475,6 +484,11 @@ export class Metrics {
   /** Observe mode: what enforcement would have done to this request. */
   recordWouldBe(agent: string, decision: WouldBeDecision): void {
     this.wouldBe.inc({ agent: this.agentLabel(agent), decision });
+  }
+
+  /** A request claimed `claimed` (header or task type); `capped` when the agent's ceiling lowered it. */
+  recordPriorityClaim(agent: string, claimed: Priority, capped: boolean): void {
+    this.priorityClaims.inc({ agent: this.agentLabel(agent), class: claimed, outcome: capped ? 'capped' : 'granted' });
   }
 
   /** The Prometheus text exposition. */

@@ -1,5 +1,7 @@
 import type {
   AdminBackend,
+  AgentPolicyRequest,
+  AgentPolicyView,
   AgentView,
   AllocationRow,
   AllocationsView,
@@ -32,6 +34,7 @@ export class FakeBackend implements AdminBackend {
   readyState: ReadyState = { ready: true };
   readonly tasks: TaskReport[] = [];
   readonly overrides = new Map<string, OverrideRequest & { setAt: number }>();
+  readonly policies = new Map<string, AgentPolicyRequest>();
   readonly agents = new Map<string, FakeAgent>();
   readonly points: HistoryPoint[] = [];
   reallocations = 0;
@@ -163,6 +166,15 @@ export class FakeBackend implements AdminBackend {
     const existed = this.overrideView(agent) !== undefined;
     this.overrides.delete(agent);
     return existed;
+  }
+
+  async setAgentPolicy(agent: string, request: AgentPolicyRequest): Promise<AgentPolicyView> {
+    this.policies.set(agent, request);
+    return { ceiling: request.ceiling ?? 'high', ceilingSource: request.ceiling ? 'runtime' : 'default', ...(request.criticality && { criticality: request.criticality, criticalitySource: 'runtime' }) };
+  }
+
+  async deleteAgentPolicy(agent: string): Promise<boolean> {
+    return this.policies.delete(agent);
   }
 
   async reallocate(): Promise<AllocationsView> {

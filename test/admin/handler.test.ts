@@ -271,6 +271,24 @@ describe('admin handler with a token', () => {
       expect(wrong.headers.get('allow')).toBe('PUT, DELETE');
     });
 
+    it('PUT /v1/agents/{id}/policy validates the body and passes it on; DELETE clears it (404 when none)', async () => {
+      for (const body of [{}, { ceiling: 'urgent' }, { criticality: 4 }, { ceiling: 'low', weight: 2 }, []]) {
+        await expectError(await send('PUT', '/v1/agents/planner/policy', body), 400, 'invalid_body');
+      }
+      await expectError(await send('PUT', '/v1/agents/no%2Fslash/policy', { ceiling: 'low' }), 400, 'invalid_agent');
+      await expectError(await send('PUT', '/v1/overrides/planner/policy', { ceiling: 'low' }), 404, 'not_found');
+      expect(backend.policies.size).toBe(0);
+      const res = await send('PUT', '/v1/agents/planner/policy', { ceiling: 'critical', criticality: 'high' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ceiling: 'critical', ceilingSource: 'runtime', criticality: 'high', criticalitySource: 'runtime' });
+      expect(backend.policies.get('planner')).toEqual({ ceiling: 'critical', criticality: 'high' });
+      expect((await call('/v1/agents/planner/policy', { method: 'DELETE' })).status).toBe(204);
+      await expectError(await call('/v1/agents/planner/policy', { method: 'DELETE' }), 404, 'not_found');
+      const wrong = await call('/v1/agents/planner/policy');
+      await expectError(wrong, 405, 'method_not_allowed');
+      expect(wrong.headers.get('allow')).toBe('PUT, DELETE');
+    });
+
     it('POST /v1/reallocate returns the new table', async () => {
       const res = await call('/v1/reallocate', { method: 'POST' });
       expect(res.status).toBe(200);

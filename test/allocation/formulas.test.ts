@@ -125,6 +125,26 @@ describe('productivity', () => {
 
 describe('priority weight', () => {
   const policy = allocationPolicy({ taskTypeClasses: { 'incident-response': 'critical' } });
+  it('bounds the deadline and dependency factors at their maxFactor, however urgent the claim', () => {
+    // A deadline 5 s away on every request and 999,999 tasks blocked: 2 × 2 at most by default.
+    const greedy = { hints: { nearestDeadline: NOW + 5000, blocking: 999_999 } };
+    const p = priorityWeight(greedy, NOW, policy);
+    expect(p.deadlineFactor).toBeCloseTo(1 + (1 - 5 / 3600), 12);
+    expect(p.dependencyFactor).toBe(2);
+    expect(priorityWeight({ hints: { nearestDeadline: NOW - 1000, blocking: 999_999 } }, NOW, policy).priorityWeight).toBe(4);
+    // Operators can take the claims' weight away (1) or allow more.
+    const strict = allocationPolicy({ deadline: { maxFactor: 1 }, dependency: { maxFactor: 1 } });
+    expect(priorityWeight(greedy, NOW, strict)).toMatchObject({ deadlineFactor: 1, dependencyFactor: 1, priorityWeight: 1, deadlineSecondsLeft: 5, blocking: 999_999 });
+    const lenient = allocationPolicy({ deadline: { maxFactor: 3 }, dependency: { maxFactor: 1.5 } });
+    expect(priorityWeight({ hints: { nearestDeadline: NOW, blocking: 4 } }, NOW, lenient)).toMatchObject({ deadlineFactor: 3, dependencyFactor: 1.5, priorityWeight: 4.5 });
+  });
+  it('caps every class source at the ceiling and says which claim was made', () => {
+    expect(priorityWeight({ priorityCeiling: 'high', hints: { taskType: 'incident-response' } }, NOW, policy)).toMatchObject({
+      class: 'high', classSource: 'taskType', taskTypeClass: 'critical', requestedClass: null, ceiling: 'high', ceilingApplied: true, classWeight: 2,
+    });
+    expect(priorityWeight({ priorityCeiling: 'normal', criticality: 'high' }, NOW, policy)).toMatchObject({ class: 'normal', classSource: 'criticality', criticality: 'high', ceilingApplied: true });
+    expect(priorityWeight({ priorityCeiling: 'high', criticality: 'high', hints: { priorityClass: 'low' } }, NOW, policy)).toMatchObject({ class: 'low', classSource: 'hint', ceilingApplied: false });
+  });
   it('multiplies class, deadline and dependency factors', () => {
     // high 2 × deadline (900 s left of 3600: 1 + 1 × 0.75) × dependency (1 + 0.25 × 2) = 2 × 1.75 × 1.5
     const p = priorityWeight({ hints: { priorityClass: 'high', nearestDeadline: NOW + 900_000, blocking: 2 } }, NOW, policy);
@@ -264,7 +284,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     expect(t.burst.capacity).toBe(0);
   });
 
-  it('caps the baseline of an established agent that is calibrating only for want of recent tasks', () => {
+  it('caps the baseline of an established agent that is calibrating only for want of recent tokens', () => {
     // Ten hours old, no outcomes in the window, 2000 tokens per tick forecast: min(14250, 2000 × 1.25).
     const idle: AgentInput = { agent: 'e', firstSeen: NOW - 10 * HOUR, usage: lastHour(120_000), outcomes: [], tokensConsumed: 0 };
     const t = allocate({ policy, agents: [...agents, idle], fleet: { recentAggregateDemand: [] } }, NOW);
@@ -286,7 +306,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
       expect(row?.explanation).toBe(e);
       expect(JSON.parse(JSON.stringify(row))).toEqual(JSON.parse(JSON.stringify({ ...row, explanation: e })));
     }
-    expect(by('d')?.explanation.calibration.missing).toEqual(['tasks', 'tokens', 'seconds']);
+    expect(by('d')?.explanation.calibration.missing).toEqual(['tokens', 'seconds']);
     expect(by('c')?.explanation.rule).toMatch(/floor/);
   });
 

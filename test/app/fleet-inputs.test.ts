@@ -1,6 +1,7 @@
 import { HistoryRecorder } from '../../src/admin/history.js';
 import { describe, expect, it } from 'vitest';
 import type { AgentHints } from '../../src/allocation/types.js';
+import { AgentPolicies } from '../../src/app/agent-policies.js';
 import { HintBoard } from '../../src/app/hint-board.js';
 import { policyFromConfig } from '../../src/app/proxy-app.js';
 import { Reallocator } from '../../src/app/reallocator.js';
@@ -30,7 +31,7 @@ function proxy(shared: Store, local: { hints?: Record<string, AgentHints>; queue
   const store = new WriteBehindStore(shared, { flushMs: 3_600_000 });
   const hints = new HintBoard();
   for (const [agent, h] of Object.entries(local.hints ?? {})) {
-    hints.note(agent, { priority: h.priorityClass ?? 'normal', taskType: h.taskType, deadline: h.nearestDeadline, blocking: h.blocking ?? 0 }, T - 1000);
+    hints.note(agent, { priority: h.priorityClass ?? 'normal', requestedPriority: h.priorityClass, taskType: h.taskType, deadline: h.nearestDeadline, blocking: h.blocking ?? 0 }, T - 1000);
   }
   const reallocator = new Reallocator({
     history: new HistoryRecorder({ tickSeconds: 30 }),
@@ -40,6 +41,8 @@ function proxy(shared: Store, local: { hints?: Record<string, AgentHints>; queue
     metrics: new Metrics({ maxAgentLabels: 100, tickSeconds: TICK_MS / 1000 }),
     logger: createLogger({ level: 'silent' }),
     hints,
+    // Uncapped, so the merged critical claim reaches the engine as such (ceilings have tests of their own).
+    policies: new AgentPolicies({ agents: {}, priority: { ceilings: { '*': 'critical' } } }),
     queuedDemand: () => new Map(Object.entries(local.queued ?? {})),
     takeActivity: () => ({ consumed: new Map(), throttled: new Map() }),
     now: () => T + 700,

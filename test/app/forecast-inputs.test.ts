@@ -52,7 +52,7 @@ async function windowsAt(store: MemoryStore, now: number, options: { partial?: R
     queuedDemand: new Map<string, number>(),
     ...(options.partial && { partialUsage: new Map(Object.entries(options.partial)) }),
   };
-  const input = await gatherInputs(store, options.policy ?? policy, signals, now);
+  const input = await gatherInputs(store, options.policy ?? policy, signals, now, () => ({}));
   return new Map(input.agents.map((a) => [a.agent, a.usage]));
 }
 

@@ -1,4 +1,5 @@
 import { HistoryRecorder } from '../../src/admin/history.js';
+import { AgentPolicies } from '../../src/app/agent-policies.js';
 import { HintBoard } from '../../src/app/hint-board.js';
 import { policyFromConfig } from '../../src/app/proxy-app.js';
 import { Reallocator } from '../../src/app/reallocator.js';
@@ -21,6 +22,7 @@ export function reallocatorFor(clock: { now: () => number }, options: { ledgerId
     metrics: new Metrics({ maxAgentLabels: 10, tickSeconds: 30 }),
     logger: createLogger({ level: 'silent' }),
     hints: new HintBoard(),
+    policies: new AgentPolicies(config),
     queuedDemand: () => new Map(),
     takeActivity: () => ({ consumed: new Map(), throttled: new Map() }),
     now: clock.now,

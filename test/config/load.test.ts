@@ -239,3 +239,31 @@ describe('CLI', () => {
     expect(yamlRun.stderr).toContain('is not valid YAML');
   });
 });
+
+describe('priority claims and operator policy (DESIGN §8)', () => {
+  it('ceilings default to "*": high and the claim factors to 2, wired into the engine policy', async () => {
+    const { policyFromConfig } = await import('../../src/app/proxy-app.js');
+    const config = loadConfig({ env: {} });
+    expect(config.priority.ceilings).toEqual({ '*': 'high' });
+    expect(config.agents).toEqual({});
+    const policy = policyFromConfig(loadConfig(fromYaml('priority: {maxDeadlineFactor: 1.5, maxDependencyFactor: 3}')));
+    expect(policy.deadline.maxFactor).toBe(1.5);
+    expect(policy.dependency.maxFactor).toBe(3);
+  });
+
+  it('agents: criticality and ceiling per agent id', () => {
+    const config = loadConfig(fromYaml('agents:\n  planner: {criticality: high, ceiling: critical}\n  batch.bot: {ceiling: low}'));
+    expect(config.agents).toEqual({ planner: { criticality: 'high', ceiling: 'critical' }, 'batch.bot': { ceiling: 'low' } });
+  });
+
+  it('refuses bad agent ids, unknown keys, unknown classes and factors below 1', () => {
+    expectRefused(fromYaml('agents:\n  "bad id": {ceiling: low}'), 'agents.bad id', 'config field "agents.bad id" (from tn.yaml): must match [A-Za-z0-9._-]{1,64}');
+    expectRefused(fromYaml('agents:\n  planner: {weight: 2}'), 'agents.planner.weight', 'unknown config key "agents.planner.weight" in "agents.planner"');
+    expectRefused(
+      fromYaml('agents:\n  planner: {ceiling: urgent}'),
+      'agents.planner.ceiling',
+      'config field "agents.planner.ceiling" (from tn.yaml): Invalid option: expected one of "critical"|"high"|"normal"|"low"',
+    );
+    expectRefused(fromYaml('priority: {maxDeadlineFactor: 0.5}'), 'priority.maxDeadlineFactor', 'config field "priority.maxDeadlineFactor" (from tn.yaml): Too small: expected number to be >=1');
+  });
+});

@@ -221,6 +221,29 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       });
     });
 
+    describe('agent policies', () => {
+      it('sets, replaces and deletes an agent\'s policy; fields left out stay out; ordered by agent', async () => {
+        expect(await store.agentPolicies()).toEqual([]);
+        await store.setAgentPolicy({ agent: 'b', ceiling: 'low', setAt: T0 });
+        await store.setAgentPolicy({ agent: 'a', criticality: 'high', ceiling: 'critical', setAt: T0 + 1 });
+        expect(await store.agentPolicies()).toEqual([
+          { agent: 'a', criticality: 'high', ceiling: 'critical', setAt: T0 + 1 },
+          { agent: 'b', ceiling: 'low', setAt: T0 },
+        ]);
+        await store.setAgentPolicy({ agent: 'a', criticality: 'normal', setAt: T0 + 2 });
+        expect((await store.agentPolicies())[0]).toEqual({ agent: 'a', criticality: 'normal', setAt: T0 + 2 });
+        expect(await store.deleteAgentPolicy('a')).toBe(true);
+        expect(await store.deleteAgentPolicy('a')).toBe(false);
+        expect(await store.agentPolicies()).toEqual([{ agent: 'b', ceiling: 'low', setAt: T0 }]);
+      });
+
+      it('survives prune (a policy has no age)', async () => {
+        await store.setAgentPolicy({ agent: 'a', ceiling: 'normal', setAt: T0 });
+        await store.prune(T0 + 10 * 86_400_000);
+        expect(await store.agentPolicies()).toEqual([{ agent: 'a', ceiling: 'normal', setAt: T0 }]);
+      });
+    });
+
     describe('first seen', () => {
       it('keeps the earliest time whatever order the reports arrive in', async () => {
         await store.touchAgents([{ agent: 'late', firstSeen: T0 + 100 }]);
