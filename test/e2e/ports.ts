@@ -13,12 +13,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Polls `check` every 10 ms until it is true or `timeoutMs` passes (bounded). */
-export async function eventually(check: () => boolean, timeoutMs = 3000): Promise<boolean> {
+/** Polls `check` every `intervalMs` until it holds or `timeoutMs` passes (bounded); a probe that throws counts as false. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000, intervalMs = 10): Promise<boolean> {
+  const holds = async () => {
+    try {
+      return await check();
+    } catch {
+      return false;
+    }
+  };
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 10));
+    if (await holds()) return true;
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
-  return check();
+  return holds();
 }

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.js';
+import { eventually } from './ports.js';
 
 describe('priority under contention', () => {
   let stack: Stack;
@@ -34,7 +35,8 @@ describe('priority under contention', () => {
     // Drain the bucket into debt first.
     await Promise.all([send('normal'), send('normal'), send('normal')]);
     const lows = [send('low'), send('low'), send('low')];
-    await new Promise((r) => setTimeout(r, 30));
+    // The critical request goes only once all three lows are really waiting in the queue.
+    expect(await eventually(() => stack.app.admission.queueDepth === lows.length, 5000)).toBe(true);
     const critical = await send('critical');
     const done = await Promise.all(lows);
     expect(critical.status).toBe(200);

@@ -135,15 +135,19 @@ export async function admin(proxy: { adminUrl: string }, path: string, init: Req
   return { status: res.status, body };
 }
 
-/** One small chat completion through a proxy as `agent`; resolves to the status and the parsed body. */
-export async function chat(proxy: { url: string }, agent: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+/** One small chat completion through a proxy as `agent`; resolves to the status, the parsed body and `x-token-ninja-source`. */
+export async function chat(
+  proxy: { url: string },
+  agent: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; source: string | null }> {
   const res = await fetch(`${proxy.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-token-ninja-agent': agent, ...extraHeaders },
     body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: `hello from ${agent}` }] }),
     signal: AbortSignal.timeout(10_000),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, source: res.headers.get('x-token-ninja-source') };
 }
 
 /** Sum of a Prometheus counter's samples whose labels contain all of `match`. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { eventually } from '../e2e/ports.js';
 import { tempDir } from '../store/temp-dir.js';
 import { admin, buildCli, chat, startProxy, type ProxyProcess } from './cli.js';
 
@@ -135,7 +136,11 @@ describe('restart with the SQLite store (spawned CLI)', () => {
       }
     };
     const workers = [worker('a'), worker('b')];
-    await new Promise((r) => setTimeout(r, 4000));
+    // Kill once enough requests have settled, some of them more than two flush intervals (+ margin) ago: those
+    // must be on disk. Polled, so a slow machine waits longer instead of testing nothing.
+    const margin = 500;
+    const settledBefore = (t: number) => done.filter((d) => d.at < t).length;
+    expect(await eventually(() => done.length > 40 && settledBefore(Date.now() - 2 * flushMs - margin) > 10, 30_000, 50)).toBe(true);
     const killedAt = Date.now();
     await proxy.kill();
     stop = true;
@@ -146,7 +151,6 @@ describe('restart with the SQLite store (spawned CLI)', () => {
     const total = done.reduce((s, d) => s + d.charged, 0);
     // Everything settled before the last flush interval is on disk (plus a margin: under load the flush timer
     // fires late and the flush itself takes a moment).
-    const margin = 500;
     const safe = done.filter((d) => d.at < killedAt - flushMs - margin).reduce((s, d) => s + d.charged, 0);
     expect(done.length).toBeGreaterThan(20);
     expect(safe).toBeGreaterThan(0);

@@ -161,7 +161,10 @@ describe('Metrics', () => {
     const result = promtool(['check', 'metrics'], text);
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
-    expect(METRIC_NAMES.every((n) => n.startsWith(METRIC_PREFIX))).toBe(true);
+    // Everything exported, default runtime metrics included, carries the prefix (README: "all under the prefix").
+    const exported = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    expect(exported.length).toBeGreaterThan(METRIC_NAMES.length);
+    expect(exported.filter((n) => !n?.startsWith(METRIC_PREFIX))).toEqual([]);
   });
 });
 
