@@ -61,6 +61,8 @@ export interface AllocationsView {
   pool: number;
   burst: { capacity: number; available: number };
   mode?: 'enforce' | 'observe';
+  /** True when operator overrides alone exceed the pool (every other agent is then held at the floor). */
+  overcommitted?: boolean;
   agents: AllocationRow[];
 }
 
@@ -166,6 +168,8 @@ export interface TaskReportAnswer {
 /** A manual allocation to set; the handler has already turned `ttlSeconds` into `expiresAt`. */
 export interface OverrideRequest {
   tokensPerMinute: number;
+  /** Unix ms the operator set it (the handler's clock, which also started any TTL). */
+  setAt: number;
   /** Unix ms; absent means until deleted. The backend (store) stops applying it after this time. */
   expiresAt?: number;
   reason?: string;

@@ -119,8 +119,9 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
     '/v1/overrides/{id}': {
       PUT: async ({ req, res, agent }) => {
         const body = validate(overrideBodySchema, await readJsonBody(req, maxBodyBytes));
-        const request: OverrideRequest = { tokensPerMinute: body.tokensPerMinute };
+        // One instant for the set time and the TTL's start, so an expiry is exactly setAt + ttl.
         const at = now();
+        const request: OverrideRequest = { tokensPerMinute: body.tokensPerMinute, setAt: at };
         if (body.expiresAt !== undefined) {
           request.expiresAt = Date.parse(body.expiresAt);
           if (request.expiresAt <= at) throw new AdminError('invalid_body', 'expiresAt: is in the past');

@@ -89,7 +89,7 @@ export class ProxyAdminBackend implements AdminBackend {
   }
 
   async setOverride(agent: string, request: OverrideRequest): Promise<OverrideView> {
-    const override: Override = { agent, tokensPerMinute: request.tokensPerMinute, setAt: this.deps.now(), expiresAt: request.expiresAt, reason: request.reason };
+    const override: Override = { agent, tokensPerMinute: request.tokensPerMinute, setAt: request.setAt, expiresAt: request.expiresAt, reason: request.reason };
     await this.deps.store.setOverride(override);
     return overrideView(override);
   }
@@ -142,6 +142,7 @@ export class ProxyAdminBackend implements AdminBackend {
       pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, deps.config.tokensPerMinute),
       burst: { capacity: table?.burst.capacity ?? 0, available: Math.floor(deps.admission.burstPool.available(now)) },
       mode: deps.config.mode,
+      overcommitted: table?.overcommitted ?? false,
       agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent))),
     };
   }

@@ -96,4 +96,16 @@ describe.each(STORES)('overrides on a real proxy and a %s store', (_kind, makeSt
     expect((await plannerAfterReallocate())?.boundBy).not.toBe('override');
     expect((await admin('DELETE', '/v1/overrides/planner')).status).toBe(404);
   });
+
+  it('overrides that alone exceed the pool: the table says overcommitted, and every other agent gets the floor', async () => {
+    // Pool 600,000/min; one override of 700,000/min takes more than all of it.
+    expect((await admin('PUT', '/v1/overrides/hog', { tokensPerMinute: 700_000 })).status).toBe(200);
+    const table = await admin('POST', '/v1/reallocate');
+    expect(table.body?.overcommitted).toBe(true);
+    const rows = table.body?.agents as Row[];
+    expect(rows.find((a) => a.agent === 'hog')).toMatchObject({ boundBy: 'override', tokensPerMinute: 700_000 });
+    expect(rows.find((a) => a.agent === 'planner')?.boundBy).toBe('overcommitted');
+    expect((await admin('DELETE', '/v1/overrides/hog')).status).toBe(204);
+    expect((await admin('POST', '/v1/reallocate')).body?.overcommitted).toBe(false);
+  });
 });

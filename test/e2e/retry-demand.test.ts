@@ -80,7 +80,9 @@ describe('retries are not demand (DESIGN §8)', () => {
     stack.app.admission.applyAllocations({ allocations: { flaky: 0 } });
     const c = await cost('again');
     await refusedThrice('flaky', 'again');
-    stack.app.admission.applyAllocations({ allocations: { flaky: 1_000_000 } });
+    // A bucket that starts empty but refills a request's worth within a millisecond, so both sends below are admitted.
+    stack.app.admission.applyAllocations({ allocations: { flaky: 1e12 } });
+    await new Promise((r) => setTimeout(r, 2));
     const client = new OpenAI({ baseURL: `${stack.app.url}/agents/flaky/v1`, apiKey: 'sk-test', maxRetries: 0 });
     await client.chat.completions.create(body('again')); // a retry that got through
     await client.chat.completions.create(body('again')); // a new request with the same body

@@ -87,6 +87,8 @@ describe('the live /metrics of a proxy that served real traffic', () => {
           logLevel: 'silent',
           baseline: { tokensPerMinute: 6000 },
           burst: { minPriority: 'critical' },
+          // Claims above `high` are capped by default: let agents claim critical, so one draws on the burst buffer.
+          priority: { ceilings: { '*': 'critical' } },
           queue: { maxWaitMs: 50 },
           // Out of calibration at once, so the productivity gauge has series.
           calibration: { minTasks: 1, minTokens: 1, minSeconds: 0 },
