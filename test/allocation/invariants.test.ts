@@ -60,6 +60,7 @@ const policyArb: fc.Arbitrary<AllocationPolicy> = fc
     minFraction: fc.double({ min: 0, max: 0.1, noNaN: true }),
     minTasks: fc.integer({ min: 0, max: 4 }),
     scorePriorTasks: fc.integer({ min: 0, max: 4 }),
+    reserveFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map((p) =>
     allocationPolicy({
@@ -71,6 +72,7 @@ const policyArb: fc.Arbitrary<AllocationPolicy> = fc
       burst: { minFraction: p.minFraction, maxFraction: 0.2 },
       calibration: { minTasks: p.minTasks, minTokens: 10_000, minSeconds: 600 },
       scorePriorTasks: p.scorePriorTasks,
+      newcomers: { reserveFraction: p.reserveFraction },
     }),
   );
 
@@ -94,6 +96,22 @@ describe('allocation invariants', () => {
         expect(t.burst.capacity).toBeGreaterThanOrEqual(0);
         if (!t.overcommitted) expect(sum + t.burst.capacity).toBeLessThanOrEqual(t.pool * (1 + EPS) + EPS);
         for (const a of t.agents) expect(Number.isFinite(a.allocation)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('Σ allocations + burst capacity + newcomer reserve ≤ pool in every tick, unless overrides alone exceed it', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const t = allocate(input, NOW);
+        const sum = t.agents.reduce((s, a) => s + a.allocation, 0);
+        expect(t.newcomers.reserve).toBeGreaterThanOrEqual(0);
+        expect(t.newcomers.reserve).toBeLessThanOrEqual(input.policy.newcomers.reserveFraction * t.pool * (1 + EPS) + EPS);
+        if (t.overcommitted) expect(t.newcomers.reserve).toBe(0);
+        else expect(sum + t.burst.capacity + t.newcomers.reserve).toBeLessThanOrEqual(t.pool * (1 + EPS) + EPS);
+        // The reserve shrinks only when the minimums leave no room for it.
+        if (t.minimumScale === 1 && t.burst.reserve > 0) expect(t.newcomers.reserve).toBeCloseTo(input.policy.newcomers.reserveFraction * t.pool, 6);
       }),
       RUNS,
     );
@@ -153,8 +171,8 @@ describe('allocation invariants', () => {
         const agents = [...input.agents.map((a) => ({ ...a, override: undefined })), newcomer];
         const t = allocate({ ...input, agents }, NOW);
         const pool = perTick(input.policy, input.policy.tokensPerMinute);
-        const reserve = burstReserve(input.fleet.recentAggregateDemand, pool, input.policy.burst).reserve;
-        const configured = input.policy.baseline.tokensPerMinute !== undefined ? perTick(input.policy, input.policy.baseline.tokensPerMinute) : (pool - reserve) / agents.length;
+        const reserve = burstReserve(input.fleet.recentAggregateDemand, pool, input.policy.burst).reserve + input.policy.newcomers.reserveFraction * pool;
+        const configured = input.policy.baseline.tokensPerMinute !== undefined ? perTick(input.policy, input.policy.baseline.tokensPerMinute) : Math.max(0, pool - reserve) / agents.length;
         const baseline = Math.max(configured, perTick(input.policy, input.policy.floorTokensPerMinute));
         const n = t.agents.find((a) => a.agent === 'newcomer');
         expect(n?.calibrating).toBe(true);
