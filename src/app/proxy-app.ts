@@ -19,7 +19,8 @@ import { DrainingServer } from '../proxy/server.js';
 import { Upstreams } from '../proxy/upstream.js';
 import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { Store, TickPoolName } from '../store/store.js';
+import type { Priority } from '../budget/priority.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
@@ -67,6 +68,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier },
     headroom: config.headroom,
     floorTokensPerMinute: config.floorTokensPerMinute,
+    newcomers: { reserveFraction: config.newcomers.reserveFraction },
   });
 }
 
@@ -109,23 +111,25 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
+  // Fleet mode: the store's pools are shared; while it is down each proxy draws on its part of them.
+  const sharedPool = (pool: TickPoolName, minPriority?: Priority): FailoverBurstPool =>
+    new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority, pool }), {
+      tickMs,
+      minPriority,
+      isUp: () => isStoreUp(),
+      // The reallocator exists by the time a table sets a capacity.
+      fleetSize: (): number => reallocator.fleetSize,
+    });
   const admission: Admission = new Admission({
     tickMs,
-    baselineAllocation: newcomerBaseline(policy, undefined),
+    newcomerAllowance: newcomerBaseline(policy, undefined),
+    onNewAgent: () => metrics.recordNewAgent(),
     mode: config.mode,
     burstMinPriority: config.burst.minPriority,
     maxWaitMs: config.queue.maxWaitMs,
     maxQueueDepth: config.queue.maxDepth,
     clock: { now },
-    ...(store.kind === 'redis' && {
-      burstPool: new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }), {
-        tickMs,
-        minPriority: config.burst.minPriority,
-        isUp: () => isStoreUp(),
-        // The reallocator exists by the time a table sets a capacity.
-        fleetSize: (): number => reallocator.fleetSize,
-      }),
-    }),
+    ...(store.kind === 'redis' && { burstPool: sharedPool('burst', config.burst.minPriority), newcomerPool: sharedPool('newcomers') }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.retouchAgents();

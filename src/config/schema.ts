@@ -104,6 +104,11 @@ export const configSchema = z
       })
       .strict()
       .default({ minTasks: 3, minTokens: 20_000, minSeconds: 600 }),
+    /** DESIGN §8: the part of the pool set aside each tick for agents the table does not name yet. */
+    newcomers: z
+      .object({ reserveFraction: z.number().min(0).max(1).default(0.1) })
+      .strict()
+      .default({ reserveFraction: 0.1 }),
     headroom: z.number().min(0).default(0.25),
     floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),

@@ -16,7 +16,7 @@ describe('StoreBurstPool', () => {
     const make = () =>
       new Admission({
         tickMs: 10_000,
-        baselineAllocation: 0,
+        newcomerAllowance: 0,
         clock: time,
         scheduler: time,
         burstPool: new StoreBurstPool(store, { tickMs: 10_000, capacity: 1_000 }),
