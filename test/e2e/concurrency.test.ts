@@ -6,7 +6,7 @@ import { startProxyApp, type ProxyApp } from '../../src/app/proxy-app.js';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { configFor } from './harness.js';
+import { configFor, nameAgents } from './harness.js';
 
 const AGENTS = 20;
 const REQUESTS = 500;
@@ -33,6 +33,7 @@ describe('budgets hold under concurrency', () => {
       logLevel: 'silent',
     });
     app = await startProxyApp(config, { logger: createLogger({ level: 'silent' }), store: new MemoryStore(), onRecord: (r) => records.push(r) });
+    await nameAgents(app, Array.from({ length: AGENTS }, (_, i) => `agent-${i}`));
   });
   afterAll(async () => {
     await app.stop(2000);
@@ -86,8 +87,9 @@ describe('budgets hold under concurrency', () => {
 
     // The bound, per agent over the run: tokens admitted on its allocation (reservations at estimated cost)
     //   ≤ starting balance + allocation rate × elapsed + reconciliation refunds + one request (the debt rule),
-    // and burst draws are accounted separately by the pool.
+    // and burst and newcomer-reserve draws (the requests that named the agents) are accounted by their pools.
     const draws = app.admission.burstPool.draws();
+    const newcomerDraws = app.admission.newcomerPool.draws();
     for (let i = 0; i < AGENTS; i++) {
       const agent = `agent-${i}`;
       const mine = records.filter((r) => r.agent === agent);
@@ -96,7 +98,8 @@ describe('budgets hold under concurrency', () => {
       const largest = Math.max(0, ...mine.map((r) => r.estimatedInput + r.estimatedOutput));
       const view = startViews.get(agent)!;
       const burst = draws.get(agent)?.tokens ?? 0;
-      const bound = Math.max(0, view.balance) + view.rate * elapsed + refunds + largest + burst;
+      const newcomer = newcomerDraws.get(agent)?.tokens ?? 0;
+      const bound = Math.max(0, view.balance) + view.rate * elapsed + refunds + largest + burst + newcomer;
       expect(reserved, `${agent}: reserved ${reserved} over bound ${bound}`).toBeLessThanOrEqual(bound);
     }
   });
