@@ -6,6 +6,8 @@ export interface FailoverBurstPoolOptions {
   tickMs: number;
   /** Default `high` (unused where the pool is the newcomer reserve). */
   minPriority?: Priority;
+  /** Capacity per tick before a table sets one (default 0); the local part holds all of it until then. */
+  capacity?: number;
   /** Whether the shared store answers now. */
   isUp: () => boolean;
   /** Proxies in the fleet as last seen (at least 1): the local pool gets this proxy's part of the capacity. */
@@ -29,7 +31,7 @@ export class FailoverBurstPool implements BurstPool {
     private readonly options: FailoverBurstPoolOptions,
   ) {
     this.minPriority = options.minPriority ?? 'high';
-    this.local = new LocalBurstPool({ tickMs: options.tickMs, capacity: 0, minPriority: this.minPriority });
+    this.local = new LocalBurstPool({ tickMs: options.tickMs, capacity: options.capacity ?? 0, minPriority: this.minPriority });
   }
 
   async take(agent: string, amount: number, now: number): Promise<number> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { allocationPolicy } from '../allocation/policy.js';
+import { allocationPolicy, newcomerReserveWanted, perTick } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
@@ -111,10 +111,13 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const policy = policyFromConfig(config);
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
+  // Newcomers are served even before a table could be computed (the store down at startup).
+  const newcomerReserve = newcomerReserveWanted(policy, perTick(policy, policy.tokensPerMinute));
   // Fleet mode: the store's pools are shared; while it is down each proxy draws on its part of them.
-  const sharedPool = (pool: TickPoolName, minPriority?: Priority): FailoverBurstPool =>
-    new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority, pool }), {
+  const sharedPool = (pool: TickPoolName, capacity: number, minPriority?: Priority): FailoverBurstPool =>
+    new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority, pool, capacity }), {
       tickMs,
+      capacity,
       minPriority,
       isUp: () => isStoreUp(),
       // The reallocator exists by the time a table sets a capacity.
@@ -123,13 +126,14 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const admission: Admission = new Admission({
     tickMs,
     newcomerAllowance: newcomerBaseline(policy, undefined),
+    newcomerReserve,
     onNewAgent: () => metrics.recordNewAgent(),
     mode: config.mode,
     burstMinPriority: config.burst.minPriority,
     maxWaitMs: config.queue.maxWaitMs,
     maxQueueDepth: config.queue.maxDepth,
     clock: { now },
-    ...(store.kind === 'redis' && { burstPool: sharedPool('burst', config.burst.minPriority), newcomerPool: sharedPool('newcomers') }),
+    ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.retouchAgents();
