@@ -89,7 +89,7 @@ export class Reallocator {
   }
 
   /** What an agent not in the table yet may draw from the newcomer reserve per tick. */
-  baselineAllocation(): number {
+  newcomerAllowance(): number {
     return newcomerBaseline(this.deps.policy, this.table);
   }
 
@@ -213,7 +213,7 @@ export class Reallocator {
       tickMs: this.tickMs,
       burstCapacity: table.burst.capacity,
       newcomerReserve: table.newcomers.reserve,
-      newcomerAllowance: this.baselineAllocation(),
+      newcomerAllowance: this.newcomerAllowance(),
     });
     deps.metrics.setAllocationTable(
       table.agents.map((a) => ({ agent: a.agent, allocation: a.allocation, score: a.calibrating ? null : a.score, priorityWeight: a.priorityWeight, forecast: a.forecast })),
