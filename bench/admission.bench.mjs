@@ -36,8 +36,12 @@ async function measure(name, setup, step, runMs = 500, runs = 5) {
   return opsPerSec;
 }
 
-const make = (extra = {}) =>
-  new Admission({ tickMs: 30_000, baselineAllocation: 1e12, clock, scheduler, maxQueueDepth: 1e9, maxQueueDepthPerAgent: 1e9, ...extra });
+/** An admission whose first table names `agents` with `allocation` tokens per tick (an unnamed agent would be a newcomer). */
+const make = ({ allocation = 1e12, agents = ['planner'], ...extra } = {}) => {
+  const a = new Admission({ tickMs: 30_000, newcomerAllowance: 0, clock, scheduler, maxQueueDepth: 1e9, maxQueueDepthPerAgent: 1e9, ...extra });
+  a.applyAllocations({ allocations: new Map(agents.map((agent) => [agent, allocation])) });
+  return a;
+};
 
 const results = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, date: new Date().toISOString(), opsPerSec: {} };
 
@@ -49,7 +53,7 @@ results.opsPerSec.forwardOneAgent = await measure('acquire+settle, 1 agent', () 
 
 // 2. Fast path over 100k agents (bucket lookups spread over a large map).
 const AGENTS = Array.from({ length: 100_000 }, (_, i) => `agent-${i}`);
-results.opsPerSec.forward100kAgents = await measure('acquire+settle, 100k agents', () => make(), async (a, i) => {
+results.opsPerSec.forward100kAgents = await measure('acquire+settle, 100k agents', () => make({ agents: AGENTS }), async (a, i) => {
   const r = await a.acquire({ agent: AGENTS[i % AGENTS.length], cost: 1_200 });
   a.settle(r.reservation, 900);
 });
@@ -58,7 +62,7 @@ results.opsPerSec.forward100kAgents = await measure('acquire+settle, 100k agents
 results.opsPerSec.burst = await measure(
   'acquire+settle from burst',
   () => {
-    const a = make({ baselineAllocation: 0, burstCapacity: 1e15, maxWaitMs: 0 });
+    const a = make({ allocation: 0, burstCapacity: 1e15, maxWaitMs: 0 });
     return a;
   },
   async (a) => {
@@ -71,7 +75,7 @@ results.opsPerSec.burst = await measure(
 results.opsPerSec.queuedReleasedByRefund = await measure(
   'acquire (queued) + refund release',
   () => {
-    const a = make({ baselineAllocation: 1, maxWaitMs: 1e9 });
+    const a = make({ allocation: 1, maxWaitMs: 1e9 });
     return { a, held: undefined };
   },
   async (s) => {

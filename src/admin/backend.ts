@@ -60,6 +60,8 @@ export interface AllocationsView {
   /** Tokens per tick shared by all agents. */
   pool: number;
   burst: { capacity: number; available: number };
+  /** Tokens per tick set aside for agents the table does not name (DESIGN §8), and this proxy's last sight of what is left. */
+  newcomers: { reserve: number; available: number };
   mode?: 'enforce' | 'observe';
   /** True when operator overrides alone exceed the pool (every other agent is then held at the floor). */
   overcommitted?: boolean;

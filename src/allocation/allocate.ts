@@ -1,7 +1,7 @@
 import { TokenNinjaError } from '../errors/errors.js';
 import { burstReserve } from './burst.js';
 import { forecastDemand, forecastTokens } from './forecast.js';
-import { baselinePerTick, perTick, tickMs } from './policy.js';
+import { baselinePerTick, newcomerReserveWanted, perTick, tickMs } from './policy.js';
 import { priorityWeight } from './priority.js';
 import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, meanDecayOverWindow, MISSING_SECONDS, productivityScore, productivityScorer, scoreEvidence } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
@@ -70,7 +70,8 @@ function idOrder(agents: readonly AgentInput[]): IdOrder {
  * One reallocation tick (DESIGN §6): plain data and `now` in, the allocation table out. Deterministic and
  * independent of the order of `input.agents`. Order of claims on the pool: active overrides; then the
  * baselines of calibrating agents and the floors of the rest (scaled down together if they do not fit,
- * after the burst reserve has given way); then the burst reserve; then weighted water-filling of the
+ * after the burst and newcomer reserves have given way); then the newcomer reserve (DESIGN §8: what agents
+ * the table does not name may draw this tick); then the burst reserve; then weighted water-filling of the
  * remainder by score × priority weight, each capped at forecast × (1 + headroom); what nobody can use
  * joins the burst buffer.
  *
@@ -126,7 +127,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
 
   const { reserve: wantedReserve, demandStdDev } = burstReserve(input.fleet.recentAggregateDemand, pool, policy.burst);
   const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
-  const baseline = baselinePerTick(policy, n, wantedReserve);
+  const wantedNewcomers = newcomerReserveWanted(policy, pool);
+  const baseline = baselinePerTick(policy, n, wantedReserve + wantedNewcomers);
 
   const overcommitted = overrideTotal > pool;
   const afterOverrides = Math.max(0, pool - overrideTotal);
@@ -141,9 +143,12 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     baselineTotal += baselineClaims[i] as number;
   }
   const minimums = baselineTotal + nScored * floor;
-  // Minimums come before the burst reserve: the reserve gives way first, then minimums scale together.
-  const reserve = overcommitted ? 0 : Math.min(wantedReserve, Math.max(0, afterOverrides - minimums));
-  const available = afterOverrides - reserve;
+  // Minimums come before the reserves: the burst reserve gives way first, then the newcomer reserve, then
+  // minimums scale together. Allocations + burst + newcomer reserve then never exceed the pool.
+  const room = overcommitted ? 0 : Math.max(0, afterOverrides - minimums);
+  const newcomerReserve = Math.min(wantedNewcomers, room);
+  const reserve = Math.min(wantedReserve, room - newcomerReserve);
+  const available = afterOverrides - reserve - newcomerReserve;
   // Equal-share baselines sum to `available` up to rounding: a relative 1e-12 is not a shortfall.
   const minimumScale = overcommitted || minimums <= available * (1 + 1e-12) || minimums === 0 ? 1 : available / minimums;
   const floorNow = floor * minimumScale;
@@ -228,6 +233,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     tick: Math.floor(now / tickMs(policy)),
     pool,
     burst: { capacity: reserve + leftover, reserve, leftover, demandStdDev },
+    newcomers: { reserve: newcomerReserve },
     agents: rows,
     overcommitted,
     minimumScale,

@@ -19,6 +19,7 @@ export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.free
   headroom: 0.25,
   headroomFromSlackOnly: true,
   floorTokensPerMinute: 1000,
+  newcomers: { reserveFraction: 0.1 },
 });
 
 /** Overrides applied to a policy (one level deep for the nested groups). */
@@ -42,6 +43,7 @@ export function allocationPolicy(overrides: AllocationPolicyOverrides = {}): All
     calibration: { ...d.calibration, ...overrides.calibration },
     demandWeights: { ...d.demandWeights, ...overrides.demandWeights },
     burst: { ...d.burst, ...overrides.burst },
+    newcomers: { ...d.newcomers, ...overrides.newcomers },
   };
 }
 
@@ -52,7 +54,7 @@ export function perTick(policy: Pick<AllocationPolicy, 'tickSeconds'>, tokensPer
 
 /**
  * What a calibrating agent gets, tokens per tick: the configured baseline rate, else an equal share among
- * `agents` of the pool left after the burst reserve; never below the floor (the floor protects newcomers).
+ * `agents` of the pool left after `reserve` (the burst and newcomer reserves); never below the floor.
  */
 export function baselinePerTick(
   policy: Pick<AllocationPolicy, 'tickSeconds' | 'tokensPerMinute' | 'baseline' | 'floorTokensPerMinute'>,
@@ -62,6 +64,11 @@ export function baselinePerTick(
   const floor = Math.max(0, perTick(policy, policy.floorTokensPerMinute));
   if (policy.baseline.tokensPerMinute !== undefined) return Math.max(floor, perTick(policy, policy.baseline.tokensPerMinute));
   return Math.max(floor, agents > 0 ? Math.max(0, perTick(policy, policy.tokensPerMinute) - reserve) / agents : 0);
+}
+
+/** The newcomer reserve the policy asks for, tokens per tick (before minimums may shrink it). */
+export function newcomerReserveWanted(policy: Pick<AllocationPolicy, 'newcomers'>, pool: number): number {
+  return Math.min(1, Math.max(0, policy.newcomers.reserveFraction)) * pool;
 }
 
 /** Tick length in milliseconds. */

@@ -38,6 +38,12 @@ export interface BurstPolicy {
   volatilityMultiplier: number;
 }
 
+/** Newcomers (DESIGN §8): agents the table does not name yet draw on a per-tick reserve inside the pool. */
+export interface NewcomerPolicy {
+  /** Part of the pool (0–1) set aside each tick for agents the table does not name yet. */
+  reserveFraction: number;
+}
+
 /** Everything the engine is configured with. Build one with `allocationPolicy()` to get the defaults. */
 export interface AllocationPolicy {
   /** The pool rate shared by all agents. */
@@ -75,6 +81,7 @@ export interface AllocationPolicy {
    */
   headroomFromSlackOnly: boolean;
   floorTokensPerMinute: number;
+  newcomers: NewcomerPolicy;
 }
 
 /** Demand seen over one history window, and how much of the window the history actually covers. */
@@ -294,6 +301,12 @@ export interface BurstAllocation {
   demandStdDev: number;
 }
 
+/** The newcomer reserve of a tick (DESIGN §8). */
+export interface NewcomerAllocation {
+  /** Tokens per tick set aside for agents this table does not name; drawn per request, fleet-wide. */
+  reserve: number;
+}
+
 /** The engine's output: one table per tick. */
 export interface AllocationTable {
   at: number;
@@ -301,9 +314,10 @@ export interface AllocationTable {
   /** Tokens per tick. */
   pool: number;
   burst: BurstAllocation;
+  newcomers: NewcomerAllocation;
   /** Sorted by agent id. */
   agents: AgentAllocation[];
-  /** True when overrides alone exceed the pool (Σ allocations is then above the pool). */
+  /** True when overrides alone exceed the pool (Σ allocations is then above the pool; no newcomer reserve). */
   overcommitted: boolean;
   /** Scale applied to baselines and floors when they did not fit (1 normally). */
   minimumScale: number;

@@ -90,7 +90,8 @@ export class Accountant implements Metering {
     }
     if (result.queuedMs > 0 || !result.admitted) deps.metrics.observeQueueWait(result.queuedMs / 1000);
     const decision = result.decision;
-    if (decision?.wouldBe !== undefined && decision.wouldBe.action !== 'forward') {
+    // A grant from the newcomer reserve is not a throttle.
+    if (decision?.wouldBe !== undefined && decision.wouldBe.action !== 'forward' && decision.wouldBe.action !== 'forward-from-newcomers') {
       const would = decision.wouldBe.action === 'queue' ? 'queued' : decision.wouldBe.action === 'reject' ? 'rejected' : 'burst';
       deps.metrics.recordWouldBe(agent, would);
       deps.logger.info({ agent, wouldBe: decision.wouldBe, cost }, 'observe mode: request would have been throttled');

@@ -141,6 +141,7 @@ export class ProxyAdminBackend implements AdminBackend {
       tickSeconds: deps.config.reallocateSeconds,
       pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, deps.config.tokensPerMinute),
       burst: { capacity: table?.burst.capacity ?? 0, available: Math.floor(deps.admission.burstPool.available(now)) },
+      newcomers: { reserve: table?.newcomers.reserve ?? 0, available: Math.floor(deps.admission.newcomerPool.available(now)) },
       mode: deps.config.mode,
       overcommitted: table?.overcommitted ?? false,
       agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent))),

@@ -1,10 +1,13 @@
-import type { BurstDraws, BurstPool, BurstPoolState } from '../budget/burst-pool.js';
+import type { BurstDraws, BurstPool, BurstPoolState, TickPool } from '../budget/burst-pool.js';
 import { LocalBurstPool } from '../budget/local-burst-pool.js';
 import type { Priority } from '../budget/priority.js';
 
 export interface FailoverBurstPoolOptions {
   tickMs: number;
-  minPriority: Priority;
+  /** Default `high` (unused where the pool is the newcomer reserve). */
+  minPriority?: Priority;
+  /** Capacity per tick before a table sets one (default 0); the local part holds all of it until then. */
+  capacity?: number;
   /** Whether the shared store answers now. */
   isUp: () => boolean;
   /** Proxies in the fleet as last seen (at least 1): the local pool gets this proxy's part of the capacity. */
@@ -12,7 +15,7 @@ export interface FailoverBurstPoolOptions {
 }
 
 /**
- * Fleet mode's burst buffer: the shared pool in the store while it answers, and while it does not (fail-open),
+ * Fleet mode's burst buffer (and newcomer reserve): the shared pool in the store while it answers, and while it does not (fail-open),
  * a local pool holding this proxy's part of the capacity (capacity / proxies last seen), so high-priority
  * requests over budget are still served from burst during an outage without the fleet drawing more than one
  * pool in total. Tokens go back to the pool they came from.
@@ -24,11 +27,11 @@ export class FailoverBurstPool implements BurstPool {
   private readonly localOut = new Map<string, { takenAt: number; tokens: number }>();
 
   constructor(
-    private readonly shared: BurstPool,
+    private readonly shared: TickPool,
     private readonly options: FailoverBurstPoolOptions,
   ) {
-    this.minPriority = options.minPriority;
-    this.local = new LocalBurstPool({ tickMs: options.tickMs, capacity: 0, minPriority: options.minPriority });
+    this.minPriority = options.minPriority ?? 'high';
+    this.local = new LocalBurstPool({ tickMs: options.tickMs, capacity: options.capacity ?? 0, minPriority: this.minPriority });
   }
 
   async take(agent: string, amount: number, now: number): Promise<number> {

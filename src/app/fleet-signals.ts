@@ -68,26 +68,25 @@ export function mergeSignals(rows: readonly AgentSignal[]): Required<LocalSignal
 /**
  * The part of each agent's fleet-wide allocation this proxy enforces (docs/fleet.md): its share of the agent's
  * demand during the last tick, so an agent served by several proxies (replicas of one agent, or gateway
- * replicas behind a load balancer) is not given its allocation once per proxy. A proxy that saw none of an
- * agent's demand while others did gets a newcomer's share, `1 / (proxies serving it + 1)`, so the agent still
- * progresses there (the fleet may exceed that agent's allocation by that share for one tick). Agents no proxy
- * saw last tick are absent (share 1).
+ * replicas behind a load balancer) is not given its allocation once per proxy. The shares of an agent sum to
+ * one: a proxy that saw none of its demand while others did gets none of it (share 0) for that tick, so the
+ * fleet never exceeds the agent's allocation; the demand it turns away there makes the next tick's shares
+ * include it. Agents no proxy saw last tick are absent (share 1).
  */
 export function localShares(rows: readonly AgentSignal[], source: string): Map<string, number> {
   const sorted = [...rows].sort((a, b) => cmp(a.agent, b.agent) || cmp(a.source, b.source));
-  const perAgent = new Map<string, { total: number; mine: number; servers: number }>();
+  const perAgent = new Map<string, { total: number; mine: number }>();
   for (const r of sorted) {
     const demand = r.tickDemand ?? 0;
     if (!(demand > 0)) continue;
-    const a = perAgent.get(r.agent) ?? { total: 0, mine: 0, servers: 0 };
+    const a = perAgent.get(r.agent) ?? { total: 0, mine: 0 };
     a.total += demand;
-    a.servers++;
     if (r.source === source) a.mine += demand;
     perAgent.set(r.agent, a);
   }
   const shares = new Map<string, number>();
   for (const [agent, a] of perAgent) {
-    const share = a.mine > 0 ? a.mine / a.total : 1 / (a.servers + 1);
+    const share = a.mine / a.total;
     if (share < 1) shares.set(agent, share);
   }
   return shares;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { allocationPolicy } from '../allocation/policy.js';
+import { allocationPolicy, newcomerReserveWanted, perTick } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
@@ -20,7 +20,8 @@ import { DrainingServer } from '../proxy/server.js';
 import { Upstreams } from '../proxy/upstream.js';
 import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { Store, TickPoolName } from '../store/store.js';
+import type { Priority } from '../budget/priority.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
@@ -72,6 +73,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier },
     headroom: config.headroom,
     floorTokensPerMinute: config.floorTokensPerMinute,
+    newcomers: { reserveFraction: config.newcomers.reserveFraction },
   });
 }
 
@@ -115,23 +117,29 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const tickMs = config.reallocateSeconds * 1000;
   const hints = new HintBoard();
   const agentPolicies = new AgentPolicies(config);
+  // Newcomers are served even before a table could be computed (the store down at startup).
+  const newcomerReserve = newcomerReserveWanted(policy, perTick(policy, policy.tokensPerMinute));
+  // Fleet mode: the store's pools are shared; while it is down each proxy draws on its part of them.
+  const sharedPool = (pool: TickPoolName, capacity: number, minPriority?: Priority): FailoverBurstPool =>
+    new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority, pool, capacity }), {
+      tickMs,
+      capacity,
+      minPriority,
+      isUp: () => isStoreUp(),
+      // The reallocator exists by the time a table sets a capacity.
+      fleetSize: (): number => reallocator.fleetSize,
+    });
   const admission: Admission = new Admission({
     tickMs,
-    baselineAllocation: newcomerBaseline(policy, undefined),
+    newcomerAllowance: newcomerBaseline(policy, undefined),
+    newcomerReserve,
+    onNewAgent: () => metrics.recordNewAgent(),
     mode: config.mode,
     burstMinPriority: config.burst.minPriority,
     maxWaitMs: config.queue.maxWaitMs,
     maxQueueDepth: config.queue.maxDepth,
     clock: { now },
-    ...(store.kind === 'redis' && {
-      burstPool: new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority: config.burst.minPriority }), {
-        tickMs,
-        minPriority: config.burst.minPriority,
-        isUp: () => isStoreUp(),
-        // The reallocator exists by the time a table sets a capacity.
-        fleetSize: (): number => reallocator.fleetSize,
-      }),
-    }),
+    ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.usage.retouchAgents();

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { allocate } from '../allocation/allocate.js';
-import { baselinePerTick, perTick, tickMs } from '../allocation/policy.js';
+import { baselinePerTick, newcomerReserveWanted, perTick, tickMs } from '../allocation/policy.js';
 import type { AllocationPolicy, AllocationTable } from '../allocation/types.js';
 import type { Admission } from '../budget/admission.js';
 import type { Store } from '../store/store.js';
@@ -58,11 +58,13 @@ const MINUTE = 60_000;
 
 /**
  * The engine's baseline for an agent the table does not name yet, as if the table had one more agent
- * (before any table: the minimum burst reserve set aside).
+ * (before any table: the minimum burst reserve and the newcomer reserve set aside). It caps what one such
+ * agent may draw from the newcomer reserve per tick; the reserve itself caps them all (DESIGN §8).
  */
 export function newcomerBaseline(policy: AllocationPolicy, table: AllocationTable | undefined): number {
-  const reserve = table?.burst.reserve ?? perTick(policy, policy.tokensPerMinute) * policy.burst.minFraction;
-  return baselinePerTick(policy, (table?.agents.length ?? 0) + 1, reserve);
+  const pool = perTick(policy, policy.tokensPerMinute);
+  const reserves = table === undefined ? pool * policy.burst.minFraction + newcomerReserveWanted(policy, pool) : table.burst.reserve + table.newcomers.reserve;
+  return baselinePerTick(policy, (table?.agents.length ?? 0) + 1, reserves);
 }
 
 /**
@@ -89,8 +91,8 @@ export class Reallocator {
     return this.table;
   }
 
-  /** Baseline allocation (tokens per tick) for an agent not in the table yet. */
-  baselineAllocation(): number {
+  /** What an agent not in the table yet may draw from the newcomer reserve per tick. */
+  newcomerAllowance(): number {
     return newcomerBaseline(this.deps.policy, this.table);
   }
 
@@ -214,7 +216,8 @@ export class Reallocator {
       allocations: new Map(table.agents.map((a) => [a.agent, a.allocation * (this.shares.get(a.agent) ?? 1)])),
       tickMs: this.tickMs,
       burstCapacity: table.burst.capacity,
-      baselineAllocation: this.baselineAllocation(),
+      newcomerReserve: table.newcomers.reserve,
+      newcomerAllowance: this.newcomerAllowance(),
     });
     deps.metrics.setAllocationTable(
       table.agents.map((a) => ({ agent: a.agent, allocation: a.allocation, score: a.calibrating ? null : a.score, priorityWeight: a.priorityWeight, forecast: a.forecast })),

@@ -1,8 +1,8 @@
 import { TokenNinjaError } from '../errors/errors.js';
-import type { BurstPool } from './burst-pool.js';
+import type { BurstPool, TickPool } from './burst-pool.js';
 import { systemClock, systemScheduler, type Clock, type Scheduler } from './clock.js';
 import { decide, type AdmissionAction, type Decision } from './decide.js';
-import { Ledger, type BucketView, type LedgerStats, type Reservation } from './ledger.js';
+import { Ledger, type BucketView, type LedgerStats, type Reservation, type ReservationSource } from './ledger.js';
 import { LocalBurstPool } from './local-burst-pool.js';
 import { priorityRank, type Priority } from './priority.js';
 import { rateLimitHeaders, type RateLimitHeaders } from './rate-limit-headers.js';
@@ -19,8 +19,17 @@ import { Waiters, type LeaveReason, type Waiter } from './waiters.js';
 export interface AdmissionOptions {
   /** Tick length, ms (the reallocation period). */
   tickMs: number;
-  /** Tokens per tick for an agent the allocation table does not name yet. */
-  baselineAllocation: number;
+  /**
+   * Tokens per tick an agent the allocation table does not name may draw from the newcomer reserve
+   * (admitted while it has drawn less; DESIGN §8).
+   */
+  newcomerAllowance: number;
+  /** The newcomer reserve. Default: an in-process pool of `newcomerReserve` until `applyAllocations` sets one. */
+  newcomerPool?: TickPool;
+  /** Capacity per tick of the default newcomer pool until the first `applyAllocations` names one (default 0). */
+  newcomerReserve?: number;
+  /** Called once per agent (per bucket) the first time it is treated as a newcomer, drawn or refused. */
+  onNewAgent?: (agent: string) => void;
   /** `observe`: never block; decisions are counted in `stats().observed` (default `enforce`). */
   mode?: 'enforce' | 'observe';
   clock?: Clock;
@@ -94,8 +103,10 @@ export interface AllocationUpdate {
   tickMs?: number;
   /** Burst pool capacity per tick (default: unchanged). */
   burstCapacity?: number;
-  /** New baseline for unnamed agents (default: unchanged). */
-  baselineAllocation?: number;
+  /** Newcomer reserve capacity per tick (default: unchanged). */
+  newcomerReserve?: number;
+  /** New per-agent allowance from the newcomer reserve (default: unchanged). */
+  newcomerAllowance?: number;
 }
 
 /** Counters for metrics (DESIGN §5 `requests_total`, `queue_depth`, observe mode). */
@@ -104,6 +115,10 @@ export interface AdmissionStats {
   forwarded: number;
   /** Admitted from the burst pool. */
   burst: number;
+  /** Admitted from the newcomer reserve. */
+  newcomer: number;
+  /** Agents treated as newcomers for the first time (drawn or refused). */
+  newAgents: number;
   /** Entered the queue. */
   queued: number;
   /** Admitted after waiting. */
@@ -111,7 +126,7 @@ export interface AdmissionStats {
   rejected: Record<RefusalReason, number>;
   /** Observe mode: what enforce mode would have done, by action. */
   observed: Record<AdmissionAction, number>;
-  /** Pool take/give calls that threw or rejected (treated as an empty pool). */
+  /** Pool take/give calls (burst or newcomer reserve) that threw or rejected (treated as an empty pool). */
   burstErrors: number;
   queueDepth: number;
   ledger: LedgerStats;
@@ -137,6 +152,10 @@ function reservationId(r: Reservation | number): number {
 export class Admission {
   readonly ledger: Ledger;
   readonly burstPool: BurstPool;
+  readonly newcomerPool: TickPool;
+  private newcomerAllowance: number;
+  private newcomerReserve: number;
+  private readonly onNewAgent: ((agent: string) => void) | undefined;
   private readonly mode: 'enforce' | 'observe';
   private readonly clock: Clock;
   private readonly waiters: Waiters<AdmissionWaiter>;
@@ -149,6 +168,8 @@ export class Admission {
   private readonly counters: Omit<AdmissionStats, 'queueDepth' | 'ledger'> = {
     forwarded: 0,
     burst: 0,
+    newcomer: 0,
+    newAgents: 0,
     queued: 0,
     admittedFromQueue: 0,
     rejected: {
@@ -160,12 +181,16 @@ export class Admission {
       aborted: 0,
       shutdown: 0,
     },
-    observed: { forward: 0, 'forward-from-burst': 0, queue: 0, reject: 0 },
+    observed: { forward: 0, 'forward-from-burst': 0, 'forward-from-newcomers': 0, queue: 0, reject: 0 },
     burstErrors: 0,
   };
 
   constructor(options: AdmissionOptions) {
-    this.ledger = new Ledger({ tickMs: options.tickMs, baselineAllocation: options.baselineAllocation });
+    this.ledger = new Ledger({ tickMs: options.tickMs });
+    this.newcomerAllowance = options.newcomerAllowance;
+    this.newcomerReserve = options.newcomerReserve ?? 0;
+    this.newcomerPool = options.newcomerPool ?? new LocalBurstPool({ tickMs: options.tickMs, capacity: this.newcomerReserve });
+    this.onNewAgent = options.onNewAgent;
     this.burstCapacity = options.burstCapacity ?? 0;
     this.burstPool =
       options.burstPool ??
@@ -200,7 +225,7 @@ export class Admission {
     const now = this.clock.now();
     if (this.closed) return Promise.resolve(this.refuse(request, 'shutdown', now, 0, undefined));
     if (request.signal?.aborted === true) return Promise.resolve(this.refuse(request, 'aborted', now, 0, undefined));
-    return this.attempt(request, now, true);
+    return this.attempt(request, now, { burst: true, newcomers: true });
   }
 
   /** Charge the tokens the upstream actually used (refund or debt for the difference). False if already ended. */
@@ -217,11 +242,16 @@ export class Admission {
   applyAllocations(update: AllocationUpdate): void {
     const now = this.clock.now();
     const tickMs = update.tickMs ?? this.ledger.tick;
-    this.ledger.applyAllocations(update.allocations, tickMs, now, { baselineAllocation: update.baselineAllocation });
+    this.ledger.applyAllocations(update.allocations, tickMs, now);
     if (update.burstCapacity !== undefined || update.tickMs !== undefined) {
       this.burstCapacity = update.burstCapacity ?? this.burstCapacity;
       this.burstPool.setCapacity(this.burstCapacity, tickMs, now);
     }
+    if (update.newcomerReserve !== undefined || update.tickMs !== undefined) {
+      this.newcomerReserve = update.newcomerReserve ?? this.newcomerReserve;
+      this.newcomerPool.setCapacity(this.newcomerReserve, tickMs, now);
+    }
+    if (update.newcomerAllowance !== undefined) this.newcomerAllowance = update.newcomerAllowance;
     this.waiters.drainAll(now);
   }
 
@@ -257,17 +287,21 @@ export class Admission {
     this.waiters.close();
   }
 
-  private attempt(request: AcquireRequest, now: number, allowBurst: boolean): Promise<AdmissionResult> {
+  private attempt(request: AcquireRequest, now: number, pools: PoolsToTry): Promise<AdmissionResult> {
     const priority = request.priority ?? 'normal';
     const bucket = this.ledger.view(request.agent, now);
     const waitMs = this.waitFor(request, now, bucket);
+    if (!bucket.named && this.ledger.noteNewcomer(request.agent, now)) {
+      this.counters.newAgents++;
+      this.onNewAgent?.(request.agent);
+    }
     const decision = decide({
       mode: this.mode,
       now,
       balance: bucket.balance,
       cost: request.cost,
       priority,
-      burstAvailable: allowBurst ? this.burstPool.available(now) : 0,
+      burstAvailable: pools.burst ? this.burstPool.available(now) : 0,
       burstMinPriority: this.burstPool.minPriority,
       agentWaiting: this.waiters.agentDepth(request.agent),
       queueDepth: this.waiters.depth,
@@ -276,6 +310,12 @@ export class Admission {
       waitMs,
       maxWaitMs: this.maxWaitMs,
       deadline: request.deadline,
+      ...(!bucket.named && {
+        newcomer: {
+          available: pools.newcomers ? this.newcomerPool.available(now) : 0,
+          allowanceLeft: this.ledger.newcomerLeft(request.agent, this.newcomerAllowance, now),
+        },
+      }),
     });
     if (decision.wouldBe !== undefined) return this.observe(request, now, decision, decision.wouldBe.action);
     switch (decision.action) {
@@ -283,7 +323,9 @@ export class Admission {
         this.counters.forwarded++;
         return Promise.resolve(this.grant(request, 'allocation', now, 0, decision));
       case 'forward-from-burst':
-        return this.fromBurst(request, now, decision);
+        return this.fromPool('burst', request, now, decision, pools);
+      case 'forward-from-newcomers':
+        return this.fromPool('newcomer', request, now, decision, pools);
       case 'queue':
         return this.enqueue(request, now, decision);
       case 'reject':
@@ -291,28 +333,31 @@ export class Admission {
     }
   }
 
-  private async fromBurst(request: AcquireRequest, now: number, decision: Decision): Promise<AdmissionResult> {
-    const granted = await this.take(request.agent, request.cost, now);
+  /** Draw the whole cost from the burst pool or the newcomer reserve; short of it, decide again without that pool. */
+  private async fromPool(source: PoolSource, request: AcquireRequest, now: number, decision: Decision, pools: PoolsToTry): Promise<AdmissionResult> {
+    const granted = await this.take(source, request.agent, request.cost, now);
     const later = this.clock.now();
     if (granted >= request.cost && request.signal?.aborted !== true) {
-      this.counters.burst++;
+      this.counters[source]++;
+      if (source === 'newcomer') this.counters.forwarded++;
       // Stamped with the take's time, so a give-back finds the pool of that tick.
-      return this.grant(request, 'burst', now, 0, decision);
+      return this.grant(request, source, now, 0, decision);
     }
-    if (granted > 0) this.give(request.agent, granted, now, later);
+    if (granted > 0) this.give(source, request.agent, granted, now, later);
     if (request.signal?.aborted === true) return this.refuse(request, 'aborted', later, 0, decision);
     // The pool had less than it seemed (another process drew it): decide again without it.
-    return this.attempt(request, later, false);
+    return this.attempt(request, later, source === 'burst' ? { ...pools, burst: false } : { ...pools, newcomers: false });
   }
 
   private async observe(request: AcquireRequest, now: number, decision: Decision, wouldBe: AdmissionAction): Promise<AdmissionResult> {
     this.counters.observed[wouldBe]++;
     this.counters.forwarded++;
     if (wouldBe === 'forward') return this.grant(request, 'allocation', now, 0, decision);
-    if (wouldBe === 'forward-from-burst') {
-      const granted = await this.take(request.agent, request.cost, now);
-      if (granted >= request.cost) return this.grant(request, 'burst', now, 0, decision);
-      if (granted > 0) this.give(request.agent, granted, now, this.clock.now());
+    if (wouldBe === 'forward-from-burst' || wouldBe === 'forward-from-newcomers') {
+      const source = wouldBe === 'forward-from-burst' ? 'burst' : 'newcomer';
+      const granted = await this.take(source, request.agent, request.cost, now);
+      if (granted >= request.cost) return this.grant(request, source, now, 0, decision);
+      if (granted > 0) this.give(source, request.agent, granted, now, this.clock.now());
     }
     // Would have waited or been refused: forwarded without charging the bucket, so the bucket keeps
     // simulating what enforcement would have let through.
@@ -341,7 +386,7 @@ export class Admission {
 
   private grant(
     request: AcquireRequest,
-    source: 'allocation' | 'burst' | 'observe',
+    source: ReservationSource,
     now: number,
     queuedMs: number,
     decision: Decision,
@@ -377,33 +422,46 @@ export class Admission {
     const now = this.clock.now();
     const ok = actual === undefined ? this.ledger.release(id, now) : this.ledger.settle(id, actual, now);
     if (!ok || r === undefined) return false;
-    if (r.source === 'burst') {
+    if (r.source === 'burst' || r.source === 'newcomer') {
       const unused = actual === undefined ? r.amount : r.amount - actual;
-      if (unused > 0) this.give(r.agent, unused, r.at, now);
+      if (unused > 0) this.give(r.source, r.agent, unused, r.at, now);
     }
     // A refund may make the balance positive before the refill timer would.
     if (this.waiters.agentDepth(r.agent) > 0) this.waiters.drain(r.agent, now);
     return true;
   }
 
-  private async take(agent: string, amount: number, now: number): Promise<number> {
+  private pool(source: PoolSource): TickPool {
+    return source === 'burst' ? this.burstPool : this.newcomerPool;
+  }
+
+  private async take(source: PoolSource, agent: string, amount: number, now: number): Promise<number> {
     try {
-      return await this.burstPool.take(agent, amount, now);
+      return await this.pool(source).take(agent, amount, now);
     } catch {
       this.counters.burstErrors++;
       return 0;
     }
   }
 
-  private give(agent: string, amount: number, takenAt: number, now: number): void {
+  private give(source: PoolSource, agent: string, amount: number, takenAt: number, now: number): void {
     try {
-      const done = this.burstPool.give(agent, amount, takenAt, now);
+      const done = this.pool(source).give(agent, amount, takenAt, now);
       if (done instanceof Promise) done.catch(() => this.counters.burstErrors++);
     } catch {
       this.counters.burstErrors++;
     }
   }
 }
+
+/** The per-tick pools a request may still draw on in this attempt (each is tried at most once). */
+interface PoolsToTry {
+  burst: boolean;
+  newcomers: boolean;
+}
+
+/** Reservation sources backed by a tick pool. */
+type PoolSource = 'burst' | 'newcomer';
 
 function leaveReason(reason: LeaveReason): RefusalReason {
   return reason === 'deadline' ? 'deadline-passed' : reason;

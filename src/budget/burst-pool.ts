@@ -24,9 +24,11 @@ export interface BurstDraws {
   returned: number;
 }
 
-export interface BurstPool {
-  /** Least urgent priority class allowed to draw (default `high`). */
-  readonly minPriority: Priority;
+/**
+ * A pool of tokens refilled to a capacity every wall-clock tick and drawn per request: the burst buffer, and
+ * the newcomer reserve (DESIGN §8) with the same implementations on another pool name.
+ */
+export interface TickPool {
   /** Take up to `amount` tokens for `agent` from the pool of `now`'s tick; resolves to the tokens granted (0..amount). */
   take(agent: string, amount: number, now: number): Promise<number> | number;
   /** Give back unused tokens taken at `takenAt`; dropped when that tick is over (its pool is gone). */
@@ -38,6 +40,12 @@ export interface BurstPool {
   setCapacity(capacity: number, tickMs: number, now: number): void;
   /** Draws per agent since start. */
   draws(): ReadonlyMap<string, Readonly<BurstDraws>>;
+}
+
+/** The burst buffer: a tick pool with a priority gate. */
+export interface BurstPool extends TickPool {
+  /** Least urgent priority class allowed to draw (default `high`). */
+  readonly minPriority: Priority;
 }
 
 /** Per-agent draws of a pool (shared by every BurstPool implementation). */

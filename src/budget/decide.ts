@@ -5,13 +5,15 @@ import { priorityAtLeast, type Priority } from './priority.js';
  * an action and its reason out. The caller reserves, draws, queues or refuses accordingly.
  */
 
-export type AdmissionAction = 'forward' | 'forward-from-burst' | 'queue' | 'reject';
+export type AdmissionAction = 'forward' | 'forward-from-burst' | 'forward-from-newcomers' | 'queue' | 'reject';
 
 export type DecisionReason =
   /** The bucket is positive and nobody of this agent waits: admitted (may go into debt by this one request). */
   | 'balance-positive'
   /** Over budget, but the priority passes the burst gate and the pool holds the whole cost. */
   | 'burst'
+  /** Not named by the table: paid from the newcomer reserve, which holds the whole cost (DESIGN §8). */
+  | 'newcomer'
   /** Over budget: waits for refills. */
   | 'over-budget'
   /** The bucket is positive but earlier waiters of this agent go first: joins the queue (released at once in order). */
@@ -57,12 +59,23 @@ export interface DecideInput {
   maxWaitMs: number;
   /** The request's own deadline (unix ms), if it gave one. */
   deadline?: number;
+  /** Present only for an agent the allocation table does not name: what the newcomer reserve offers it. */
+  newcomer?: {
+    /** Tokens the newcomer reserve holds (best known). */
+    available: number;
+    /** What is left of the agent's allowance from the reserve this tick (may be ≤ 0). */
+    allowanceLeft: number;
+  };
 }
 
 function enforce(input: DecideInput): Decision {
   if (input.deadline !== undefined && input.deadline <= input.now) {
     return { action: 'reject', reason: 'deadline-passed' };
   }
+  // Admitted while its allowance is positive (overshoot at most one request, like a bucket); the reserve
+  // itself must hold the whole cost, so newcomer grants never exceed it.
+  const n = input.newcomer;
+  if (n !== undefined && n.allowanceLeft > 0 && n.available >= input.cost) return { action: 'forward-from-newcomers', reason: 'newcomer' };
   const positive = input.balance > 0;
   if (positive && input.agentWaiting === 0) return { action: 'forward', reason: 'balance-positive' };
   // With a positive balance the queue releases at once, so the shared pool is kept for real shortage.

@@ -8,13 +8,20 @@ import { TokenNinjaError } from '../errors/errors.js';
  *   at once plus what refills meanwhile.
  * - The ledger does not decide admission (see decide.ts): it debits whatever it is asked to reserve, so
  *   the "admitted while balance > 0, overshoot at most one request" rule lives in one pure place.
+ * - An agent the last table does not name has no allocation (rate 0): it is paid from the newcomer reserve
+ *   (DESIGN §8), and the ledger only keeps what it drew this tick against its allowance. Buckets the first
+ *   table creates start full (the proxy cannot know what was spent before it started); a bucket a later
+ *   table creates starts empty, since that agent's first budget came from the reserve.
  * - Balances are fractional (continuous refill); callers floor them for display.
  * - Every reservation ends exactly once, by `settle` (charge the actual) or `release` (never reached the
  *   upstream: full refund). A second ending is a no-op that returns false and is counted.
  */
 
-/** Where a reservation's tokens came from. `observe` (observe mode, would-be throttled) charges nothing. */
-export type ReservationSource = 'allocation' | 'burst' | 'observe';
+/**
+ * Where a reservation's tokens came from. `newcomer`: the newcomer reserve (an agent the table does not name).
+ * `observe` (observe mode, would-be throttled) charges nothing.
+ */
+export type ReservationSource = 'allocation' | 'burst' | 'newcomer' | 'observe';
 
 /** Tokens held for one request between admission and reconciliation. */
 export interface Reservation {
@@ -40,8 +47,8 @@ export interface BucketView {
   readonly balance: number;
   /** Open reservations of this agent. */
   readonly inFlight: number;
-  /** True while the agent runs on the baseline (not named in the last allocation table). */
-  readonly baseline: boolean;
+  /** True while the last allocation table names the agent (else it has no allocation: a newcomer). */
+  readonly named: boolean;
 }
 
 /** Running totals for metrics and invariant checks. Token totals are sums over all agents. */
@@ -70,8 +77,6 @@ export interface LedgerStats {
 export interface LedgerOptions {
   /** Tick length in ms (DESIGN: reallocation period, 30 s by default). */
   tickMs: number;
-  /** Allocation (tokens per tick) an agent gets before the allocation table names it. */
-  baselineAllocation: number;
 }
 
 // Plain object per agent (no closures): about 120 bytes of fields plus the Map entry.
@@ -85,7 +90,12 @@ interface Bucket {
   /** Last reservation or ending, for pruning idle agents. */
   usedAt: number;
   inFlight: number;
-  baseline: boolean;
+  named: boolean;
+  /** Unnamed agents: the tick of its last newcomer draw, and what it drew from the reserve in that tick. */
+  newcomerTick: number;
+  newcomerDrawn: number;
+  /** Whether a newcomer decision was already made for this bucket (counted once). */
+  newcomerNoted: boolean;
 }
 
 interface OpenReservation extends Reservation {
@@ -107,7 +117,8 @@ function assertTick(tickMs: number): void {
 /** Token buckets for every tracked agent, plus the open reservations on them. */
 export class Ledger {
   private tickMs: number;
-  private baselineAllocation: number;
+  /** Tables applied so far: buckets created by the first start full, later ones empty. */
+  private tables = 0;
   private readonly buckets = new Map<string, Bucket>();
   private readonly open = new Map<number, OpenReservation>();
   private nextId = 1;
@@ -126,12 +137,10 @@ export class Ledger {
 
   constructor(options: LedgerOptions) {
     assertTick(options.tickMs);
-    assertAmount('baselineAllocation', options.baselineAllocation);
     this.tickMs = options.tickMs;
-    this.baselineAllocation = options.baselineAllocation;
   }
 
-  /** The agent's bucket refilled to `now`; an unknown agent gets a full baseline bucket. */
+  /** The agent's bucket refilled to `now`; an unknown agent gets an empty, unnamed one. */
   view(agent: string, now: number): BucketView {
     const b = this.bucket(agent, now);
     return {
@@ -142,8 +151,22 @@ export class Ledger {
       capacity: b.capacity,
       balance: b.balance,
       inFlight: b.inFlight,
-      baseline: b.baseline,
+      named: b.named,
     };
+  }
+
+  /** What is left of an unnamed agent's per-tick `allowance` from the newcomer reserve at `now` (may be ≤ 0). */
+  newcomerLeft(agent: string, allowance: number, now: number): number {
+    const b = this.bucket(agent, now);
+    return allowance - (b.newcomerTick === this.tickOf(now) ? b.newcomerDrawn : 0);
+  }
+
+  /** True the first time a newcomer decision is made for this agent's bucket (for counting new agents once). */
+  noteNewcomer(agent: string, now: number): boolean {
+    const b = this.bucket(agent, now);
+    if (b.newcomerNoted) return false;
+    b.newcomerNoted = true;
+    return true;
   }
 
   /** Balance of the agent's bucket at `now` (negative is debt). */
@@ -169,6 +192,11 @@ export class Ledger {
     assertAmount('amount', amount);
     const bucket = this.bucket(agent, now);
     if (source === 'allocation') bucket.balance -= amount;
+    if (source === 'newcomer') {
+      const tick = this.tickOf(now);
+      bucket.newcomerDrawn = (bucket.newcomerTick === tick ? bucket.newcomerDrawn : 0) + amount;
+      bucket.newcomerTick = tick;
+    }
     bucket.inFlight++;
     bucket.usedAt = now;
     const r: OpenReservation = { id: this.nextId++, agent, amount, source, at: now, bucket };
@@ -187,8 +215,8 @@ export class Ledger {
 
   /**
    * Reconcile a reservation with the tokens actually charged: the bucket gets back `amount − actual`
-   * (refund, up to capacity) or pays `actual − amount` (debt). For a `burst` reservation only an excess
-   * is charged to the bucket; the caller returns the unused part to the pool. Returns false (and counts
+   * (refund, up to capacity) or pays `actual − amount` (debt). For a `burst` or `newcomer` reservation only
+   * an excess is charged to the bucket; the caller returns the unused part to its pool. Returns false (and counts
    * it) when the reservation already ended or never existed.
    */
   settle(id: number, actual: number, now: number): boolean {
@@ -201,7 +229,7 @@ export class Ledger {
     if (r.source === 'allocation') {
       if (diff > 0) this.refund(r.bucket, diff);
       else if (diff < 0) this.charge(r.bucket, -diff);
-    } else if (r.source === 'burst' && diff < 0) {
+    } else if ((r.source === 'burst' || r.source === 'newcomer') && diff < 0) {
       this.charge(r.bucket, -diff);
     }
     return true;
@@ -218,20 +246,11 @@ export class Ledger {
 
   /**
    * Apply a new allocation table (tokens per tick per agent). Agents named get that allocation, tracked
-   * agents not named fall back to the baseline. Balances are refilled at the old rate up to `now`, then
-   * clamped to the new capacity; debt and open reservations are kept.
+   * agents not named get none (they are newcomers again). Balances are refilled at the old rate up to `now`,
+   * then clamped to the new capacity; debt and open reservations are kept.
    */
-  applyAllocations(
-    allocations: ReadonlyMap<string, number> | Readonly<Record<string, number>>,
-    tickMs: number,
-    now: number,
-    options: { baselineAllocation?: number } = {},
-  ): void {
+  applyAllocations(allocations: ReadonlyMap<string, number> | Readonly<Record<string, number>>, tickMs: number, now: number): void {
     assertTick(tickMs);
-    if (options.baselineAllocation !== undefined) {
-      assertAmount('baselineAllocation', options.baselineAllocation);
-      this.baselineAllocation = options.baselineAllocation;
-    }
     const table = allocations instanceof Map ? allocations : new Map(Object.entries(allocations));
     for (const [agent, allocation] of table) assertAmount(`allocation of ${agent}`, allocation);
     // Refill everyone at the old rate first, so the change applies from `now` on.
@@ -239,10 +258,11 @@ export class Ledger {
     this.tickMs = tickMs;
     for (const b of this.buckets.values()) {
       const named = table.get(b.agent);
-      this.setAllocation(b, named ?? this.baselineAllocation, named === undefined);
+      this.setAllocation(b, named ?? 0, named !== undefined);
     }
+    const full = this.tables++ === 0;
     for (const [agent, allocation] of table) {
-      if (!this.buckets.has(agent)) this.buckets.set(agent, this.newBucket(agent, allocation, false, now));
+      if (!this.buckets.has(agent)) this.buckets.set(agent, this.newBucket(agent, allocation, true, full ? allocation : 0, now));
     }
   }
 
@@ -251,7 +271,7 @@ export class Ledger {
     let dropped = 0;
     for (const b of this.buckets.values()) {
       this.refill(b, now);
-      if (b.inFlight === 0 && b.balance >= b.capacity && b.baseline && now - b.usedAt >= idleMs) {
+      if (b.inFlight === 0 && b.balance >= b.capacity && !b.named && now - b.usedAt >= idleMs) {
         this.buckets.delete(b.agent);
         dropped++;
       }
@@ -303,7 +323,7 @@ export class Ledger {
   private bucket(agent: string, now: number): Bucket {
     let b = this.buckets.get(agent);
     if (b === undefined) {
-      b = this.newBucket(agent, this.baselineAllocation, true, now);
+      b = this.newBucket(agent, 0, false, 0, now);
       this.buckets.set(agent, b);
     } else {
       this.refill(b, now);
@@ -311,26 +331,32 @@ export class Ledger {
     return b;
   }
 
-  private newBucket(agent: string, allocation: number, baseline: boolean, now: number): Bucket {
-    // A new agent starts with a full bucket: it may work from its first request (DESIGN §6.2).
+  private newBucket(agent: string, allocation: number, named: boolean, balance: number, now: number): Bucket {
     return {
       agent,
       allocation,
       rate: allocation / this.tickMs,
       capacity: allocation,
-      balance: allocation,
+      balance,
       updatedAt: now,
       usedAt: now,
       inFlight: 0,
-      baseline,
+      named,
+      newcomerTick: Number.NaN,
+      newcomerDrawn: 0,
+      newcomerNoted: false,
     };
   }
 
-  private setAllocation(b: Bucket, allocation: number, baseline: boolean): void {
+  private tickOf(now: number): number {
+    return Math.floor(now / this.tickMs);
+  }
+
+  private setAllocation(b: Bucket, allocation: number, named: boolean): void {
     b.allocation = allocation;
     b.rate = allocation / this.tickMs;
     b.capacity = allocation;
-    b.baseline = baseline;
+    b.named = named;
     if (b.balance > b.capacity) b.balance = b.capacity;
   }
 

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { Store, TickPoolName } from '../store/store.js';
 import { BurstDrawTally, type BurstDraws, type BurstPool, type BurstPoolState } from './burst-pool.js';
 import type { Priority } from './priority.js';
 
@@ -10,6 +10,8 @@ export interface StoreBurstPoolOptions {
   /** Tokens per tick for the whole fleet (default 0 until the allocation table sets one). */
   capacity?: number;
   minPriority?: Priority;
+  /** Which of the store's per-tick pools (default the burst buffer). */
+  pool?: TickPoolName;
 }
 
 /**
@@ -24,6 +26,7 @@ export class StoreBurstPool implements BurstPool {
   private seenTick = Number.NaN;
   private seenAvailable = 0;
   private readonly tally = new BurstDrawTally();
+  private readonly pool: TickPoolName;
 
   constructor(
     private readonly store: BurstStore,
@@ -32,11 +35,12 @@ export class StoreBurstPool implements BurstPool {
     this.minPriority = options.minPriority ?? 'high';
     this.tickMs = options.tickMs;
     this.capacity = options.capacity ?? 0;
+    this.pool = options.pool ?? 'burst';
   }
 
   async take(agent: string, amount: number, now: number): Promise<number> {
     const tick = this.tickOf(now);
-    const granted = await this.store.burstTake(tick, this.capacity, amount);
+    const granted = await this.store.burstTake(tick, this.capacity, amount, this.pool);
     this.see(tick, granted < amount ? 0 : Math.max(0, this.hint(tick) - granted));
     if (granted > 0) this.tally.taken(agent, granted);
     return granted;
@@ -47,7 +51,7 @@ export class StoreBurstPool implements BurstPool {
     const tick = this.tickOf(takenAt);
     // That tick's pool is over: nothing to give back to.
     if (tick !== this.tickOf(now)) return;
-    await this.store.burstReturn(tick, this.capacity, amount);
+    await this.store.burstReturn(tick, this.capacity, amount, this.pool);
     this.see(tick, Math.min(this.capacity, this.hint(tick) + amount));
     this.tally.returned(agent, amount);
   }
@@ -57,7 +61,7 @@ export class StoreBurstPool implements BurstPool {
   }
 
   async state(now: number): Promise<BurstPoolState> {
-    const s = await this.store.burstState(this.tickOf(now), this.capacity);
+    const s = await this.store.burstState(this.tickOf(now), this.capacity, this.pool);
     this.see(s.tick, s.available);
     return s;
   }

@@ -124,6 +124,11 @@ export const configSchema = z
       .strict()
       .refine((w) => w.recent + w.lastHour + w.sameHourYesterday + w.sameHourLastWeek > 0, 'at least one weight must be positive')
       .default(() => ({ ...DEFAULT_ALLOCATION_POLICY.demandWeights })),
+    /** DESIGN §8: the part of the pool set aside each tick for agents the table does not name yet. */
+    newcomers: z
+      .object({ reserveFraction: z.number().min(0).max(1).default(0.1) })
+      .strict()
+      .default({ reserveFraction: 0.1 }),
     headroom: z.number().min(0).default(0.25),
     floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),

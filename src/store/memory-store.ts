@@ -2,7 +2,7 @@ import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agen
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
 import { mergeTaskReports, outcomesSince } from './task-merge.js';
-import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, UsageDelta, UsageTotal, WriteBatch } from './store.js';
+import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, TickPoolName, UsageDelta, UsageTotal, WriteBatch } from './store.js';
 
 interface Bucket {
   demand: number;
@@ -21,7 +21,8 @@ export class MemoryStore implements Store {
   readonly #overrides = new Map<string, Override>();
   readonly #policies = new Map<string, AgentPolicy>();
   readonly #agents = new Map<string, number>();
-  readonly #burst = new Map<number, number>();
+  /** Balance per pool and tick. */
+  readonly #pools = new Map<TickPoolName, Map<number, number>>();
   /** tick → source → rows. */
   readonly #signals = new Map<number, Map<string, AgentSignal[]>>();
   #closed = false;
@@ -128,21 +129,21 @@ export class MemoryStore implements Store {
     return [...this.#agents].map(([agent, firstSeen]) => ({ agent, firstSeen })).sort(byAgent);
   }
 
-  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+  async burstTake(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<number> {
     this.#open();
-    const { granted, available } = burstTake(this.#burst.get(tick), capacity, amount);
-    this.#setBurst(tick, available);
+    const { granted, available } = burstTake(this.#pool(pool).get(tick), capacity, amount);
+    this.#setPool(pool, tick, available);
     return granted;
   }
 
-  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+  async burstReturn(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<void> {
     this.#open();
-    this.#setBurst(tick, burstReturn(this.#burst.get(tick), capacity, amount));
+    this.#setPool(pool, tick, burstReturn(this.#pool(pool).get(tick), capacity, amount));
   }
 
-  async burstState(tick: number, capacity: number): Promise<BurstState> {
+  async burstState(tick: number, capacity: number, pool: TickPoolName = 'burst'): Promise<BurstState> {
     this.#open();
-    return { tick, capacity, available: burstAvailable(this.#burst.get(tick), capacity) };
+    return { tick, capacity, available: burstAvailable(this.#pool(pool).get(tick), capacity) };
   }
 
   async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
@@ -174,12 +175,16 @@ export class MemoryStore implements Store {
     this.#closed = true;
   }
 
-  #setBurst(tick: number, available: number): void {
-    this.#burst.set(tick, available);
-    if (this.#burst.size > BURST_TICKS_KEPT) {
-      const oldest = Math.min(...this.#burst.keys());
-      this.#burst.delete(oldest);
-    }
+  #pool(pool: TickPoolName): Map<number, number> {
+    let ticks = this.#pools.get(pool);
+    if (!ticks) this.#pools.set(pool, (ticks = new Map()));
+    return ticks;
+  }
+
+  #setPool(pool: TickPoolName, tick: number, available: number): void {
+    const ticks = this.#pool(pool);
+    ticks.set(tick, available);
+    if (ticks.size > BURST_TICKS_KEPT) ticks.delete(Math.min(...ticks.keys()));
   }
 
   #open(): void {

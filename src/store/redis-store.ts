@@ -11,6 +11,7 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  TickPoolName,
   Override,
   AgentPolicy,
   Store,
@@ -81,7 +82,7 @@ export interface RedisStoreOptions {
  * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
  * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `burst:<tick>`
- * balance, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
+ * and `newcomers:<tick>` balances, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
  * applied. Nothing queues while disconnected: every call fails fast with
  * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
@@ -241,8 +242,8 @@ export class RedisStore implements Store {
       .sort(byAgent);
   }
 
-  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
-    const granted = await this.#script(SCRIPTS.burstTake, [this.#burstKey(tick)], [
+  async burstTake(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<number> {
+    const granted = await this.#script(SCRIPTS.burstTake, [this.#poolKey(pool, tick)], [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
@@ -250,16 +251,16 @@ export class RedisStore implements Store {
     return Number(granted);
   }
 
-  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
-    await this.#script(SCRIPTS.burstReturn, [this.#burstKey(tick)], [
+  async burstReturn(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<void> {
+    await this.#script(SCRIPTS.burstReturn, [this.#poolKey(pool, tick)], [
       String(nonNegative(capacity)),
       String(nonNegative(amount)),
       String(this.#burstTtlMs),
     ]);
   }
 
-  async burstState(tick: number, capacity: number): Promise<BurstState> {
-    const stored = await this.#call(() => this.#client.get(this.#burstKey(tick)));
+  async burstState(tick: number, capacity: number, pool: TickPoolName = 'burst'): Promise<BurstState> {
+    const stored = await this.#call(() => this.#client.get(this.#poolKey(pool, tick)));
     return { tick, capacity, available: burstAvailable(stored === null ? undefined : Number(stored), capacity) };
   }
 
@@ -316,8 +317,9 @@ export class RedisStore implements Store {
     return this.#key(`u:${minute}`);
   }
 
-  #burstKey(tick: number): string {
-    return this.#key(`burst:${tick}`);
+  /** `burst:<tick>` for the burst buffer, `newcomers:<tick>` for the newcomer reserve. */
+  #poolKey(pool: TickPoolName, tick: number): string {
+    return this.#key(`${pool}:${tick}`);
   }
 
   #tx(): ChainableCommander {

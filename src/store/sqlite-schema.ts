@@ -73,6 +73,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     set_at      INTEGER NOT NULL
   );
   `,
+  // 4 → 5: the burst table holds every per-tick pool (burst buffer, newcomer reserve), keyed by pool name.
+  `
+  CREATE TABLE tick_pools (
+    pool      TEXT    NOT NULL,
+    tick      INTEGER NOT NULL,
+    available REAL    NOT NULL,
+    PRIMARY KEY (pool, tick)
+  ) WITHOUT ROWID;
+  INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
+  DROP TABLE burst;
+  `,
 ];
 
 /** The schema version this build writes. */

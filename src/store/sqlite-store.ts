@@ -18,6 +18,7 @@ import type {
   Store,
   TaskOutcome,
   TaskRecordResult,
+  TickPoolName,
   UsageDelta,
   UsageTotal,
   WriteBatch,
@@ -175,29 +176,29 @@ export class SqliteStore implements Store {
     return this.#run(() => this.#st.agents.all() as AgentSeen[]);
   }
 
-  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+  async burstTake(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<number> {
     return this.#run(() =>
       // IMMEDIATE: two processes sharing the file cannot both read the same balance.
       this.#db
         .transaction(() => {
-          const { granted, available } = burstTake(this.#burstStored(tick), capacity, amount);
-          this.#writeBurst(tick, available);
+          const { granted, available } = burstTake(this.#poolStored(pool, tick), capacity, amount);
+          this.#writePool(pool, tick, available);
           return granted;
         })
         .immediate(),
     );
   }
 
-  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+  async burstReturn(tick: number, capacity: number, amount: number, pool: TickPoolName = 'burst'): Promise<void> {
     this.#run(() =>
       this.#db
-        .transaction(() => this.#writeBurst(tick, burstReturn(this.#burstStored(tick), capacity, amount)))
+        .transaction(() => this.#writePool(pool, tick, burstReturn(this.#poolStored(pool, tick), capacity, amount)))
         .immediate(),
     );
   }
 
-  async burstState(tick: number, capacity: number): Promise<BurstState> {
-    return this.#run(() => ({ tick, capacity, available: burstAvailable(this.#burstStored(tick), capacity) }));
+  async burstState(tick: number, capacity: number, pool: TickPoolName = 'burst'): Promise<BurstState> {
+    return this.#run(() => ({ tick, capacity, available: burstAvailable(this.#poolStored(pool, tick), capacity) }));
   }
 
   async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
@@ -251,14 +252,14 @@ export class SqliteStore implements Store {
     for (const s of seen) this.#st.touchAgent.run(s.agent, s.firstSeen);
   }
 
-  #burstStored(tick: number): number | undefined {
-    const row = this.#st.burstGet.get(tick) as { available: number } | undefined;
+  #poolStored(pool: TickPoolName, tick: number): number | undefined {
+    const row = this.#st.poolGet.get(pool, tick) as { available: number } | undefined;
     return row?.available;
   }
 
-  #writeBurst(tick: number, available: number): void {
-    this.#st.burstSet.run(tick, available);
-    this.#st.burstPrune.run(tick - BURST_TICKS_KEPT);
+  #writePool(pool: TickPoolName, tick: number, available: number): void {
+    this.#st.poolSet.run(pool, tick, available);
+    this.#st.poolPrune.run(pool, tick - BURST_TICKS_KEPT);
   }
 
   #run<T>(fn: () => T): T {
@@ -314,11 +315,11 @@ function prepare(db: Database.Database) {
        ON CONFLICT (agent) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)`,
     ),
     agents: db.prepare('SELECT agent, first_seen AS firstSeen FROM agents ORDER BY agent'),
-    burstGet: db.prepare('SELECT available FROM burst WHERE tick = ?'),
-    burstSet: db.prepare(
-      'INSERT INTO burst (tick, available) VALUES (?, ?) ON CONFLICT (tick) DO UPDATE SET available = excluded.available',
+    poolGet: db.prepare('SELECT available FROM tick_pools WHERE pool = ? AND tick = ?'),
+    poolSet: db.prepare(
+      'INSERT INTO tick_pools (pool, tick, available) VALUES (?, ?, ?) ON CONFLICT (pool, tick) DO UPDATE SET available = excluded.available',
     ),
-    burstPrune: db.prepare('DELETE FROM burst WHERE tick < ?'),
+    poolPrune: db.prepare('DELETE FROM tick_pools WHERE pool = ? AND tick < ?'),
     signalSet: db.prepare(
       'INSERT INTO signals (tick, source, rows) VALUES (?, ?, ?) ON CONFLICT (tick, source) DO UPDATE SET rows = excluded.rows',
     ),

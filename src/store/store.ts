@@ -82,6 +82,12 @@ export interface AgentSeen {
   firstSeen: number;
 }
 
+/**
+ * The per-tick pools a store keeps (same arithmetic, separate balances): the burst buffer, and the
+ * newcomer reserve that agents the table does not name yet draw on (DESIGN §8).
+ */
+export type TickPoolName = 'burst' | 'newcomers';
+
 export interface BurstState {
   tick: number;
   capacity: number;
@@ -148,13 +154,14 @@ export interface Store {
   touchAgents(seen: readonly AgentSeen[]): Promise<void>;
   agents(): Promise<AgentSeen[]>;
   /**
-   * Take up to `amount` tokens from the fleet-wide burst pool of `tick` (a pool that starts at `capacity`
-   * the first time a tick is touched). Returns the tokens granted (0..amount), atomically across processes.
+   * Take up to `amount` tokens from the fleet-wide pool `pool` (default the burst buffer) of `tick` (a pool
+   * that starts at `capacity` the first time a tick is touched). Returns the tokens granted (0..amount),
+   * atomically across processes.
    */
-  burstTake(tick: number, capacity: number, amount: number): Promise<number>;
+  burstTake(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<number>;
   /** Give back tokens to the pool of `tick` (never above its capacity). */
-  burstReturn(tick: number, capacity: number, amount: number): Promise<void>;
-  burstState(tick: number, capacity: number): Promise<BurstState>;
+  burstReturn(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<void>;
+  burstState(tick: number, capacity: number, pool?: TickPoolName): Promise<BurstState>;
   /**
    * Publish this proxy's signals for `tick`, replacing what the same `source` published for it before.
    * Kept briefly (signals of old ticks expire). Optional: a store without it cannot run in fleet mode.

@@ -6,6 +6,7 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  TickPoolName,
   Override,
   AgentPolicy,
   Store,
@@ -205,19 +206,19 @@ export class WriteBehindStore implements Store {
     return this.#inner.agentPolicies();
   }
 
-  async burstTake(tick: number, capacity: number, amount: number): Promise<number> {
+  async burstTake(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<number> {
     this.#open();
-    return this.#inner.burstTake(tick, capacity, amount);
+    return this.#inner.burstTake(tick, capacity, amount, pool);
   }
 
-  async burstReturn(tick: number, capacity: number, amount: number): Promise<void> {
+  async burstReturn(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<void> {
     this.#open();
-    return this.#inner.burstReturn(tick, capacity, amount);
+    return this.#inner.burstReturn(tick, capacity, amount, pool);
   }
 
-  async burstState(tick: number, capacity: number): Promise<BurstState> {
+  async burstState(tick: number, capacity: number, pool?: TickPoolName): Promise<BurstState> {
     this.#open();
-    return this.#inner.burstState(tick, capacity);
+    return this.#inner.burstState(tick, capacity, pool);
   }
 
   // Signals go straight through: they are read by other proxies within the tick.

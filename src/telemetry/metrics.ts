@@ -91,6 +91,7 @@ const NAMES = {
   estimateError: 'estimate_error_ratio',
   tasks: 'tasks_completed_total',
   burstDraws: 'burst_draws_total',
+  newAgents: 'new_agents_total',
   storeUp: 'store_up',
   storeErrors: 'store_errors_total',
   sseMalformed: 'sse_malformed_events_total',
@@ -155,6 +156,7 @@ export class Metrics {
   private readonly estimateError: Histogram;
   private readonly tasks: Counter<'agent'>;
   private readonly burstDraws: Counter<'agent'>;
+  private readonly newAgents: Counter;
   private readonly storeUp: Gauge;
   private readonly storeErrors: Counter;
   private readonly sseMalformed: Counter;
@@ -284,6 +286,11 @@ export class Metrics {
       name: name(NAMES.burstDraws),
       help: 'Requests served from the burst buffer.',
       labelNames: ['agent'],
+      registers,
+    });
+    this.newAgents = new Counter({
+      name: name(NAMES.newAgents),
+      help: 'Agents first seen by this process before a table named them (paid from the newcomer reserve, or refused).',
       registers,
     });
     this.storeUp = new Gauge({
@@ -436,6 +443,11 @@ export class Metrics {
   /** A request was served from the burst buffer. */
   recordBurstDraw(agent: string): void {
     this.burstDraws.inc({ agent: this.agentLabel(agent) });
+  }
+
+  /** An agent the table does not name was treated as a newcomer for the first time (no agent label: ids are free to invent). */
+  recordNewAgent(): void {
+    this.newAgents.inc();
   }
 
   /** How long a request waited in the queue (served or not). */

@@ -125,6 +125,7 @@ export class FakeBackend implements AdminBackend {
       tickSeconds: TICK_SECONDS,
       pool: 500_000,
       burst: { capacity: last?.burstCapacity ?? 0, available: last?.burstAvailable ?? 0 },
+      newcomers: { reserve: 0, available: 0 },
       mode: 'enforce',
       agents: [...this.agents.values()].map((a) => this.row(a)),
     };

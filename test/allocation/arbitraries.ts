@@ -60,6 +60,7 @@ const policyArb: fc.Arbitrary<AllocationPolicy> = fc
     minFraction: fc.double({ min: 0, max: 0.1, noNaN: true }),
     minTasks: fc.integer({ min: 0, max: 4 }),
     scorePriorTasks: fc.integer({ min: 0, max: 4 }),
+    reserveFraction: fc.double({ min: 0, max: 1, noNaN: true }),
   })
   .map((p) =>
     allocationPolicy({
@@ -71,6 +72,7 @@ const policyArb: fc.Arbitrary<AllocationPolicy> = fc
       burst: { minFraction: p.minFraction, maxFraction: 0.2 },
       calibration: { minTasks: p.minTasks, minTokens: 10_000, minSeconds: 600 },
       scorePriorTasks: p.scorePriorTasks,
+      newcomers: { reserveFraction: p.reserveFraction },
     }),
   );
 

@@ -217,6 +217,7 @@ describe('allocate: the worked example of docs/allocation.md', () => {
     scorePriorTasks: 0,
     scoreHalfLifeSeconds: 0,
     calibration: { minTasks: 1, minTokens: 1, minSeconds: 600 },
+    newcomers: { reserveFraction: 0 },
   });
   const tasks = (n: number, quality: number) => Array.from({ length: n }, (_, i) => ({ at: NOW - i * MIN, completed: true, quality }));
   const lastHour = (demandTokens: number) => ({ lastHour: { demandTokens, coveredSeconds: 3600 } });

@@ -23,6 +23,22 @@ describe('allocation invariants', () => {
     );
   });
 
+  it('Σ allocations + burst capacity + newcomer reserve ≤ pool in every tick, unless overrides alone exceed it', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        const t = allocate(input, NOW);
+        const sum = t.agents.reduce((s, a) => s + a.allocation, 0);
+        expect(t.newcomers.reserve).toBeGreaterThanOrEqual(0);
+        expect(t.newcomers.reserve).toBeLessThanOrEqual(input.policy.newcomers.reserveFraction * t.pool * (1 + EPS) + EPS);
+        if (t.overcommitted) expect(t.newcomers.reserve).toBe(0);
+        else expect(sum + t.burst.capacity + t.newcomers.reserve).toBeLessThanOrEqual(t.pool * (1 + EPS) + EPS);
+        // The reserve shrinks only when the minimums leave no room for it.
+        if (t.minimumScale === 1 && t.burst.reserve > 0) expect(t.newcomers.reserve).toBeCloseTo(input.policy.newcomers.reserveFraction * t.pool, 6);
+      }),
+      RUNS,
+    );
+  });
+
   it('no allocation below the floor or above its cap unless an override says so', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
@@ -77,8 +93,8 @@ describe('allocation invariants', () => {
         const agents = [...input.agents.map((a) => ({ ...a, override: undefined })), newcomer];
         const t = allocate({ ...input, agents }, NOW);
         const pool = perTick(input.policy, input.policy.tokensPerMinute);
-        const reserve = burstReserve(input.fleet.recentAggregateDemand, pool, input.policy.burst).reserve;
-        const configured = input.policy.baseline.tokensPerMinute !== undefined ? perTick(input.policy, input.policy.baseline.tokensPerMinute) : (pool - reserve) / agents.length;
+        const reserve = burstReserve(input.fleet.recentAggregateDemand, pool, input.policy.burst).reserve + input.policy.newcomers.reserveFraction * pool;
+        const configured = input.policy.baseline.tokensPerMinute !== undefined ? perTick(input.policy, input.policy.baseline.tokensPerMinute) : Math.max(0, pool - reserve) / agents.length;
         const baseline = Math.max(configured, perTick(input.policy, input.policy.floorTokensPerMinute));
         const n = t.agents.find((a) => a.agent === 'newcomer');
         expect(n?.calibrating).toBe(true);

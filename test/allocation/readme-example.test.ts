@@ -12,7 +12,7 @@ const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const HOUR = 3_600_000;
 
 describe('README worked example', () => {
-  const policy = allocationPolicy({ tokensPerMinute: 60_000, tickSeconds: 60, burst: { minFraction: 0.05, maxFraction: 0.1, volatilityMultiplier: 1 } });
+  const policy = allocationPolicy({ tokensPerMinute: 60_000, tickSeconds: 60, burst: { minFraction: 0.05, maxFraction: 0.1, volatilityMultiplier: 1 }, newcomers: { reserveFraction: 0 } });
   const tasks = (n: number, quality: number) => Array.from({ length: n }, () => ({ at: NOW, completed: true, quality }));
   const lastHour = (demandTokens: number) => ({ lastHour: { demandTokens, coveredSeconds: 3600 } });
   const agents: AgentInput[] = [

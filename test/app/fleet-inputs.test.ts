@@ -37,7 +37,7 @@ function proxy(shared: Store, local: { hints?: Record<string, AgentHints>; queue
     history: new HistoryRecorder({ tickSeconds: 30 }),
     store,
     policy: policyFromConfig(config),
-    admission: new Admission({ tickMs: TICK_MS, baselineAllocation: 100 }),
+    admission: new Admission({ tickMs: TICK_MS, newcomerAllowance: 100 }),
     metrics: new Metrics({ maxAgentLabels: 100, tickSeconds: TICK_MS / 1000 }),
     logger: createLogger({ level: 'silent' }),
     hints,

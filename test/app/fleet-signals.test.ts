@@ -78,8 +78,8 @@ describe('localShares', () => {
     expect(localShares([], 'p1').size).toBe(0);
   });
 
-  it('gives a proxy that saw none of a served agent\'s demand a newcomer\'s share', () => {
-    expect(localShares(rows, 'p3').get('spread')).toBeCloseTo(1 / 3, 12);
-    expect(localShares(rows, 'p2').get('solo')).toBe(0.5);
+  it('gives a proxy that saw none of a served agent\'s demand no share of it, so the shares sum to one', () => {
+    expect(localShares(rows, 'p3').get('spread')).toBe(0);
+    expect(localShares(rows, 'p2').get('solo')).toBe(0);
   });
 });

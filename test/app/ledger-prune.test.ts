@@ -14,7 +14,7 @@ describe('each tick forgets the buckets of idle agents', () => {
     expect(admission.stats().ledger.agents).toBe(2);
     now += 20_000;
     await reallocator.reallocate();
-    // The new table raised the baseline: the buckets refill to it within a tick, then the idle one goes.
+    // Neither is named by a table (their usage never reached the store): the idle one goes.
     now += 30_000;
     await reallocator.reallocate();
     expect(admission.stats().ledger.agents).toBe(1);

@@ -6,8 +6,8 @@ describe('the baseline of an agent the table does not name yet', () => {
   const NOW = Date.UTC(2026, 0, 5, 12);
   const policy = allocationPolicy({ tokensPerMinute: 60_000, tickSeconds: 60, floorTokensPerMinute: 1000, burst: { minFraction: 0.05, maxFraction: 0.1, volatilityMultiplier: 1 } });
 
-  it('before any table: the pool less the minimum burst reserve', () => {
-    expect(newcomerBaseline(policy, undefined)).toBe(57_000);
+  it('before any table: the pool less the minimum burst reserve and the newcomer reserve', () => {
+    expect(newcomerBaseline(policy, undefined)).toBe(51_000);
   });
 
   it('is what the engine would give it as one more calibrating agent', () => {
@@ -15,7 +15,7 @@ describe('the baseline of an agent the table does not name yet', () => {
     const table = allocate({ policy, agents, fleet: { recentAggregateDemand: [] } }, NOW);
     const withNewcomer = allocate({ policy, agents: [...agents, { agent: 'd', firstSeen: NOW, usage: {}, outcomes: [], tokensConsumed: 0 }], fleet: { recentAggregateDemand: [] } }, NOW);
     expect(newcomerBaseline(policy, table)).toBeCloseTo(withNewcomer.agents.find((a) => a.agent === 'd')?.allocation ?? Number.NaN, 9);
-    expect(newcomerBaseline(policy, table)).toBeCloseTo(57_000 / 4, 9);
+    expect(newcomerBaseline(policy, table)).toBeCloseTo(51_000 / 4, 9);
   });
 
   it('never below the floor, configured or equal share', () => {

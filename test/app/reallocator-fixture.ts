@@ -13,7 +13,7 @@ import { configFor } from '../e2e/harness.js';
 export function reallocatorFor(clock: { now: () => number }, options: { ledgerIdleMs?: number } = {}) {
   const config = configFor('http://127.0.0.1:9', { reallocateSeconds: 30 });
   const store = new MemoryStore();
-  const admission = new Admission({ tickMs: 30_000, baselineAllocation: 1000, clock });
+  const admission = new Admission({ tickMs: 30_000, newcomerAllowance: 1000, newcomerReserve: 10_000, clock });
   const reallocator = new Reallocator({
     history: new HistoryRecorder({ tickSeconds: 30 }),
     store,

@@ -36,7 +36,7 @@ describe('Admission under concurrency', () => {
     const random = rng(seed);
     const time = new FakeTime(0);
     const pool = new LocalBurstPool({ tickMs: TICK, capacity: BURST });
-    const admission = new Admission({ tickMs: TICK, baselineAllocation: 0, clock: time, scheduler: time, burstPool: pool, maxWaitMs: 8_000 });
+    const admission = new Admission({ tickMs: TICK, newcomerAllowance: 0, clock: time, scheduler: time, burstPool: pool, maxWaitMs: 8_000 });
     admission.applyAllocations({ allocations: ALLOCATIONS });
 
     const ticks = new Map<string, PerTick[]>();

@@ -42,7 +42,7 @@ describe('Admission properties', () => {
       fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 80 }), fc.constantFrom('enforce' as const, 'observe' as const), async (ops, mode) => {
         const time = new FakeTime(1_000_000);
         const pool = new LocalBurstPool({ tickMs: TICK, capacity: 1_500 });
-        const admission = new Admission({ tickMs: TICK, baselineAllocation: 500, clock: time, scheduler: time, burstPool: pool, mode, maxWaitMs: 20_000 });
+        const admission = new Admission({ tickMs: TICK, newcomerAllowance: 500, clock: time, scheduler: time, burstPool: pool, mode, maxWaitMs: 20_000 });
 
         // The admission rule, checked where it applies: an allocation reservation starts from a positive balance.
         const ledger = admission.ledger;

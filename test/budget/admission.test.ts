@@ -4,10 +4,11 @@ import type { BurstPool } from '../../src/budget/burst-pool.js';
 import { LocalBurstPool } from '../../src/budget/local-burst-pool.js';
 import { FakeTime, flush } from './fake-time.js';
 
-// Tick 10 s, baseline 1 000 tokens per tick → rate 0.1 token/ms, capacity 1 000.
+// Tick 10 s; the first table names a and b with 1 000 tokens per tick → rate 0.1 token/ms, capacity 1 000.
 function setup(options: Partial<AdmissionOptions> = {}) {
   const time = new FakeTime(0);
-  const admission = new Admission({ tickMs: 10_000, baselineAllocation: 1_000, clock: time, scheduler: time, ...options });
+  const admission = new Admission({ tickMs: 10_000, newcomerAllowance: 1_000, clock: time, scheduler: time, ...options });
+  admission.applyAllocations({ allocations: { a: 1_000, b: 1_000 } });
   return { time, admission };
 }
 
@@ -232,5 +233,61 @@ describe('Admission', () => {
     const { admission } = setup();
     expect(() => admission.acquire({ agent: 'a', cost: -1 })).toThrow(expect.objectContaining({ code: 'TN_BUDGET_INVALID_REQUEST' }));
     expect(() => admission.acquire({ agent: '', cost: 1 })).toThrow(/agent/);
+  });
+});
+
+describe('Admission: agents the table does not name are paid from the newcomer reserve', () => {
+  it('admits a newcomer from the reserve while its allowance lasts, then throttles it like any over-budget request', async () => {
+    const seen: string[] = [];
+    const { time, admission } = setup({ newcomerReserve: 1_000, newcomerAllowance: 600, onNewAgent: (agent) => seen.push(agent) });
+    const first = await admission.acquire({ agent: 'x', cost: 400 });
+    expect(first).toMatchObject({ admitted: true, source: 'allocation', decision: { action: 'forward-from-newcomers', reason: 'newcomer' } });
+    expect(first.admitted && first.reservation.source).toBe('newcomer');
+    expect(admission.newcomerPool.available(time.now())).toBe(600);
+    // Allowance left 200 > 0: admitted once more (overshoot of one request, as for a bucket).
+    expect(await admission.acquire({ agent: 'x', cost: 400 })).toMatchObject({ admitted: true, decision: { action: 'forward-from-newcomers' } });
+    // Allowance spent, and no refill outside the pool: refused until a table names it.
+    const third = await admission.acquire({ agent: 'x', cost: 100 });
+    expect(third).toMatchObject({ admitted: false, reason: 'wait-too-long', retryAfterMs: 10_000 });
+    // Another newcomer: the reserve holds 200, not the whole cost.
+    expect(await admission.acquire({ agent: 'y', cost: 300 })).toMatchObject({ admitted: false });
+    expect(admission.newcomerPool.available(time.now())).toBe(200);
+    expect(seen).toEqual(['x', 'y']);
+    expect(admission.stats()).toMatchObject({ newcomer: 2, newAgents: 2 });
+    // The next tick refills the reserve and the allowance.
+    await time.advance(10_000);
+    expect(await admission.acquire({ agent: 'y', cost: 300 })).toMatchObject({ admitted: true, decision: { reason: 'newcomer' } });
+  });
+
+  it('serves a spent newcomer from burst where its priority allows', async () => {
+    const { admission } = setup({ newcomerReserve: 100, newcomerAllowance: 600, burstCapacity: 1_000 });
+    expect(await admission.acquire({ agent: 'x', cost: 300, priority: 'high' })).toMatchObject({ admitted: true, source: 'burst' });
+  });
+
+  it('never lets an agent the table names draw from the reserve, however over budget', async () => {
+    const { admission, time } = setup({ newcomerReserve: 10_000, newcomerAllowance: 10_000, maxWaitMs: 0 });
+    expect(await admission.acquire({ agent: 'a', cost: 1_500 })).toMatchObject({ admitted: true, decision: { reason: 'balance-positive' } });
+    expect(await admission.acquire({ agent: 'a', cost: 100 })).toMatchObject({ admitted: false, decision: { action: 'reject' } });
+    expect(admission.newcomerPool.available(time.now())).toBe(10_000);
+    expect(admission.stats().newAgents).toBe(0);
+  });
+
+  it('gives back what a newcomer did not use, and charges an excess as debt', async () => {
+    const { admission, time } = setup({ newcomerReserve: 1_000, newcomerAllowance: 1_000 });
+    const r = await admission.acquire({ agent: 'x', cost: 500 });
+    expect(r.admitted).toBe(true);
+    if (r.admitted) admission.settle(r.reservation, 200);
+    expect(admission.newcomerPool.available(time.now())).toBe(800);
+    const s = await admission.acquire({ agent: 'x', cost: 500 });
+    if (s.admitted) admission.settle(s.reservation, 700);
+    expect(admission.view('x').balance).toBe(-200);
+  });
+
+  it('observe mode: the same decisions, never blocking', async () => {
+    const { admission } = setup({ mode: 'observe', newcomerReserve: 300, newcomerAllowance: 1_000 });
+    expect(await admission.acquire({ agent: 'x', cost: 300 })).toMatchObject({ admitted: true, decision: { reason: 'observe', wouldBe: { action: 'forward-from-newcomers' } } });
+    const over = await admission.acquire({ agent: 'x', cost: 300 });
+    expect(over).toMatchObject({ admitted: true, decision: { wouldBe: { action: 'reject' } } });
+    expect(over.admitted && over.reservation.source).toBe('observe');
   });
 });

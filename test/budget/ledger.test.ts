@@ -2,14 +2,47 @@ import { describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/budget/ledger.js';
 import { TokenNinjaError } from '../../src/errors/errors.js';
 
-// tick 30 000 ms, baseline 3 000 tokens per tick → rate 0.1 token/ms, capacity 3 000.
-const make = () => new Ledger({ tickMs: 30_000, baselineAllocation: 3_000 });
+// tick 30 000 ms; the first table names a and b with 3 000 tokens per tick → rate 0.1 token/ms, capacity 3 000.
+const make = () => {
+  const l = new Ledger({ tickMs: 30_000 });
+  l.applyAllocations({ a: 3_000, b: 3_000 }, 30_000, 0);
+  return l;
+};
 
 describe('Ledger', () => {
-  it('gives an unknown agent a full baseline bucket from its first request', () => {
+  it('gives the agents the first table names a full bucket', () => {
     const l = make();
-    const v = l.view('a', 1_000);
-    expect(v).toMatchObject({ allocation: 3_000, capacity: 3_000, balance: 3_000, rate: 0.1, baseline: true, inFlight: 0 });
+    expect(l.view('a', 1_000)).toMatchObject({ allocation: 3_000, capacity: 3_000, balance: 3_000, rate: 0.1, named: true, inFlight: 0 });
+  });
+
+  it('gives an agent no table names no allocation: nothing refills outside the pool', () => {
+    const l = make();
+    expect(l.view('new', 1_000)).toMatchObject({ allocation: 0, capacity: 0, balance: 0, rate: 0, named: false });
+    expect(l.balance('new', 1_000_000)).toBe(0);
+  });
+
+  it('counts what an unnamed agent draws from the newcomer reserve per tick, and notes it once', () => {
+    const l = make();
+    expect(l.noteNewcomer('new', 0)).toBe(true);
+    expect(l.noteNewcomer('new', 1)).toBe(false);
+    expect(l.newcomerLeft('new', 500, 0)).toBe(500);
+    const r = l.reserve('new', 400, 1_000, 'newcomer');
+    expect(l.balance('new', 1_000)).toBe(0);
+    expect(l.newcomerLeft('new', 500, 2_000)).toBe(100);
+    l.reserve('new', 400, 2_000, 'newcomer');
+    expect(l.newcomerLeft('new', 500, 2_000)).toBe(-300);
+    // A new tick, a new allowance.
+    expect(l.newcomerLeft('new', 500, 30_000)).toBe(500);
+    // Only an excess over the reservation is charged (to a bucket that refills once a table names it).
+    l.settle(r.id, 450, 3_000);
+    expect(l.balance('new', 3_000)).toBe(-50);
+  });
+
+  it('starts the buckets of agents a later table names empty: their first budget came from the reserve', () => {
+    const l = make();
+    l.applyAllocations({ a: 3_000, b: 3_000, c: 3_000 }, 30_000, 10_000);
+    expect(l.view('c', 10_000)).toMatchObject({ allocation: 3_000, balance: 0, named: true });
+    expect(l.balance('c', 20_000)).toBe(1_000);
   });
 
   it('debits a reservation, allows debt, and refills continuously at allocation / tick', () => {
@@ -80,23 +113,23 @@ describe('Ledger', () => {
     const rb = l.reserve('b', 4_000, 0); // b: -1 000
     // At 5 s: a = 1 000 + 500 = 1 500; b = -1 000 + 500 = -500.
     l.applyAllocations(new Map([['a', 600], ['b', 60_000]]), 30_000, 5_000);
-    expect(l.view('a', 5_000)).toMatchObject({ allocation: 600, capacity: 600, balance: 600, baseline: false });
+    expect(l.view('a', 5_000)).toMatchObject({ allocation: 600, capacity: 600, balance: 600, named: true });
     expect(l.view('b', 5_000)).toMatchObject({ allocation: 60_000, capacity: 60_000, balance: -500, rate: 2 });
     // b refills at 2 tokens/ms now: 1 s later −500 + 2 000 = 1 500.
     expect(l.balance('b', 6_000)).toBe(1_500);
     expect(l.settle(rb.id, 4_000, 6_000)).toBe(true);
     expect(l.balance('b', 6_000)).toBe(1_500);
-    // An agent left out of the next table falls back to the baseline.
-    l.applyAllocations({ b: 60_000 }, 30_000, 6_000, { baselineAllocation: 300 });
-    expect(l.view('a', 6_000)).toMatchObject({ allocation: 300, capacity: 300, balance: 300, baseline: true });
-    expect(l.view('new', 6_000)).toMatchObject({ allocation: 300, balance: 300 });
+    // An agent left out of the next table has no allocation any more (it is a newcomer again).
+    l.applyAllocations({ b: 60_000 }, 30_000, 6_000);
+    expect(l.view('a', 6_000)).toMatchObject({ allocation: 0, capacity: 0, balance: 0, named: false });
+    expect(l.view('new', 6_000)).toMatchObject({ allocation: 0, balance: 0 });
   });
 
   it('a changed tick length changes every rate', () => {
     const l = make();
     l.applyAllocations({ a: 6_000 }, 60_000, 0);
     expect(l.rate('a', 0)).toBe(0.1);
-    expect(l.rate('other', 0)).toBe(0.05); // baseline 3 000 over 60 s
+    expect(l.rate('other', 0)).toBe(0); // not named: no refill
   });
 
   it('does not drain when the clock steps back', () => {
@@ -106,8 +139,8 @@ describe('Ledger', () => {
     expect(l.balance('a', 11_000)).toBe(100);
   });
 
-  it('prunes idle baseline agents that are full and hold nothing', () => {
-    const l = make();
+  it('prunes idle unnamed agents that hold nothing', () => {
+    const l = new Ledger({ tickMs: 30_000 });
     l.view('idle', 0);
     const r = l.reserve('busy', 10, 0);
     l.applyAllocations({ named: 100 }, 30_000, 0);
@@ -124,11 +157,11 @@ describe('Ledger', () => {
     expect(() => l.reserve('a', Number.NaN, 0)).toThrow(/amount must be/);
     const r = l.reserve('a', 1, 0);
     expect(() => l.settle(r.id, Infinity, 0)).toThrow(expect.objectContaining({ code: 'TN_BUDGET_INVALID_AMOUNT' }));
-    expect(() => new Ledger({ tickMs: 0, baselineAllocation: 1 })).toThrow(/tickMs/);
+    expect(() => new Ledger({ tickMs: 0 })).toThrow(/tickMs/);
   });
 
   it('keeps memory per tracked agent small (100k agents)', () => {
-    const l = make();
+    const l = new Ledger({ tickMs: 30_000 });
     globalThis.gc?.();
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 100_000; i++) l.view(`agent-${i}`, 0);

@@ -178,6 +178,13 @@ describe('precedence and result', () => {
     ]);
   });
 
+  it('newcomers.reserveFraction: 0.1 by default, a fraction of the pool (0–1), no other key', () => {
+    expect(loadConfig(fromYaml('port: 1')).newcomers).toEqual({ reserveFraction: 0.1 });
+    expect(loadConfig(fromYaml('newcomers: {reserveFraction: 0}')).newcomers.reserveFraction).toBe(0);
+    expect(failure(fromYaml('newcomers: {reserveFraction: 1.5}')).field).toBe('newcomers.reserveFraction');
+    expectRefused(fromYaml('newcomers: {baseline: 1}'), 'newcomers.baseline', 'unknown config key "newcomers.baseline" in "newcomers"');
+  });
+
   it('the result is frozen, nested objects too', () => {
     const c = loadConfig(fromYaml(yaml));
     expect(Object.isFrozen(c)).toBe(true);

@@ -5,7 +5,7 @@ import { startProxyApp, type ProxyApp } from '../../src/app/proxy-app.js';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { configFor } from './harness.js';
+import { configFor, nameAgents } from './harness.js';
 import { reportedChatUsage } from './mock-usage.js';
 
 const AGENTS = 20;
@@ -47,6 +47,7 @@ describe('budgets hold under concurrency', () => {
       logLevel: 'silent',
     });
     app = await startProxyApp(config, { logger: createLogger({ level: 'silent' }), store: new MemoryStore() });
+    await nameAgents(app, Array.from({ length: AGENTS }, (_, i) => `agent-${i}`));
   });
   afterAll(async () => {
     await app.stop(2000);

@@ -73,3 +73,24 @@ export function configFor(upstreamUrl: string, overrides: Partial<ConfigInput> =
   });
   return loadConfig({ argv: ['--config', 'inline.yaml'], env: {}, readFile: () => yaml });
 }
+
+/**
+ * Makes the allocation table name `agents` (DESIGN §8: until then they are newcomers, paid from the newcomer
+ * reserve): one small request each records its demand, then a reallocation runs. Their buckets start empty.
+ */
+export async function nameAgents(app: ProxyApp, agents: readonly string[]): Promise<void> {
+  await Promise.all(
+    agents.map(async (agent) => {
+      const res = await fetch(`${app.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-token-ninja-agent': agent },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+    }),
+  );
+  await app.reallocator.reallocate();
+  const named = new Set(app.reallocator.current?.agents.map((a) => a.agent));
+  const missing = agents.filter((a) => !named.has(a));
+  if (missing.length > 0) throw new Error(`the table does not name ${missing.join(', ')}`);
+}

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './harness.js';
+import { nameAgents, startStack, type Stack } from './harness.js';
 import { eventually } from './ports.js';
 
 describe('priority under contention', () => {
@@ -18,6 +18,7 @@ describe('priority under contention', () => {
       },
       behaviour: { outputTokens: 60 },
     });
+    await nameAgents(stack.app, ['busy']);
   });
   afterAll(async () => stack.close());
 

@@ -75,6 +75,11 @@ function traffic(proxy: ProxyProcess, agent: string, headers: Record<string, str
 describe('Redis stopped mid-traffic and restarted', () => {
   it('fail-open: every request is served, the outage is logged and exported, and its counts reach Redis on recovery', async () => {
     const { redis, proxy } = await stack('open');
+    // Until a table names it, a new agent only has the newcomer reserve (DESIGN §8): let one request name it first.
+    const warm = await chat(proxy, 'steady');
+    const warmCharged = (warm.body.usage as { total_tokens: number } | undefined)?.total_tokens ?? 0;
+    const named = async () => ((await admin(proxy, '/v1/allocations')).body as { agents: Array<{ agent: string }> }).agents.some((a) => a.agent === 'steady');
+    expect(await eventually(named, 10_000)).toBe(true);
     const load = traffic(proxy, 'steady');
     const served = (after: number) => load.answers.filter((a) => a.at > after).length;
     expect(await eventually(() => served(0) >= 20, 10_000, 50)).toBe(true);
@@ -112,7 +117,7 @@ describe('Redis stopped mid-traffic and restarted', () => {
       expect(usage?.agent).toBe('steady');
       // Everything charged since Redis went away is in it: the outage's counts were reconciled, not dropped.
       expect(usage!.consumed).toBeGreaterThanOrEqual(afterStop);
-      expect(usage!.consumed).toBeLessThanOrEqual(total);
+      expect(usage!.consumed).toBeLessThanOrEqual(total + warmCharged);
       expect((await store.agents()).map((a) => a.agent)).toContain('steady');
       console.info(`fail-open: ${load.answers.length} requests (${during.length} during the outage), all 200; Redis holds ${usage!.consumed} of ${total} tokens charged, ${afterStop} since the stop`);
     } finally {

@@ -297,6 +297,19 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(grants.reduce((a, b) => a + b, 0)).toBe(100);
         expect(grants.every((g) => g === 7 || g === 2 || g === 0)).toBe(true);
       });
+
+      it('keeps the newcomer reserve apart from the burst buffer of the same tick, with the same arithmetic', async () => {
+        expect(await store.burstTake(14, 100, 70, 'newcomers')).toBe(70);
+        expect(await store.burstTake(14, 100, 70, 'newcomers')).toBe(30);
+        expect((await store.burstState(14, 100, 'newcomers')).available).toBe(0);
+        expect((await store.burstState(14, 100)).available).toBe(100);
+        expect(await store.burstTake(14, 100, 40)).toBe(40);
+        await store.burstReturn(14, 100, 25, 'newcomers');
+        expect((await store.burstState(14, 100, 'newcomers')).available).toBe(25);
+        expect((await store.burstState(14, 100, 'burst')).available).toBe(60);
+        const grants = await Promise.all(Array.from({ length: 20 }, () => store.burstTake(15, 50, 7, 'newcomers')));
+        expect(grants.reduce((x, y) => x + y, 0)).toBe(50);
+      });
     });
 
     describe('signals (fleet mode)', () => {
