@@ -406,8 +406,10 @@ export class Admission {
   ): AdmissionRefused {
     this.counters.rejected[reason]++;
     const wait = waitMs ?? this.waitFor(request, now);
-    // A bucket that never refills has nothing to wait for before the next reallocation.
-    const retryAfterMs = Number.isFinite(wait) ? Math.max(1, wait) : this.ledger.tick;
+    // A bucket that never refills (a newcomer past the reserve, a zero allocation) has nothing to wait for
+    // before the next reallocation, which runs at the next wall-clock tick boundary.
+    const tick = this.ledger.tick;
+    const retryAfterMs = Number.isFinite(wait) ? Math.max(1, wait) : Math.max(1, tick - (now % tick));
     return { admitted: false, reason, retryAfterMs, queuedMs, decision };
   }
 

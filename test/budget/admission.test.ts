@@ -249,6 +249,9 @@ describe('Admission: agents the table does not name are paid from the newcomer r
     // Allowance spent, and no refill outside the pool: refused until a table names it.
     const third = await admission.acquire({ agent: 'x', cost: 100 });
     expect(third).toMatchObject({ admitted: false, reason: 'wait-too-long', retryAfterMs: 10_000 });
+    // Retry when the next table can name it: at the next tick boundary, not a whole tick from now.
+    await time.advance(2_500);
+    expect(await admission.acquire({ agent: 'x', cost: 100 })).toMatchObject({ admitted: false, retryAfterMs: 7_500 });
     // Another newcomer: the reserve holds 200, not the whole cost.
     expect(await admission.acquire({ agent: 'y', cost: 300 })).toMatchObject({ admitted: false });
     expect(admission.newcomerPool.available(time.now())).toBe(200);

@@ -5,7 +5,7 @@ import { startProxyApp } from '../../src/app/proxy-app.js';
 import { startMockProvider } from '../../src/mock/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { tempDir } from '../store/temp-dir.js';
-import { configFor, startStack, type Stack } from './harness.js';
+import { configFor, nameAgents, startStack, type Stack } from './harness.js';
 import { json, postJson, raw } from './http.js';
 
 interface Row {
@@ -67,6 +67,8 @@ describe('calibration on evidence, end to end', () => {
 
   it('past minTokens and minSeconds, a silent agent gets no more than one that reports poor work', async () => {
     const agents = { good: client(stack, 'good'), poor: client(stack, 'poor'), silent: client(stack, 'silent') };
+    // Named by a table first: a tick's newcomer reserve (200 tokens here) pays for one first request, not three.
+    await nameAgents(stack.app, Object.keys(agents));
     // Ten requests each (about 1,150 tokens); good reports every task well, poor reports three badly, silent nothing.
     for (let i = 0; i < 10; i++) {
       await Promise.all([chat(agents.good, i), chat(agents.poor, i), chat(agents.silent, i)]);

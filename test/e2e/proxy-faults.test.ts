@@ -83,11 +83,12 @@ describe('failures named as what they are, and what each is charged', () => {
 
   it('queue_depth shows waiting requests at scrape time; a client that leaves the queue is client_closed', async () => {
     const { admission, accountant } = stack.app;
-    // 1 token per second, 3,600 in the bucket: a request in flight reserving all of it and its input puts
-    // the bucket a few seconds of refill in debt, so the next request waits.
-    admission.applyAllocations({ allocations: { waiter: 3600 } });
+    // 100 tokens per second into a bucket that starts empty (a table's new bucket: DESIGN §8): a request in
+    // flight reserving 1,000 tokens and its input puts it about 10 s of refill in debt, so the next request
+    // waits (within queue.maxWaitMs) instead of being refused.
+    admission.applyAllocations({ allocations: { waiter: 360_000 } });
     const holder = new AbortController();
-    const held = chat('waiter', 'hold', { 'x-mock-behaviour': 'fault=slow,slowMs=30000' }, holder.signal, 3600).catch(() => undefined);
+    const held = chat('waiter', 'hold', { 'x-mock-behaviour': 'fault=slow,slowMs=30000' }, holder.signal, 1000).catch(() => undefined);
     await until('the holder is in flight', () => admission.view('waiter').inFlight === 1);
 
     const leaver = new AbortController();
