@@ -29,3 +29,8 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
   }
   return holds();
 }
+
+/** Polls `check` like `eventually`, and fails the test naming what it waited for when it never holds. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  if (!(await eventually(check, timeoutMs, 1))) throw new Error(`timed out waiting until ${what}`);
+}

@@ -4,17 +4,10 @@ import { TokenNinjaError } from '../../src/errors/errors.js';
 import { adapterFor } from '../../src/providers/registry.js';
 import { StoreClosedError } from '../../src/store/store-errors.js';
 import { startStack, type Stack } from './harness.js';
+import { until } from './ports.js';
 
 // An hour-long tick: no reallocation replaces the allocations the tests set.
 const CONFIG = { reallocateSeconds: 3600, queue: { maxWaitMs: 30_000 } };
-
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('failures named as what they are, and what each is charged', () => {
   let stack: Stack;

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapterFor } from '../../src/providers/registry.js';
 import { startStack, type Stack } from './harness.js';
+import { until } from './ports.js';
 
 // An hour-long tick: no reallocation replaces the allocations and burst capacity the test sets.
 const CONFIG = { reallocateSeconds: 3600, queue: { maxWaitMs: 0 } };
@@ -54,13 +55,6 @@ function inject(stack: Stack, stage: Stage): void {
   }
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('a reservation ends whatever throws between admission and settlement', () => {
   let stack: Stack;

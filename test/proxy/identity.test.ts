@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../src/proxy/errors.js';
 import { IdentityResolver } from '../../src/proxy/identity.js';
+import { proxyErrorOf } from './proxy-error-of.js';
 
 /** Who a request is (DESIGN §3/§8): a fixed agent (sidecar, mapped key) is authoritative; else header, prefix, anonymous. */
 
@@ -18,15 +18,6 @@ const gateway = new IdentityResolver({ agent: undefined, requireAgent: false, ap
 const sidecar = new IdentityResolver({ agent: 'planner', requireAgent: false, apiKeys });
 const strict = new IdentityResolver({ agent: undefined, requireAgent: true, apiKeys });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProxyError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-  return undefined;
-}
 
 const bearer = (key: string): IncomingHttpHeaders => ({ authorization: `Bearer ${key}` });
 
@@ -36,8 +27,8 @@ describe('IdentityResolver', () => {
     expect(gateway.resolve({}, 'p')).toEqual({ agent: 'p', source: 'path' });
     expect(gateway.resolve({}, undefined)).toEqual({ agent: 'anonymous', source: 'anonymous' });
     expect(gateway.resolve(bearer('sk-unmapped'), undefined)).toEqual({ agent: 'anonymous', source: 'anonymous' });
-    expect(codeOf(() => strict.resolve({}, undefined))).toBe('400 agent_required');
-    expect(codeOf(() => gateway.resolve({ 'x-token-ninja-agent': 'bad id' }, undefined))).toBe('400 invalid_agent');
+    expect(proxyErrorOf(() => strict.resolve({}, undefined))).toBe('400 agent_required');
+    expect(proxyErrorOf(() => gateway.resolve({ 'x-token-ninja-agent': 'bad id' }, undefined))).toBe('400 invalid_agent');
   });
 
   it('a mapped key fixes the agent, by bearer or x-api-key', () => {
@@ -50,9 +41,9 @@ describe('IdentityResolver', () => {
 
   it('a mapped key: naming the same agent is fine, another is 403 agent_mismatch', () => {
     expect(gateway.resolve({ ...bearer(PLANNER_KEY), 'x-token-ninja-agent': 'planner' }, 'planner').agent).toBe('planner');
-    expect(codeOf(() => gateway.resolve({ ...bearer(PLANNER_KEY), 'x-token-ninja-agent': 'writer' }, undefined))).toBe('403 agent_mismatch');
-    expect(codeOf(() => gateway.resolve(bearer(PLANNER_KEY), 'writer'))).toBe('403 agent_mismatch');
-    expect(codeOf(() => gateway.resolve({ ...bearer(PLANNER_KEY), 'x-token-ninja-agent': 'planner' }, 'writer'))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => gateway.resolve({ ...bearer(PLANNER_KEY), 'x-token-ninja-agent': 'writer' }, undefined))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => gateway.resolve(bearer(PLANNER_KEY), 'writer'))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => gateway.resolve({ ...bearer(PLANNER_KEY), 'x-token-ninja-agent': 'planner' }, 'writer'))).toBe('403 agent_mismatch');
   });
 
   it('sidecar: the configured agent; another named by header, prefix or mapped key is 403', () => {
@@ -61,14 +52,14 @@ describe('IdentityResolver', () => {
     expect(sidecar.resolve(bearer(PLANNER_KEY), undefined)).toEqual({ agent: 'planner', source: 'sidecar' });
     // The agent's own provider key (not in the map) is no claim at all.
     expect(sidecar.resolve(bearer('sk-agents-own'), undefined).agent).toBe('planner');
-    expect(codeOf(() => sidecar.resolve({ 'x-token-ninja-agent': 'writer' }, undefined))).toBe('403 agent_mismatch');
-    expect(codeOf(() => sidecar.resolve({}, 'writer'))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => sidecar.resolve({ 'x-token-ninja-agent': 'writer' }, undefined))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => sidecar.resolve({}, 'writer'))).toBe('403 agent_mismatch');
     // The sidecar outranks a mapped key of another agent.
-    expect(codeOf(() => sidecar.resolve(bearer(WRITER_KEY), undefined))).toBe('403 agent_mismatch');
-    expect(codeOf(() => sidecar.resolve({ 'x-api-key': WRITER_KEY }, 'planner'))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => sidecar.resolve(bearer(WRITER_KEY), undefined))).toBe('403 agent_mismatch');
+    expect(proxyErrorOf(() => sidecar.resolve({ 'x-api-key': WRITER_KEY }, 'planner'))).toBe('403 agent_mismatch');
   });
 
   it('an invalid header id is a 400 even where the agent is fixed', () => {
-    expect(codeOf(() => sidecar.resolve({ 'x-token-ninja-agent': 'bad id' }, undefined))).toBe('400 invalid_agent');
+    expect(proxyErrorOf(() => sidecar.resolve({ 'x-token-ninja-agent': 'bad id' }, undefined))).toBe('400 invalid_agent');
   });
 });

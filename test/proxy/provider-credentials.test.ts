@@ -1,32 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { ProxyError } from '../../src/proxy/errors.js';
 import { ProviderCredentials } from '../../src/proxy/provider-credentials.js';
+import { proxyErrorOf } from './proxy-error-of.js';
 
 /** Which key goes upstream (DESIGN §8): virtual keys are swapped for the configured one; beyond loopback, no open relay. */
 
 const keys = { openai: 'sk-company-openai', anthropic: undefined };
 
-function refusal(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProxyError) return `${err.status} ${err.code}`;
-    throw err;
-  }
-  return undefined;
-}
 
 describe('ProviderCredentials.authorize', () => {
   const exposed = new ProviderCredentials(keys, true);
   it('beyond loopback, the configured key is spent only for a virtual key', () => {
-    expect(refusal(() => exposed.authorize('openai', false))).toBe('401 invalid_api_key');
-    expect(refusal(() => exposed.authorize('openai', true))).toBeUndefined();
+    expect(proxyErrorOf(() => exposed.authorize('openai', false))).toBe('401 invalid_api_key');
+    expect(proxyErrorOf(() => exposed.authorize('openai', true))).toBeUndefined();
   });
   it('a provider without a configured key is not guarded (the caller spends its own key)', () => {
-    expect(refusal(() => exposed.authorize('anthropic', false))).toBeUndefined();
+    expect(proxyErrorOf(() => exposed.authorize('anthropic', false))).toBeUndefined();
   });
   it('on loopback or with allowUnauthenticated nothing is refused', () => {
-    expect(refusal(() => new ProviderCredentials(keys, false).authorize('openai', false))).toBeUndefined();
+    expect(proxyErrorOf(() => new ProviderCredentials(keys, false).authorize('openai', false))).toBeUndefined();
   });
 });
 

@@ -5,22 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { HISTOGRAM_NAMES, Metrics } from '../../src/telemetry/metrics.js';
 import { promtool } from './promtool.js';
+import { dashboardExprs } from './dashboard-exprs.js';
 
 const root = new URL('../../', import.meta.url);
 const PROMETHEUS_CONFIG = new URL('deploy/prometheus/prometheus.yml', root);
 const DASHBOARD = new URL('deploy/grafana/dashboards/token-ninja.json', root);
 
-/** Every string under an `expr` key, anywhere in the dashboard. */
-function exprs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const item of node) exprs(item, out);
-  else if (typeof node === 'object' && node !== null) {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'expr' && typeof v === 'string') out.push(v);
-      else exprs(v, out);
-    }
-  }
-  return out;
-}
 
 /** Series names a Metrics instance exports, histogram series included. */
 async function exportedSeriesNames(): Promise<Set<string>> {
@@ -52,7 +42,7 @@ describe('deploy/prometheus', () => {
 
 describe('deploy/grafana dashboard', () => {
   const dashboard: unknown = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
-  const all = exprs(dashboard);
+  const all = dashboardExprs(dashboard);
 
   it('has panels with expressions for what operators need', () => {
     expect(all.length).toBeGreaterThan(10);

@@ -5,20 +5,10 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../e2e/harness.js';
 import { promtool } from './promtool.js';
+import { dashboardExprs } from './dashboard-exprs.js';
 
 const DASHBOARD = new URL('../../deploy/grafana/dashboards/token-ninja.json', import.meta.url);
 
-/** Every string under an `expr` key, anywhere in the dashboard. */
-function exprs(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const item of node) exprs(item, out);
-  else if (typeof node === 'object' && node !== null) {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'expr' && typeof v === 'string') out.push(v);
-      else exprs(v, out);
-    }
-  }
-  return out;
-}
 
 /** Label names per series name in a text exposition, from the samples actually exported. */
 function labelsBySeries(text: string): Map<string, Set<string>> {
@@ -117,7 +107,7 @@ describe('the live /metrics of a proxy that served real traffic', () => {
       for (const [series, names] of labelsBySeries(text)) live.set(series, new Set([...(live.get(series) ?? []), ...names]));
     }
     const dashboard: unknown = JSON.parse(readFileSync(DASHBOARD, 'utf8'));
-    for (const expr of exprs(dashboard)) {
+    for (const expr of dashboardExprs(dashboard)) {
       const metrics = [...expr.matchAll(/\b(token_ninja_[a-z0-9_]+)\s*(\{[^}]*\})?/g)];
       expect(metrics.length, expr).toBeGreaterThan(0);
       const labelsOfExpr = new Set<string>();
