@@ -7,5 +7,7 @@ export type { DemandBucket, WindowsFromBucketsOptions } from './forecast.js';
 export { blankProductivity, calibrationStatus, meanDecayOverWindow, productivityScore, productivityScorer, rawProductivity } from './productivity.js';
 export { deadlineFactorFor, priorityWeight } from './priority.js';
 export { burstReserve } from './burst.js';
+export { fairShare } from './fair-share.js';
+export type { FairShare } from './fair-share.js';
 export { waterFill } from './water-fill.js';
 export * from './types.js';

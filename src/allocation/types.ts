@@ -32,6 +32,11 @@ export interface BurstPolicy {
   minFraction: number;
   maxFraction: number;
   volatilityMultiplier: number;
+  /**
+   * The least urgent class that may draw on the buffer (the proxy's `burst.minPriority`); absent: every class.
+   * Given, the reserve is cut to what those agents could still draw beyond their allocations.
+   */
+  minClass?: PriorityClass;
 }
 
 /** Everything the engine is configured with. Build one with `allocationPolicy()` to get the defaults. */

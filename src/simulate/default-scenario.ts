@@ -8,11 +8,11 @@ import type { ScenarioInput } from './scenario.js';
 export const DEFAULT_SCENARIO: ScenarioInput = {
   name: 'default',
   days: 7,
-  tickSeconds: 60,
+  // The proxy's defaults: a 30 s tick, and only high and critical agents draw on the burst buffer.
+  tickSeconds: 30,
   tokensPerMinute: 600_000,
   historyDays: 2,
-  // The proxy's burstMinPriority set to low: every class may draw on the burst buffer.
-  burstMinClass: 'low',
+  burstMinClass: 'high',
   chartPointsPerHour: 1,
   agents: [
     { id: 'triage', class: 'critical', tokensPerTask: 8000, quality: 0.9, demandTokensPerMinute: 40_000, dailyAmplitude: 0.6, peakHour: 10, weekendFactor: 0.5, deadlineMinutes: 15, maxWaitMinutes: 30, burst: { probabilityPerHour: 0.1, multiplier: 3, minutes: 20 } },
