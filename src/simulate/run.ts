@@ -346,17 +346,20 @@ function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
   return out;
 }
 
-/** Run a scenario under the equal split, the historic split, fair sharing and the dynamic engine, same budget and same seed. */
-export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number): SimulationReport {
+/** Run a scenario under the equal split, the historic split, fair sharing and the dynamic engine (or the `policies` named), same budget and same seed. */
+export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number, policies: readonly PolicyName[] = ['equal', 'historic', 'fair', 'dynamic']): SimulationReport {
   const scenario = parseScenario(scenarioInput);
   const tl = timeline(scenario);
   const overrides = policyOverridesFrom(scenario.policy);
   const enginePolicy = allocationPolicy({ ...overrides, tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds, burst: { ...overrides.burst, minClass: scenario.burstMinClass } });
-  const equal = runPolicy(tl, 'equal', seed, enginePolicy, null);
-  // The history before the measured period is identical under every policy: its usage sets the historic split.
-  const historic = runPolicy(tl, 'historic', seed, enginePolicy, equal.historyServed);
-  const fair = runPolicy(tl, 'fair', seed, enginePolicy, null);
-  const dynamic = runPolicy(tl, 'dynamic', seed, enginePolicy, null);
+  const results: PolicyResult[] = [];
+  let historyServed: Float64Array | null = null;
+  for (const name of policies) {
+    // The history before the measured period is identical under every policy: its usage sets the historic split.
+    const run = runPolicy(tl, name, seed, enginePolicy, name === 'historic' ? (historyServed ?? runPolicy(tl, 'equal', seed, enginePolicy, null).historyServed) : null);
+    historyServed ??= run.historyServed;
+    results.push(run.result);
+  }
   const ranked = [...scenario.agents].sort((a, b) => a.quality / a.tokensPerTask - b.quality / b.tokensPerTask || (a.id < b.id ? -1 : 1));
   return {
     scenario: scenario.name,
@@ -369,6 +372,6 @@ export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: num
       const r = ranked.indexOf(a);
       return { id: a.id, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
     }),
-    policies: [equal.result, historic.result, fair.result, dynamic.result],
+    policies: results,
   };
 }
