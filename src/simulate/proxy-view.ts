@@ -34,6 +34,7 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
     }
     return rows;
   };
+  const byId = new Map(agents.map((a) => [a.spec.id, a]));
   const tasks: TaskOutcome[] = [];
   const hints = new Map<string, AgentHints>();
   const queuedDemand = new Map<string, number>();
@@ -43,7 +44,7 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
     hints.set(a.spec.id, {
       priorityClass: a.spec.class,
       ...(nearestDeadline === undefined ? {} : { nearestDeadline }),
-      blocking: a.spec.feeds === undefined ? 0 : a.openCount(),
+      blocking: blocking(a, byId),
     });
     const waiting = shortfall[a.index] as number;
     if (waiting > 0) queuedDemand.set(a.spec.id, waiting);
@@ -64,4 +65,10 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
     { hints, queuedDemand },
     now,
   );
+}
+
+/** Tasks waiting on an agent's work, as it would hint them: its open tasks while the agent it feeds has nothing to do. */
+function blocking(a: SimAgent, byId: ReadonlyMap<string, SimAgent>): number {
+  const target = a.spec.feeds === undefined ? undefined : byId.get(a.spec.feeds);
+  return target !== undefined && target.openCount() === 0 ? a.openCount() : 0;
 }

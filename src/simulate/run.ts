@@ -21,9 +21,7 @@ const DAY_MS = 24 * HOUR_MS;
 interface Timeline {
   scenario: Scenario;
   tickMs: number;
-  /** Ticks per hour and per day, each rounded from its own length (not 24 × the hour's), so "a day back" is as close to 24 h as whole ticks allow. */
   ticksPerHour: number;
-  ticksPerDay: number;
   historyTicks: number;
   totalTicks: number;
 }
@@ -32,7 +30,7 @@ function timeline(scenario: Scenario): Timeline {
   const ticksPerHour = Math.round(3600 / scenario.tickSeconds);
   const ticksPerDay = Math.round(86_400 / scenario.tickSeconds);
   const historyTicks = Math.round(scenario.historyDays * ticksPerDay);
-  return { scenario, tickMs: scenario.tickSeconds * 1000, ticksPerHour, ticksPerDay, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
+  return { scenario, tickMs: scenario.tickSeconds * 1000, ticksPerHour, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
 }
 
 /** An agent's most tokens in flight per tick (its concurrency): its cap, or 3 × the larger of its demand and a task. */
@@ -87,7 +85,7 @@ interface TickAllocation {
 }
 
 function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
-  const { scenario, tickMs, ticksPerHour, ticksPerDay, historyTicks, totalTicks } = tl;
+  const { scenario, tickMs, ticksPerHour, historyTicks, totalTicks } = tl;
   const tickMinutes = scenario.tickSeconds / 60;
   const pool = scenario.tokensPerMinute * tickMinutes;
   // Agents present from the start have history; a later one joins during the measured period.
