@@ -66,7 +66,11 @@ export function renderSweepSvg(report: SweepReport): string {
     `<text x="${L}" y="20" font-size="13">${escapeXml(`Dynamic ÷ fair share (quality-weighted tasks), scenario "${report.scenario}", mean of seeds ${report.grid.seeds.join(', ')}`)}</text>`,
     `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#ccc"/>`,
   ];
-  for (const v of [1, 0.98]) out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#000" stroke-dasharray="${v === 1 ? '4 3' : '1 3'}"/><text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
+  // The two reference lines lie close together: 1 labelled on the left, the 0.98 target on the right.
+  for (const v of [1, 0.98]) {
+    const label = v === 1 ? `<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">1</text>` : `<text x="${W - R + 4}" y="${(y(v) + 8).toFixed(1)}">0.98 target</text>`;
+    out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#000" stroke-dasharray="${v === 1 ? '4 3' : '1 3'}"/>${label}`);
+  }
   out.push(`<text x="${L - 6}" y="${(y(yMax) + 4).toFixed(1)}" text-anchor="end">${yMax.toFixed(2)}</text>`);
   for (const s of spreads) out.push(`<text x="${x(s).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${s}×</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">productivity spread (most ÷ least productive agent)</text>`);
