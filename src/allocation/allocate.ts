@@ -3,6 +3,7 @@ import { burstReserve } from './burst.js';
 import { forecastDemand, forecastTokens } from './forecast.js';
 import { baselinePerTick, newcomerReserveWanted, perTick, tickMs } from './policy.js';
 import { priorityWeight } from './priority.js';
+import { priorityRank } from '../budget/priority.js';
 import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, meanDecayOverWindow, MISSING_SECONDS, productivityScore, productivityScorer, scoreEvidence } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
 import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';
@@ -92,6 +93,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   const productivities = new Float64Array(n);
   const tokensConsumed = new Float64Array(n);
   const priorityWeights = new Float64Array(n);
+  const mayBurst = new Uint8Array(n);
   const overrides = new Float64Array(n).fill(Number.NaN);
   const score = productivityScorer(policy);
   const raw = blankProductivity();
@@ -104,7 +106,9 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     forecasts[i] = forecastTokens(agent.usage, agent.queuedDemandTokens ?? 0, policy);
     productivities[i] = raw.productivity;
     tokensConsumed[i] = raw.tokensConsumed;
-    priorityWeights[i] = priorityWeight(agent, now, policy).priorityWeight;
+    const priority = priorityWeight(agent, now, policy);
+    priorityWeights[i] = priority.priorityWeight;
+    mayBurst[i] = policy.burst.minClass === undefined || priorityRank(priority.class) >= priorityRank(policy.burst.minClass) ? 1 : 0;
     const o = agent.override;
     if (o !== undefined && (o.expiresAt === undefined || o.expiresAt > now)) overrides[i] = Math.max(0, perTick(policy, o.tokensPerMinute));
   }
@@ -147,8 +151,8 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
   // minimums scale together. Allocations + burst + newcomer reserve then never exceed the pool.
   const room = overcommitted ? 0 : Math.max(0, afterOverrides - minimums);
   const newcomerReserve = Math.min(wantedNewcomers, room);
-  const reserve = Math.min(wantedReserve, room - newcomerReserve);
-  const available = afterOverrides - reserve - newcomerReserve;
+  let reserve = Math.min(wantedReserve, room - newcomerReserve);
+  let available = afterOverrides - reserve - newcomerReserve;
   // Equal-share baselines sum to `available` up to rounding: a relative 1e-12 is not a shortfall.
   const minimumScale = overcommitted || minimums <= available * (1 + 1e-12) || minimums === 0 ? 1 : available / minimums;
   const floorNow = floor * minimumScale;
@@ -178,8 +182,15 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     his[k] = Math.max(floorNow, (forecasts[i] as number) * headroomFactor);
     forecastHis[k] = Math.max(floorNow, Math.min(his[k] as number, forecasts[i] as number));
   }
-  const fillTotal = Math.max(overcommitted ? 0 : available - baselineTotal * minimumScale, m * floorNow);
-  const filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal, floorNow, policy.headroomFromSlackOnly);
+  const fillTotal = () => Math.max(overcommitted ? 0 : available - baselineTotal * minimumScale, m * floorNow);
+  let filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal(), floorNow, policy.headroomFromSlackOnly);
+  // A reserve larger than what the agents allowed to burst lack of their forecasts would idle while others wait: the rest is shared.
+  const spare = policy.burst.minClass === undefined ? 0 : reserve - burstShortfall(filled.amounts, itemOf, mayBurst, forecasts);
+  if (spare > 0) {
+    reserve -= spare;
+    available += spare;
+    filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal(), floorNow, policy.headroomFromSlackOnly);
+  }
 
   const explainer = new Explainer(policy, now, agents, score, {
     meanP,
@@ -238,6 +249,20 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     overcommitted,
     minimumScale,
   };
+}
+
+/**
+ * What the agents allowed to burst lack of their forecasts after the fill: what they would draw from the burst buffer
+ * if demand comes as forecast. Agents outside the fill (calibrating, overridden) count with their whole forecast.
+ */
+function burstShortfall(amounts: Float64Array, itemOf: Int32Array, mayBurst: Uint8Array, forecasts: Float64Array): number {
+  let gap = 0;
+  for (let i = 0; i < itemOf.length; i++) {
+    if (mayBurst[i] !== 1) continue;
+    const k = itemOf[i] as number;
+    gap += Math.max(0, (forecasts[i] as number) - (k < 0 ? 0 : (amounts[k] as number)));
+  }
+  return gap;
 }
 
 /** What the fleet-relative parts of an explanation need from the tick, kept as columns. */
@@ -326,7 +351,7 @@ class AllocationRow implements AgentAllocation {
  * Headroom then never goes to one agent while another is held below its forecast: in scarcity it is the
  * fleet-wide burst buffer, not a per-agent margin, that absorbs surprises.
  */
-function fillWithHeadroom(
+export function fillWithHeadroom(
   weights: Float64Array,
   los: Float64Array,
   his: Float64Array,

@@ -8,5 +8,7 @@ export { blankProductivity, calibrationStatus, meanDecayOverWindow, productivity
 export { deadlineFactorFor, grantedClass, priorityWeight } from './priority.js';
 export type { GrantedClass } from './priority.js';
 export { burstReserve } from './burst.js';
+export { fairShare } from './fair-share.js';
+export type { FairShare } from './fair-share.js';
 export { waterFill } from './water-fill.js';
 export * from './types.js';

@@ -13,7 +13,7 @@ export const DEFAULT_ALLOCATION_POLICY: Readonly<AllocationPolicy> = Object.free
   scoringWindowSeconds: 3600,
   scoreHalfLifeSeconds: 1800,
   scorePriorTasks: 0,
-  demandWeights: { recent: 0.5, lastHour: 0.2, sameHourYesterday: 0.15, sameHourLastWeek: 0.15 },
+  demandWeights: { recent: 0.8, lastHour: 0.08, sameHourYesterday: 0.06, sameHourLastWeek: 0.06 },
   queuePull: 1,
   burst: { minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 },
   headroom: 0.25,

@@ -36,6 +36,11 @@ export interface BurstPolicy {
   minFraction: number;
   maxFraction: number;
   volatilityMultiplier: number;
+  /**
+   * The least urgent class that may draw on the buffer (the proxy's `burst.minPriority`); absent: every class.
+   * Given, the reserve is cut to what those agents could still draw beyond their allocations.
+   */
+  minClass?: PriorityClass;
 }
 
 /** Newcomers (DESIGN §8): agents the table does not name yet draw on a per-tick reserve inside the pool. */

@@ -70,7 +70,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     calibration: config.calibration,
     scoringWindowSeconds: config.scoringWindowSeconds,
     demandWeights: config.demandWeights,
-    burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier },
+    burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier, minClass: config.burst.minPriority },
     headroom: config.headroom,
     floorTokensPerMinute: config.floorTokensPerMinute,
     newcomers: { reserveFraction: config.newcomers.reserveFraction },

@@ -2,7 +2,7 @@ import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, Outcome
 import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { addToTotal } from '../store/by-agent.js';
-import type { Store, TaskOutcome, UsageTotal } from '../store/store.js';
+import type { AgentSeen, Override, Store, TaskOutcome, UsageTotal } from '../store/store.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -35,6 +35,56 @@ export interface LocalSignals {
   partialUsage?: ReadonlyMap<string, PartialUsage>;
 }
 
+/** A store read over minutes `[from, to)`. */
+export interface MinuteRange {
+  from: number;
+  to: number;
+}
+
+/** The store reads one gathering makes (DESIGN §6.1–6.2): pure, so the simulator makes the same ones. */
+export interface InputReads {
+  recent: MinuteRange;
+  lastHour: MinuteRange;
+  sameHourYesterday: MinuteRange;
+  sameHourLastWeek: MinuteRange;
+  scoring: MinuteRange;
+  /** The last ten complete minutes, one read each, oldest first: they size the burst buffer. */
+  perMinute: MinuteRange[];
+  /** Task outcomes from this time on. */
+  tasksSince: number;
+}
+
+/** What the store answered to `inputReads`, plus the overrides in force and every first-seen. */
+export interface StoreReadings {
+  recent: UsageTotal[];
+  lastHour: UsageTotal[];
+  sameHourYesterday: UsageTotal[];
+  sameHourLastWeek: UsageTotal[];
+  scoring: UsageTotal[];
+  perMinute: UsageTotal[][];
+  tasks: TaskOutcome[];
+  overrides: Override[];
+  seen: AgentSeen[];
+}
+
+/** The minute ranges a gathering at `now` reads; `fleet` (partial usage given) stops at the last complete minute. */
+export function inputReads(policy: AllocationPolicy, now: number, fleet: boolean): InputReads {
+  const minute = Math.floor(now / MINUTE);
+  // Fleet mode reads the running minute from the signals, not from the store (see LocalSignals).
+  const end = fleet ? minute : minute + 1;
+  const scoringMs = policy.scoringWindowSeconds * 1000;
+  const hourBack = (offsetMinutes: number): MinuteRange => ({ from: minute - 59 - offsetMinutes, to: minute + 1 - offsetMinutes });
+  return {
+    recent: { from: minute - RECENT_MINUTES + 1, to: end },
+    lastHour: { from: minute - 59, to: end },
+    sameHourYesterday: hourBack(DAY / MINUTE),
+    sameHourLastWeek: hourBack((7 * DAY) / MINUTE),
+    scoring: { from: Math.floor((now - scoringMs) / MINUTE), to: end },
+    perMinute: Array.from({ length: 10 }, (_, i) => ({ from: minute - 10 + i, to: minute - 9 + i })),
+    tasksSince: now - scoringMs,
+  };
+}
+
 /**
  * Gathers the engine's inputs from the store (DESIGN §6.1–6.2): the demand windows per agent (recent five minutes,
  * last hour, same hour yesterday and last week) with the time each window really covers (a window the agent
@@ -48,34 +98,44 @@ export async function gatherInputs(
   now: number,
   operatorPolicy: (agent: string) => OperatorPolicy,
 ): Promise<AllocationInput> {
-  const minute = Math.floor(now / MINUTE);
-  const partial = signals.partialUsage;
-  // Fleet mode reads the running minute from the signals, not from the store (see LocalSignals).
-  const end = partial ? minute : minute + 1;
-  const scoringMs = policy.scoringWindowSeconds * 1000;
-  const windowTotals = (offsetMs: number) =>
-    offsetMs === 0 ? store.usageTotals(minute - 59, end) : store.usageTotals(minute - 59 - offsetMs / MINUTE, minute + 1 - offsetMs / MINUTE);
-  const recentMinutes = Array.from({ length: 10 }, (_, i) => store.usageTotals(minute - 10 + i, minute - 9 + i));
-  const [recentWindow, lastHour, yesterday, lastWeek, scoring, tasks, overrides, seen, ...recent] = await Promise.all([
-    store.usageTotals(minute - RECENT_MINUTES + 1, end),
-    windowTotals(0),
-    windowTotals(DAY),
-    windowTotals(7 * DAY),
-    store.usageTotals(Math.floor((now - scoringMs) / MINUTE), end),
-    store.tasksSince(now - scoringMs),
+  const r = inputReads(policy, now, signals.partialUsage !== undefined);
+  const totals = (range: MinuteRange) => store.usageTotals(range.from, range.to);
+  const [recent, lastHour, sameHourYesterday, sameHourLastWeek, scoring, tasks, overrides, seen, ...perMinute] = await Promise.all([
+    totals(r.recent),
+    totals(r.lastHour),
+    totals(r.sameHourYesterday),
+    totals(r.sameHourLastWeek),
+    totals(r.scoring),
+    store.tasksSince(r.tasksSince),
     store.overrides(now),
     store.agents(),
-    ...recentMinutes,
+    ...r.perMinute.map(totals),
   ]);
   // An in-process store answers all of these in one synchronous stretch: let the event loop turn before the next.
   await nextTurn();
-  const firstSeen = new Map(seen.map((s) => [s.agent, partial ? Math.min(s.firstSeen, now) : s.firstSeen]));
+  return assembleInputs(policy, { recent, lastHour, sameHourYesterday, sameHourLastWeek, scoring, perMinute, tasks, overrides, seen }, signals, now, operatorPolicy);
+}
+
+/**
+ * The engine's input from what the store answered, this tick's signals and what operators granted each agent
+ * (shared by the proxy and the simulator, whose fleet has no operator policies).
+ */
+export function assembleInputs(
+  policy: AllocationPolicy,
+  readings: StoreReadings,
+  signals: LocalSignals,
+  now: number,
+  operatorPolicy: (agent: string) => OperatorPolicy = () => ({}),
+): AllocationInput {
+  const minute = Math.floor(now / MINUTE);
+  const partial = signals.partialUsage;
+  const firstSeen = new Map(readings.seen.map((s) => [s.agent, partial ? Math.min(s.firstSeen, now) : s.firstSeen]));
   const byAgent = (rows: UsageTotal[]) => new Map(rows.map((r) => [r.agent, r]));
-  const rc = byAgent(recentWindow);
-  const lh = byAgent(lastHour);
-  const yd = byAgent(yesterday);
-  const lw = byAgent(lastWeek);
-  const sc = byAgent(scoring);
+  const rc = byAgent(readings.recent);
+  const lh = byAgent(readings.lastHour);
+  const yd = byAgent(readings.sameHourYesterday);
+  const lw = byAgent(readings.sameHourLastWeek);
+  const sc = byAgent(readings.scoring);
   if (partial) {
     // Agents with a first-seen after `now`, or none yet, count as new at `now` alike.
     for (const agent of partial.keys()) if (!firstSeen.has(agent)) firstSeen.set(agent, now);
@@ -84,13 +144,13 @@ export async function gatherInputs(
     addPartial(sc, partial);
   }
   const tasksOf = new Map<string, TaskOutcome[]>();
-  for (const t of tasks) {
+  for (const t of readings.tasks) {
     if (partial && t.at >= now) continue;
     let list = tasksOf.get(t.agent);
     if (list === undefined) tasksOf.set(t.agent, (list = []));
     list.push(t);
   }
-  const overrideOf = new Map(overrides.map((o) => [o.agent, o]));
+  const overrideOf = new Map(readings.overrides.map((o) => [o.agent, o]));
   // What the minutes read really cover: from a window's first minute to `now` (the running minute counts up to
   // `now`: read from the store, or in fleet mode from the signals), or to the end of its last minute a day or a
   // week ago. A tick on a minute boundary reads four complete minutes as "recent", not five.
@@ -132,7 +192,7 @@ export async function gatherInputs(
   }
   // Aggregate demand per minute over the last ten minutes, scaled to the tick, sizes the burst buffer.
   const perTickScale = policy.tickSeconds / 60;
-  const recentAggregateDemand = recent.map((rows) => rows.reduce((s, r) => s + r.demand, 0) * perTickScale);
+  const recentAggregateDemand = readings.perMinute.map((rows) => rows.reduce((s, r) => s + r.demand, 0) * perTickScale);
   return { policy, agents, fleet: { recentAggregateDemand } };
 }
 

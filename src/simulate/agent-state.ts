@@ -35,6 +35,7 @@ export class SimAgent {
   readonly servedPrefix: Float64Array;
   readonly outcomes: OutcomeSample[] = [];
   private outcomesHead = 0;
+  private inTransit: OutcomeSample[] = [];
   pendingFed = 0;
   /** Demand a proxy would see, per coming tick: each task's requests spread over its duration, counted once. */
   private readonly schedule: Float64Array;
@@ -133,7 +134,21 @@ export class SimAgent {
     return best;
   }
 
-  recordOutcome(sample: OutcomeSample, windowStart: number): void {
+  /** A report the proxy will receive at `sample.at` (reports arrive late, and out of order). */
+  sendReport(sample: OutcomeSample): void {
+    this.inTransit.push(sample);
+  }
+
+  /** Deliver the reports due by `now` (oldest first), and forget outcomes older than `windowStart`. */
+  deliverReports(now: number, windowStart: number): void {
+    if (this.inTransit.length === 0) return;
+    const due = this.inTransit.filter((r) => r.at <= now).sort((x, y) => x.at - y.at);
+    if (due.length === 0) return;
+    this.inTransit = this.inTransit.filter((r) => r.at > now);
+    for (const r of due) this.recordOutcome(r, windowStart);
+  }
+
+  private recordOutcome(sample: OutcomeSample, windowStart: number): void {
     this.outcomes.push(sample);
     while (this.outcomesHead < this.outcomes.length && (this.outcomes[this.outcomesHead] as OutcomeSample).at < windowStart) this.outcomesHead += 1;
     if (this.outcomesHead > 512) {

@@ -2,7 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { DEFAULT_SCENARIO } from './default-scenario.js';
 import { renderSvg } from './report-svg.js';
 import { renderReport } from './report-text.js';
+import { renderSweep, renderSweepSvg } from './report-sweep.js';
 import { runSimulation } from './run.js';
+import { DEFAULT_SWEEP, runSweep } from './sweep.js';
 import { parseScenario, ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario.js';
 
@@ -12,23 +14,26 @@ export interface CommandIo {
   stderr: { write(text: string): unknown };
 }
 
-const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N] [--out chart.svg | --no-chart] [--json]
+const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N | --sweep] [--out chart.svg | --no-chart] [--json]
 
-Replays a synthetic fleet under a static equal split, a static split by historic usage and the dynamic
-allocation engine, at the same budget, and prints what each achieved. The scenario format is described
-in docs/allocation.md. Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg.
+Replays a synthetic fleet under a static equal split, a static split by historic usage, max-min fair
+sharing and the dynamic allocation engine, at the same budget, and prints what each achieved. --sweep
+instead compares dynamic with fair sharing over seeds 1-3, productivity spreads 1x-30x and demand 0.5x-4x
+the pool (a few minutes), as a table and a chart. The scenario format is described in docs/allocation.md.
+Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg (token-ninja-sweep.svg).
 `;
 
 interface Args {
   scenario?: string;
   seed: number;
-  out: string | null;
+  out: string | null | undefined;
+  sweep: boolean;
   json: boolean;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: 1, out: 'token-ninja-simulation.svg', json: false, help: false };
+  const args: Args = { seed: 1, out: undefined, sweep: false, json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -46,6 +51,7 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (a === '--out') args.out = value();
     else if (a === '--no-chart') args.out = null;
     else if (a === '--json') args.json = true;
+    else if (a === '--sweep') args.sweep = true;
     else if (a === '--help' || a === '-h') args.help = true;
     else throw new ScenarioError(`unknown argument "${a}"`);
   }
@@ -78,11 +84,20 @@ export async function simulateCommand(argv: string[], io: CommandIo = process): 
       return 0;
     }
     const scenario = await loadScenario(args.scenario);
-    const report = runSimulation(scenario, args.seed);
-    io.stdout.write(args.json ? `${JSON.stringify({ ...report, policies: report.policies.map(({ series: _series, ...rest }) => rest) }, null, 2)}\n` : renderReport(report));
-    if (args.out !== null) {
-      await writeFile(args.out, renderSvg(report));
-      if (!args.json) io.stdout.write(`Chart written to ${args.out}\n`);
+    let svg: string;
+    if (args.sweep) {
+      const sweep = runSweep(scenario, DEFAULT_SWEEP);
+      io.stdout.write(args.json ? `${JSON.stringify(sweep, null, 2)}\n` : renderSweep(sweep));
+      svg = renderSweepSvg(sweep);
+    } else {
+      const report = runSimulation(scenario, args.seed);
+      io.stdout.write(args.json ? `${JSON.stringify({ ...report, policies: report.policies.map(({ series: _series, ...rest }) => rest) }, null, 2)}\n` : renderReport(report));
+      svg = renderSvg(report);
+    }
+    const out = args.out === undefined ? (args.sweep ? 'token-ninja-sweep.svg' : 'token-ninja-simulation.svg') : args.out;
+    if (out !== null) {
+      await writeFile(out, svg);
+      if (!args.json) io.stdout.write(`Chart written to ${out}\n`);
     }
     return 0;
   } catch (err) {

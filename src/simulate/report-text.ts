@@ -1,6 +1,6 @@
 import type { PolicyName, PolicyResult, SimulationReport } from './report-types.js';
 
-const LABELS: Record<PolicyName, string> = { equal: 'static equal', historic: 'static historic', dynamic: 'dynamic' };
+const LABELS: Record<PolicyName, string> = { equal: 'static equal', historic: 'static historic', fair: 'fair share', dynamic: 'dynamic' };
 
 function int(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -47,13 +47,15 @@ export function renderReport(report: SimulationReport): string {
   ];
   const equal = get('equal');
   const historic = get('historic');
+  const fair = get('fair');
   const dynamic = get('dynamic');
-  if (equal !== undefined && historic !== undefined && dynamic !== undefined && equal.qualityWeightedTasks > 0) {
-    const gain = dynamic.qualityWeightedTasks / equal.qualityWeightedTasks - 1;
+  if (equal !== undefined && historic !== undefined && fair !== undefined && dynamic !== undefined && fair.qualityWeightedTasks > 0) {
+    const gain = dynamic.qualityWeightedTasks / fair.qualityWeightedTasks - 1;
+    const over = (p: PolicyResult) => signedPct(dynamic.qualityWeightedTasks / Math.max(1, p.qualityWeightedTasks) - 1);
     lines.push(
       '',
-      `Dynamic vs static equal: ${signedPct(gain)} quality-weighted tasks (target +25%: ${gain >= 0.25 ? 'met' : 'NOT met'}); historic vs equal: ${signedPct(historic.qualityWeightedTasks / equal.qualityWeightedTasks - 1)}.`,
-      `Dynamic: ${pct(dynamic.idleWhileThrottledFraction)} of the pool idle while any agent was throttled (target under 5%: ${dynamic.idleWhileThrottledFraction < 0.05 ? 'met' : 'NOT met'}).`,
+      `Dynamic vs fair share: ${signedPct(gain)} quality-weighted tasks (target +25%: ${gain >= 0.25 ? 'met' : 'NOT met'}); vs static equal: ${over(equal)}; vs static historic: ${over(historic)}.`,
+      `Pool idle while any agent was throttled: dynamic ${pct(dynamic.idleWhileThrottledFraction)}, fair share ${pct(fair.idleWhileThrottledFraction)} (target no more than fair: ${dynamic.idleWhileThrottledFraction <= fair.idleWhileThrottledFraction ? 'met' : 'NOT met'}).`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,5 @@
-/** The three budgets a simulation compares. */
-export type PolicyName = 'equal' | 'historic' | 'dynamic';
+/** The four budgets a simulation compares. */
+export type PolicyName = 'equal' | 'historic' | 'fair' | 'dynamic';
 
 export interface QuartileResult {
   /** 1 = least productive quarter of the agents, 4 = most. */

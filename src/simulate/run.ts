@@ -1,27 +1,27 @@
 import { allocate } from '../allocation/allocate.js';
+import { fairShare } from '../allocation/fair-share.js';
 import { allocationPolicy } from '../allocation/policy.js';
-import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
+import { waterFillArrays } from '../allocation/water-fill.js';
 import { priorityRank } from '../budget/priority.js';
-import type { AgentInput, AllocationPolicy, UsageWindows } from '../allocation/types.js';
+import type { AllocationPolicy } from '../allocation/types.js';
 import { SimAgent } from './agent-state.js';
 import type { SimTask } from './agent-state.js';
 import { parseScenario } from './scenario.js';
 import type { Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
 import { policyOverridesFrom } from './policy-overrides.js';
+import { proxyInputs } from './proxy-view.js';
+import type { SimClock } from './proxy-view.js';
 import type { PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
 
 /** Monday 5 January 2026, 00:00 UTC: day 0 of every run, so weekends fall on days 5 and 6. */
 const RUN_START = Date.UTC(2026, 0, 5);
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
-const BURST_DEMAND_TICKS = 20;
 
 interface Timeline {
   scenario: Scenario;
   tickMs: number;
-  /** Ticks per hour and per day, each rounded from its own length (not 24 × the hour's), so "a day back" is as close to 24 h as whole ticks allow. */
   ticksPerHour: number;
-  ticksPerDay: number;
   historyTicks: number;
   totalTicks: number;
 }
@@ -30,7 +30,7 @@ function timeline(scenario: Scenario): Timeline {
   const ticksPerHour = Math.round(3600 / scenario.tickSeconds);
   const ticksPerDay = Math.round(86_400 / scenario.tickSeconds);
   const historyTicks = Math.round(scenario.historyDays * ticksPerDay);
-  return { scenario, tickMs: scenario.tickSeconds * 1000, ticksPerHour, ticksPerDay, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
+  return { scenario, tickMs: scenario.tickSeconds * 1000, ticksPerHour, historyTicks, totalTicks: historyTicks + Math.round(scenario.days * ticksPerDay) };
 }
 
 /** An agent's most tokens in flight per tick (its concurrency): its cap, or 3 × the larger of its demand and a task. */
@@ -41,7 +41,7 @@ function maxPerTick(spec: ScenarioAgent, tickMinutes: number): number {
 /** Demand rate of an agent's own work at `now`, tokens per minute. */
 function demandRate(agent: SimAgent, now: number, tick: number): number {
   const s = agent.spec;
-  const hour = (((now - RUN_START) % DAY_MS) + DAY_MS) % DAY_MS / HOUR_MS;
+  const hour = hourOfDay(now);
   const day = ((Math.floor((now - RUN_START) / DAY_MS) % 7) + 7) % 7;
   let rate = s.demandTokensPerMinute * (1 + s.dailyAmplitude * Math.cos((2 * Math.PI * (hour - s.peakHour)) / 24));
   if (day >= 5) rate *= s.weekendFactor;
@@ -49,10 +49,19 @@ function demandRate(agent: SimAgent, now: number, tick: number): number {
   return rate;
 }
 
+function hourOfDay(now: number): number {
+  return ((((now - RUN_START) % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS;
+}
+
+/** An agent's true mean quality at `now`, with its daily drift. */
+function qualityAt(s: ScenarioAgent, now: number): number {
+  return Math.min(1, s.quality * (1 + s.qualityDailyAmplitude * Math.cos((2 * Math.PI * (hourOfDay(now) - s.qualityPeakHour)) / 24)));
+}
+
 function newTask(agent: SimAgent, rng: SimAgent['arrivals'], tick: number, now: number): SimTask {
   const s = agent.spec;
   const tokens = s.tokensPerTask * (0.5 + rng.next());
-  const quality = Math.min(1, Math.max(0, s.quality + 0.1 * rng.normal()));
+  const quality = Math.min(1, Math.max(0, qualityAt(s, now) + 0.1 * rng.normal()));
   return {
     arrivalTick: tick,
     tokens,
@@ -68,37 +77,15 @@ function pace(a: SimAgent, tickMinutes: number): number {
   return Math.min(1, tickMinutes / a.spec.taskMinutes);
 }
 
-function windowSum(prefix: Float64Array, from: number, to: number): number {
-  return (prefix[to] as number) - (prefix[from] as number);
-}
-
-function usageWindows(agent: SimAgent, tick: number, ticksPerHour: number, ticksPerDay: number, tickSeconds: number): UsageWindows {
-  const out: UsageWindows = {};
-  const recentTicks = Math.max(1, Math.round(RECENT_WINDOW_SECONDS / tickSeconds));
-  const spans: Array<[keyof UsageWindows, number, number]> = [
-    ['recent', tick - recentTicks, recentTicks],
-    ['lastHour', tick - ticksPerHour, ticksPerHour],
-    ['sameHourYesterday', tick - ticksPerDay - ticksPerHour, ticksPerHour],
-    ['sameHourLastWeek', tick - 7 * ticksPerDay - ticksPerHour, ticksPerHour],
-  ];
-  for (const [name, from, length] of spans) {
-    const a = Math.max(from, agent.joinTick, 0);
-    const b = Math.min(from + length, tick);
-    if (b <= a) continue;
-    out[name] = { demandTokens: windowSum(agent.demandPrefix, a, b), coveredSeconds: (b - a) * tickSeconds };
-  }
-  return out;
-}
-
 interface TickAllocation {
   allocations: Float64Array;
   burst: number;
-  /** Order in which throttled agents draw on the burst buffer. */
-  burstOrder: number[];
+  /** Order in which throttled agents draw on the burst buffer; null: they share it equally. */
+  burstOrder: number[] | null;
 }
 
 function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
-  const { scenario, tickMs, ticksPerHour, ticksPerDay, historyTicks, totalTicks } = tl;
+  const { scenario, tickMs, ticksPerHour, historyTicks, totalTicks } = tl;
   const tickMinutes = scenario.tickSeconds / 60;
   const pool = scenario.tokensPerMinute * tickMinutes;
   // Agents present from the start have history; a later one joins during the measured period.
@@ -106,7 +93,9 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
   const byId = new Map(agents.map((a) => [a.spec.id, a]));
   const n = agents.length;
   const historyServed = new Float64Array(n);
-  const aggregateDemand: number[] = [];
+  // What each agent asked for last tick and did not get: the requests the proxy sees waiting.
+  const shortfall = new Float64Array(n);
+  const clock: SimClock = { startMs: RUN_START - historyTicks * tickMs, tickMs };
   const pointTicks = Math.max(1, Math.round(ticksPerHour / scenario.chartPointsPerHour));
   const series: Record<string, number[]> = Object.fromEntries(agents.map((a) => [a.spec.id, [] as number[]]));
   const seriesAcc = new Float64Array(n);
@@ -132,9 +121,10 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     const now = RUN_START + (k - historyTicks) * tickMs;
     const measured = k >= historyTicks;
     const active = agents.filter((a) => a.joinTick <= k);
+    for (const a of active) a.deliverReports(now, now - enginePolicy.scoringWindowSeconds * 1000);
 
-    // 1. Allocation, decided on what is known at the start of the tick.
-    const alloc = allocateTick(policyName, measured, active, agents, k, now, pool, enginePolicy, historicShares, aggregateDemand, ticksPerHour, ticksPerDay, tickMinutes, scenario.tickSeconds);
+    // 1. Allocation, decided on what the proxy knows at the start of the tick.
+    const alloc = allocateTick(policyName, measured, active, agents, k, now, pool, enginePolicy, historicShares, clock, shortfall);
 
     // 2. Work arrives: its own, and tasks fed by upstream completions last tick.
     for (const a of active) {
@@ -153,7 +143,6 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     // 3. Each agent asks for what its backlog needs, up to its concurrency. It spends from its token bucket
     // (this tick's allocation plus what it left last tick, the bucket holding at most one tick's allocation,
     // as the budget ledger does), then from the burst buffer if its class may; the rest waits.
-    let askTotal = 0;
     let expiredTick = 0;
     for (const a of agents) {
       const i = a.index;
@@ -161,23 +150,12 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       const allocation = alloc.allocations[i] as number;
       const inBucket = allocation + (balances[i] as number);
       got[i] = Math.min(asks[i] as number, inBucket);
-      askTotal += asks[i] as number;
       const left = Number.isFinite(inBucket) ? inBucket - (got[i] as number) : 0;
       balances[i] = Math.min(left, Number.isFinite(allocation) ? allocation : 0);
       expiredTick += left - (balances[i] as number);
     }
-    let burstLeft = alloc.burst;
-    for (const i of alloc.burstOrder) {
-      if (burstLeft <= 0) break;
-      if (priorityRank((agents[i] as SimAgent).spec.class) < burstMinRank) continue;
-      const short = (asks[i] as number) - (got[i] as number);
-      if (short <= 0) continue;
-      const take = Math.min(short, burstLeft);
-      got[i] = (got[i] as number) + take;
-      burstLeft -= take;
-    }
-    aggregateDemand.push(askTotal);
-    if (aggregateDemand.length > BURST_DEMAND_TICKS) aggregateDemand.shift();
+    const burstLeft = drawBurst(alloc, agents, asks, got, burstMinRank);
+    for (let i = 0; i < n; i++) shortfall[i] = Math.max(0, (asks[i] as number) - (got[i] as number));
 
     // 4. Work is done; outcomes are reported; downstream tasks are created.
     let servedTick = 0;
@@ -190,8 +168,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       servedTick += g;
       if (!measured) historyServed[i] = (historyServed[i] as number) + g;
       a.work(g, pace(a, tickMinutes), (t) => {
-        const reported = Math.min(1, Math.max(0, t.quality + a.spec.reportNoise * a.reports.normal()));
-        a.recordOutcome({ at: doneAt, completed: true, quality: reported }, doneAt - enginePolicy.scoringWindowSeconds * 1000);
+        report(a, t, doneAt);
         if (a.spec.feeds !== undefined) {
           const target = byId.get(a.spec.feeds);
           if (target !== undefined && target.joinTick <= k + 1) target.pendingFed += 1;
@@ -254,6 +231,42 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
   };
 }
 
+/** Reports a finished task to the proxy as the agent would: noisy, possibly late, possibly never. */
+function report(a: SimAgent, t: SimTask, doneAt: number): void {
+  const s = a.spec;
+  const noise = a.reports.normal();
+  const missing = a.reports.next() < s.reportMissingShare;
+  const delayMs = s.reportLateMinutes > 0 ? -Math.log(1 - a.reports.next()) * s.reportLateMinutes * 60_000 : 0;
+  if (missing) return;
+  a.sendReport({ at: doneAt + delayMs, completed: true, quality: Math.min(1, Math.max(0, t.quality + s.reportNoise * noise)) });
+}
+
+/**
+ * Throttled agents of a class allowed to burst draw on the burst buffer: in `burstOrder` (the engine's priority
+ * order), or, without one (fair sharing), equally (max-min over their shortfalls). Returns what is left.
+ */
+function drawBurst(alloc: TickAllocation, agents: readonly SimAgent[], asks: Float64Array, got: Float64Array, minRank: number): number {
+  const n = agents.length;
+  const short = new Float64Array(n);
+  for (const a of agents) if (priorityRank(a.spec.class) >= minRank) short[a.index] = Math.max(0, (asks[a.index] as number) - (got[a.index] as number));
+  let left = alloc.burst;
+  if (alloc.burstOrder === null) {
+    const { amounts } = waterFillArrays(new Float64Array(n).fill(1), new Float64Array(n), short, left);
+    for (let i = 0; i < n; i++) {
+      got[i] = (got[i] as number) + (amounts[i] as number);
+      left -= amounts[i] as number;
+    }
+    return left;
+  }
+  for (const i of alloc.burstOrder) {
+    if (left <= 0) break;
+    const take = Math.min(short[i] as number, left);
+    got[i] = (got[i] as number) + take;
+    left -= take;
+  }
+  return left;
+}
+
 function allocateTick(
   policyName: PolicyName,
   measured: boolean,
@@ -264,14 +277,11 @@ function allocateTick(
   pool: number,
   enginePolicy: AllocationPolicy,
   historicShares: Float64Array | null,
-  aggregateDemand: readonly number[],
-  ticksPerHour: number,
-  ticksPerDay: number,
-  tickMinutes: number,
-  tickSeconds: number,
+  clock: SimClock,
+  shortfall: Float64Array,
 ): TickAllocation {
   const allocations = new Float64Array(agents.length);
-  // Before the measured period every policy is the same unthrottled history, so all three start alike.
+  // Before the measured period every policy is the same unthrottled history, so all of them start alike.
   if (!measured) {
     for (const a of active) allocations[a.index] = Infinity;
     return { allocations, burst: 0, burstOrder: [] };
@@ -292,26 +302,17 @@ function allocateTick(
     for (const a of known) allocations[a.index] = (rest * (shares[a.index] as number)) / knownSum;
     return { allocations, burst: 0, burstOrder: [] };
   }
-  const inputs: AgentInput[] = active.map((a) => {
-    const nearestDeadline = a.nearestDeadline();
-    const scoringFrom = Math.max(0, a.joinTick, k - Math.round(enginePolicy.scoringWindowSeconds / tickSeconds));
-    return {
-      agent: a.spec.id,
-      firstSeen: now - (k - a.joinTick) * tickSeconds * 1000,
-      criticality: a.spec.class,
-      hints: {
-        priorityClass: a.spec.class,
-        ...(nearestDeadline === undefined ? {} : { nearestDeadline }),
-        blocking: a.spec.feeds === undefined ? 0 : a.openCount(),
-      },
-      usage: usageWindows(a, k, ticksPerHour, ticksPerDay, tickSeconds),
-      outcomes: a.recentOutcomes(),
-      tokensConsumed: windowSum(a.servedPrefix, scoringFrom, k),
-      queuedDemandTokens: a.ask(pace(a, tickMinutes), maxPerTick(a.spec, tickMinutes)),
-    };
-  });
-  const table = allocate({ policy: enginePolicy, agents: inputs, fleet: { recentAggregateDemand: aggregateDemand } }, now);
+  // Fair and dynamic see what the proxy sees; an agent the proxy has no row for gets nothing this tick.
+  const input = proxyInputs(agents, k, now, clock, enginePolicy, shortfall);
   const index = new Map(active.map((a) => [a.spec.id, a.index]));
+  if (policyName === 'fair') {
+    const fair = fairShare(input);
+    input.agents.forEach((row, j) => {
+      allocations[index.get(row.agent) as number] = fair.allocations[j] as number;
+    });
+    return { allocations, burst: fair.burstCapacity, burstOrder: null };
+  }
+  const table = allocate(input, now);
   const order: Array<{ i: number; w: number; id: string }> = [];
   for (const row of table.agents) {
     const i = index.get(row.agent) as number;
@@ -343,15 +344,20 @@ function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
   return out;
 }
 
-/** Run a scenario under the equal split, the historic split and the dynamic engine, same budget and same seed. */
-export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number): SimulationReport {
+/** Run a scenario under the equal split, the historic split, fair sharing and the dynamic engine (or the `policies` named), same budget and same seed. */
+export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number, policies: readonly PolicyName[] = ['equal', 'historic', 'fair', 'dynamic']): SimulationReport {
   const scenario = parseScenario(scenarioInput);
   const tl = timeline(scenario);
-  const enginePolicy = allocationPolicy({ ...policyOverridesFrom(scenario.policy), tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds });
-  const equal = runPolicy(tl, 'equal', seed, enginePolicy, null);
-  // The history before the measured period is identical under every policy: its usage sets the historic split.
-  const historic = runPolicy(tl, 'historic', seed, enginePolicy, equal.historyServed);
-  const dynamic = runPolicy(tl, 'dynamic', seed, enginePolicy, null);
+  const overrides = policyOverridesFrom(scenario.policy);
+  const enginePolicy = allocationPolicy({ ...overrides, tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds, burst: { ...overrides.burst, minClass: scenario.burstMinClass } });
+  const results: PolicyResult[] = [];
+  let historyServed: Float64Array | null = null;
+  for (const name of policies) {
+    // The history before the measured period is identical under every policy: its usage sets the historic split.
+    const run = runPolicy(tl, name, seed, enginePolicy, name === 'historic' ? (historyServed ?? runPolicy(tl, 'equal', seed, enginePolicy, null).historyServed) : null);
+    historyServed ??= run.historyServed;
+    results.push(run.result);
+  }
   const ranked = [...scenario.agents].sort((a, b) => a.quality / a.tokensPerTask - b.quality / b.tokensPerTask || (a.id < b.id ? -1 : 1));
   return {
     scenario: scenario.name,
@@ -364,6 +370,6 @@ export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: num
       const r = ranked.indexOf(a);
       return { id: a.id, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
     }),
-    policies: [equal.result, historic.result, dynamic.result],
+    policies: results,
   };
 }

@@ -40,6 +40,13 @@ const agentSchema = z.strictObject({
   maxWaitMinutes: z.number().positive().default(60),
   /** Noise in the quality it reports about itself (standard deviation). */
   reportNoise: z.number().min(0).max(1).default(0.05),
+  /** Mean delay of a task report after the task is done (exponentially distributed); 0 reports at once. */
+  reportLateMinutes: z.number().min(0).default(0),
+  /** Share of its completed tasks it never reports. */
+  reportMissingShare: z.number().min(0).max(1).default(0),
+  /** Daily drift of its true quality: quality × (1 + amplitude × cos(2π (hour − qualityPeakHour) / 24)), at most 1. */
+  qualityDailyAmplitude: z.number().min(0).max(1).default(0),
+  qualityPeakHour: z.number().min(0).max(24).default(14),
 });
 
 /** A simulated fleet (the JSON file format of `token-ninja simulate --scenario`, documented in docs/allocation.md). */
@@ -47,7 +54,8 @@ export const scenarioSchema = z
   .strictObject({
     name: z.string().default('custom'),
     days: z.number().positive().max(60),
-    tickSeconds: z.number().int().min(10).max(3600).default(60),
+    /** The reallocation tick (the proxy's default: 30). */
+    tickSeconds: z.number().int().min(10).max(3600).default(30),
     /** The pool every policy shares. */
     tokensPerMinute: z.number().positive(),
     /** Days of unthrottled history the static historic split is computed from. */

@@ -8,7 +8,8 @@ import type { UsageDelta } from '../../src/store/store.js';
 
 /**
  * The forecast's inputs from a hand-filled store: exact windows (demand, coverage) and the forecast worked out
- * by hand with the default weights recent 0.5, lastHour 0.2, sameHourYesterday 0.15, sameHourLastWeek 0.15.
+ * by hand with the weights recent 0.5, lastHour 0.2, sameHourYesterday 0.15, sameHourLastWeek 0.15 (pinned here: the
+ * hand-worked figures do not follow the default).
  */
 
 const MINUTE = 60_000;
@@ -16,7 +17,7 @@ const DAY = 24 * 3_600_000;
 /** A tick on a minute boundary (the reallocation loop ticks at :00 and :30). */
 const T = Date.UTC(2026, 0, 5, 12, 0, 0);
 const M = T / MINUTE;
-const policy = allocationPolicy();
+const policy = allocationPolicy({ demandWeights: { recent: 0.5, lastHour: 0.2, sameHourYesterday: 0.15, sameHourLastWeek: 0.15 } });
 
 /** `perMinute` demand in each minute of [from, to). */
 function minutes(agent: string, from: number, to: number, perMinute: number): UsageDelta[] {

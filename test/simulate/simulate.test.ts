@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SCENARIO, parseScenario, Prng, renderReport, renderSvg, runSimulation, ScenarioError, simulateCommand } from '../../src/simulate/index.js';
+import { DEFAULT_SCENARIO, parseScenario, Prng, renderReport, renderSvg, renderSweep, renderSweepSvg, runSimulation, runSweep, ScenarioError, simulateCommand } from '../../src/simulate/index.js';
 import type { PolicyResult, ScenarioInput, SimulationReport } from '../../src/simulate/index.js';
 import { escapeXml } from '../../src/simulate/xml-escape.js';
 
@@ -29,22 +29,30 @@ describe('the default scenario (seed 1)', () => {
   let report: SimulationReport;
   beforeAll(() => {
     report = runSimulation(DEFAULT_SCENARIO, 1);
-  });
+  }, 120_000);
 
-  it('orders the policies dynamic > historic > equal by quality-weighted tasks', () => {
+  it('orders the policies dynamic > fair > historic > equal by quality-weighted tasks', () => {
     const equal = byPolicy(report, 'equal').qualityWeightedTasks;
     const historic = byPolicy(report, 'historic').qualityWeightedTasks;
+    const fair = byPolicy(report, 'fair').qualityWeightedTasks;
     const dynamic = byPolicy(report, 'dynamic').qualityWeightedTasks;
     expect(historic).toBeGreaterThan(equal);
-    expect(dynamic).toBeGreaterThan(historic);
+    expect(fair).toBeGreaterThan(historic);
+    expect(dynamic).toBeGreaterThan(fair);
   });
 
-  it('completes at least 25% more quality-weighted tasks than the equal split, under 5% of the pool idle while throttled', () => {
+  it('completes at least 25% more quality-weighted tasks than fair sharing, at the proxy defaults', () => {
+    expect(parseScenario(DEFAULT_SCENARIO)).toMatchObject({ tickSeconds: 30, burstMinClass: 'high' });
+    expect(byPolicy(report, 'dynamic').qualityWeightedTasks).toBeGreaterThanOrEqual(1.25 * byPolicy(report, 'fair').qualityWeightedTasks);
+  });
+
+  it('completes at least 25% more quality-weighted tasks than the equal split, under 5% of the pool idle while throttled and no more than fair', () => {
     const equal = byPolicy(report, 'equal');
     const dynamic = byPolicy(report, 'dynamic');
     expect(dynamic.qualityWeightedTasks).toBeGreaterThanOrEqual(1.25 * equal.qualityWeightedTasks);
     expect(dynamic.throttledTicks).toBeGreaterThan(0);
     expect(dynamic.idleWhileThrottledFraction).toBeLessThan(0.05);
+    expect(dynamic.idleWhileThrottledFraction).toBeLessThanOrEqual(byPolicy(report, 'fair').idleWhileThrottledFraction);
     expect(dynamic.tasksPerMillionTokens).toBeGreaterThan(equal.tasksPerMillionTokens);
   });
 
@@ -60,15 +68,16 @@ describe('the default scenario (seed 1)', () => {
     for (const label of ['quality-weighted tasks completed', 'tasks per million tokens', 'tokens allocated but idle', 'pool idle while any agent is throttled', 'high-priority tasks done before deadline', 'demand refused, quartile 4 (most productive)']) {
       expect(text).toContain(label);
     }
-    expect(text).toMatch(/Dynamic vs static equal: \+\d+\.\d% quality-weighted tasks \(target \+25%: met\)/);
-    expect(text).toMatch(/idle while any agent was throttled \(target under 5%: met\)/);
+    expect(text).toContain('fair share');
+    expect(text).toMatch(/Dynamic vs fair share: \+\d+\.\d% quality-weighted tasks \(target \+25%: met\); vs static equal: \+\d+\.\d%; vs static historic: \+\d+\.\d%/);
+    expect(text).toMatch(/Pool idle while any agent was throttled: dynamic \d+\.\d%, fair share \d+\.\d% \(target no more than fair: met\)/);
   });
 
   it('charts one panel per policy with every agent', () => {
     const svg = renderSvg(report);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<polygon /g)?.length).toBe(3 * report.agents.length);
+    expect(svg.match(/<polygon /g)?.length).toBe(4 * report.agents.length);
     expect(svg).toContain('newcomer');
   });
 });
@@ -104,8 +113,32 @@ describe('scenario files', () => {
   });
   it('accepts engine settings in the policy block', () => {
     const r = runSimulation({ ...SMALL, policy: { headroom: 0.1, demandWeights: { recent: 0 } } }, 1);
-    expect(r.policies).toHaveLength(3);
+    expect(r.policies).toHaveLength(4);
   });
+  it('keeps files without the reporting and drift fields valid, with defaults that change nothing', () => {
+    expect(parseScenario(SMALL).agents[0]).toMatchObject({ reportLateMinutes: 0, reportMissingShare: 0, qualityDailyAmplitude: 0 });
+    expect(() => parseScenario({ ...SMALL, agents: [{ ...SMALL.agents[0], reportMissingShare: 1.5 }] })).toThrow(/agents\.0\.reportMissingShare/);
+  });
+  it('lets the engine see only the reports that arrived: reports that never come change dynamic, not fair', () => {
+    const silent: ScenarioInput = { ...SMALL, agents: SMALL.agents.map((a) => (a.id === 'good' ? { ...a, reportMissingShare: 1 } : a)) };
+    const late: ScenarioInput = { ...SMALL, agents: SMALL.agents.map((a) => (a.id === 'good' ? { ...a, reportLateMinutes: 45 } : a)) };
+    const base = runSimulation(SMALL, 2, ['fair', 'dynamic']);
+    for (const variant of [silent, late]) {
+      const r = runSimulation(variant, 2, ['fair', 'dynamic']);
+      expect(byPolicy(r, 'fair')).toEqual(byPolicy(base, 'fair'));
+      expect(byPolicy(r, 'dynamic').qualityWeightedTasks).not.toBe(byPolicy(base, 'dynamic').qualityWeightedTasks);
+    }
+  });
+});
+
+describe('the sweep (seeds 1-3, the corners of the grid)', () => {
+  it('never does worse than fair sharing: dynamic ≥ 0.98 × fair, equal agents and a pool larger than demand included', () => {
+    const sweep = runSweep(parseScenario(DEFAULT_SCENARIO), { seeds: [1, 2, 3], spreads: [1, 30], oversubscriptions: [0.5, 4], days: 1 });
+    expect(sweep.cells).toHaveLength(12);
+    for (const c of sweep.cells) expect(c.ratio, `spread ${c.spread}, ${c.oversubscription}× demand, seed ${c.seed}`).toBeGreaterThanOrEqual(0.98);
+    expect(renderSweep(sweep)).toMatch(/target at least 0\.98: met/);
+    expect(renderSweepSvg(sweep).match(/<polyline /g)).toHaveLength(2);
+  }, 120_000);
 });
 
 describe('simulateCommand', () => {
@@ -129,7 +162,7 @@ describe('simulateCommand', () => {
       const j = io();
       expect(await simulateCommand(['--scenario', file, '--json', '--no-chart'], j.io)).toBe(0);
       const parsed = JSON.parse(j.out.join('')) as SimulationReport;
-      expect(parsed.policies.map((p) => p.policy)).toEqual(['equal', 'historic', 'dynamic']);
+      expect(parsed.policies.map((p) => p.policy)).toEqual(['equal', 'historic', 'fair', 'dynamic']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

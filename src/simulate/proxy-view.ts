@@ -1,0 +1,74 @@
+import { assembleInputs, inputReads } from '../app/reallocation-inputs.js';
+import type { MinuteRange } from '../app/reallocation-inputs.js';
+import type { AgentHints, AllocationInput, AllocationPolicy } from '../allocation/types.js';
+import type { TaskOutcome, UsageTotal } from '../store/store.js';
+import type { SimAgent } from './agent-state.js';
+
+const MINUTE_MS = 60_000;
+
+/** Where simulated time starts (tick 0) and how long a tick is. */
+export interface SimClock {
+  startMs: number;
+  tickMs: number;
+}
+
+/**
+ * The engine's input at the start of tick `k`, built as the proxy builds it (src/app/reallocation-inputs.ts): the
+ * store's minute buckets hold each earlier tick's demand and consumption in the minute the tick started, rows
+ * only where there was usage; task outcomes are those reported by now; queued demand is what each agent asked
+ * for last tick and did not get (its requests waiting now), not the work still to come.
+ */
+export function proxyInputs(agents: readonly SimAgent[], k: number, now: number, clock: SimClock, policy: AllocationPolicy, shortfall: Float64Array): AllocationInput {
+  const active = agents.filter((a) => a.joinTick <= k);
+  const reads = inputReads(policy, now, false);
+  const tickAt = (minute: number) => Math.min(k, Math.max(0, Math.ceil((minute * MINUTE_MS - clock.startMs) / clock.tickMs)));
+  const totals = (range: MinuteRange): UsageTotal[] => {
+    const from = tickAt(range.from);
+    const to = tickAt(range.to);
+    const rows: UsageTotal[] = [];
+    if (to <= from) return rows;
+    for (const a of active) {
+      const demand = (a.demandPrefix[to] as number) - (a.demandPrefix[from] as number);
+      const consumed = (a.servedPrefix[to] as number) - (a.servedPrefix[from] as number);
+      if (demand > 0 || consumed > 0) rows.push({ agent: a.spec.id, demand, consumed });
+    }
+    return rows;
+  };
+  const byId = new Map(agents.map((a) => [a.spec.id, a]));
+  const tasks: TaskOutcome[] = [];
+  const hints = new Map<string, AgentHints>();
+  const queuedDemand = new Map<string, number>();
+  for (const a of active) {
+    for (const o of a.recentOutcomes()) if (o.at >= reads.tasksSince && o.at <= now) tasks.push({ agent: a.spec.id, task: '', at: o.at, completed: o.completed, quality: o.quality, source: 'agent' });
+    const nearestDeadline = a.nearestDeadline();
+    hints.set(a.spec.id, {
+      priorityClass: a.spec.class,
+      ...(nearestDeadline === undefined ? {} : { nearestDeadline }),
+      blocking: blocking(a, byId),
+    });
+    const waiting = shortfall[a.index] as number;
+    if (waiting > 0) queuedDemand.set(a.spec.id, waiting);
+  }
+  return assembleInputs(
+    policy,
+    {
+      recent: totals(reads.recent),
+      lastHour: totals(reads.lastHour),
+      sameHourYesterday: totals(reads.sameHourYesterday),
+      sameHourLastWeek: totals(reads.sameHourLastWeek),
+      scoring: totals(reads.scoring),
+      perMinute: reads.perMinute.map(totals),
+      tasks,
+      overrides: [],
+      seen: active.map((a) => ({ agent: a.spec.id, firstSeen: clock.startMs + a.joinTick * clock.tickMs })),
+    },
+    { hints, queuedDemand },
+    now,
+  );
+}
+
+/** Tasks waiting on an agent's work, as it would hint them: its open tasks while the agent it feeds has nothing to do. */
+function blocking(a: SimAgent, byId: ReadonlyMap<string, SimAgent>): number {
+  const target = a.spec.feeds === undefined ? undefined : byId.get(a.spec.feeds);
+  return target !== undefined && target.openCount() === 0 ? a.openCount() : 0;
+}
