@@ -18,8 +18,9 @@ function agent(id: string, cls: 'critical' | 'high' | 'normal' | 'low', perMinut
 }
 
 function input(burst: { minClass?: 'high' }, agents: AgentInput[]): AllocationInput {
-  // Volatile aggregate demand: the reserve would be its maximum, 10% of the pool.
-  const policy = allocationPolicy({ tokensPerMinute: 100_000, tickSeconds: 60, burst });
+  // Volatile aggregate demand: the reserve would be its maximum, 10% of the pool. No newcomer reserve, so the
+  // whole pool is the agents' and the burst buffer's.
+  const policy = allocationPolicy({ tokensPerMinute: 100_000, tickSeconds: 60, burst, newcomers: { reserveFraction: 0 } });
   return { policy, agents, fleet: { recentAggregateDemand: [0, 200_000, 0, 200_000] } };
 }
 
