@@ -1,7 +1,7 @@
 import { allocate } from '../allocation/allocate.js';
 import { allocationPolicy } from '../allocation/policy.js';
 import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
-import { priorityRank } from '../budget/priority.js';
+import { priorityRank } from '../domain/priority.js';
 import type { AgentInput, AllocationPolicy, UsageWindows } from '../allocation/types.js';
 import { SimAgent } from './agent-state.js';
 import type { SimTask } from './agent-state.js';
