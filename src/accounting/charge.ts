@@ -1,4 +1,4 @@
-import type { UsageReport } from '../providers/adapter.js';
+import type { UsageReport } from '../domain/usage-report.js';
 
 /** How usage turns into charged tokens (config `counting`). */
 export interface CountingPolicy {

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../providers/adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 
 /** One reconciled request: the estimate admission reserved, and the truth after (DESIGN §3, issue 3). */
 export interface ReconciliationRecord {

@@ -10,7 +10,7 @@ import { DEFAULT_ADMIN_MAX_BODY_BYTES, readJsonBody } from './json-body.js';
 import { AUTH_PLACEHOLDER, STATUS_PAGE_HTML } from './page/html.js';
 import { STATUS_PAGE_SCRIPT } from './page/script.js';
 import { STATUS_PAGE_STYLE } from './page/style.js';
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { adminTaskBodySchema, agentPolicyBodySchema, overrideBodySchema } from './schemas.js';
 
 export interface AdminHandlerOptions {

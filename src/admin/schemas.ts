@@ -1,4 +1,4 @@
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { z } from 'zod';
 import { priorityClass } from '../config/schema.js';
 

@@ -3,7 +3,7 @@ import { burstReserve } from './burst.js';
 import { forecastDemand, forecastTokens } from './forecast.js';
 import { baselinePerTick, newcomerReserveWanted, perTick, tickMs } from './policy.js';
 import { priorityWeight } from './priority.js';
-import { priorityRank } from '../budget/priority.js';
+import { priorityRank } from '../domain/priority.js';
 import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, meanDecayOverWindow, MISSING_SECONDS, productivityScore, productivityScorer, scoreEvidence } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
 import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';

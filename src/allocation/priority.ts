@@ -1,5 +1,5 @@
-import { priorityRank as rank } from '../budget/priority.js';
-import type { AgentInput, AllocationPolicy, PriorityClass, PriorityExplanation } from './types.js';
+import { grantedClass } from '../domain/granted-class.js';
+import type { AgentInput, AllocationPolicy, PriorityExplanation } from './types.js';
 
 /**
  * Priority weight = class weight × deadline factor × dependency factor. The class is the higher of the
@@ -36,34 +36,6 @@ export function priorityWeight(
     dependencyFactor,
     priorityWeight: classWeight * deadlineFactor * dependencyFactor,
   };
-}
-
-/** The class an agent gets for its claims, where it came from, and whether the ceiling lowered it. */
-export interface GrantedClass {
-  class: PriorityClass;
-  source: PriorityExplanation['classSource'];
-  capped: boolean;
-}
-
-/**
- * One rule for the engine and the request path (DESIGN §8): the higher of the requested class and the task
- * type's class, else the operator's criticality, else `normal`; whichever it came from, at most the ceiling.
- */
-export function grantedClass(requested: PriorityClass | undefined, typed: PriorityClass | undefined, criticality: PriorityClass | undefined, ceiling: PriorityClass | undefined): GrantedClass {
-  let cls: PriorityClass = 'normal';
-  let source: GrantedClass['source'] = 'default';
-  if (requested !== undefined && (typed === undefined || rank(requested) >= rank(typed))) {
-    cls = requested;
-    source = 'hint';
-  } else if (typed !== undefined) {
-    cls = typed;
-    source = 'taskType';
-  } else if (criticality !== undefined) {
-    cls = criticality;
-    source = 'criticality';
-  }
-  if (ceiling !== undefined && rank(cls) > rank(ceiling)) return { class: ceiling, source, capped: true };
-  return { class: cls, source, capped: false };
 }
 
 /** 1 at `horizon` seconds or more, rising linearly to `max` at the deadline; overdue counts as due now. */

@@ -3,10 +3,8 @@
  * token amounts are tokens, rates say their unit in their name.
  */
 
-import type { Priority } from '../budget/priority.js';
-
-/** Business-criticality classes (one definition, with their ranking: src/budget/priority.ts). */
-export type PriorityClass = Priority;
+import type { ClassSource } from '../domain/granted-class.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** Deadline proximity: the factor rises linearly from 1 (deadline `horizonSeconds` or more away) to `maxFactor` (due now or overdue). */
 export interface DeadlineFactorPolicy {
@@ -226,7 +224,7 @@ export interface PriorityExplanation {
   /** The class granted (after the ceiling). */
   class: PriorityClass;
   /** Where the class came from. */
-  classSource: 'hint' | 'taskType' | 'criticality' | 'default';
+  classSource: ClassSource;
   /** The class the agent asked for in `x-token-ninja-priority`, if any. */
   requestedClass: PriorityClass | null;
   /** The task type it named, and the class config maps it to (null for an unmapped type). */

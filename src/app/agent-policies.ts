@@ -1,4 +1,5 @@
-import type { Config, PriorityClass } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
+import type { PriorityClass } from '../domain/priority.js';
 import type { AgentPolicy, Store } from '../store/store.js';
 
 /** Where an effective policy field came from (shown in `GET /v1/agents/{id}`). */

@@ -1,11 +1,11 @@
 import type { BurstDraws, BurstPool, BurstPoolState, TickPool } from '../budget/burst-pool.js';
 import { LocalBurstPool } from '../budget/local-burst-pool.js';
-import type { Priority } from '../budget/priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 export interface FailoverBurstPoolOptions {
   tickMs: number;
   /** Default `high` (unused where the pool is the newcomer reserve). */
-  minPriority?: Priority;
+  minPriority?: PriorityClass;
   /** Capacity per tick before a table sets one (default 0); the local part holds all of it until then. */
   capacity?: number;
   /** Whether the shared store answers now. */
@@ -21,7 +21,7 @@ export interface FailoverBurstPoolOptions {
  * pool in total. Tokens go back to the pool they came from.
  */
 export class FailoverBurstPool implements BurstPool {
-  readonly minPriority: Priority;
+  readonly minPriority: PriorityClass;
   private readonly local: LocalBurstPool;
   /** Tokens drawn from the local pool and not yet given back, per agent and draw time (a give-back names both). */
   private readonly localOut = new Map<string, { takenAt: number; tokens: number }>();

@@ -1,4 +1,4 @@
-import { priorityRank } from '../budget/priority.js';
+import { priorityRank } from '../domain/priority.js';
 import type { AgentHints } from '../allocation/types.js';
 import type { Hints } from '../proxy/hints.js';
 

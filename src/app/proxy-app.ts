@@ -21,7 +21,7 @@ import { Upstreams } from '../proxy/upstream.js';
 import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, TickPoolName } from '../store/store.js';
-import type { Priority } from '../budget/priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
@@ -120,7 +120,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   // Newcomers are served even before a table could be computed (the store down at startup).
   const newcomerReserve = newcomerReserveWanted(policy, perTick(policy, policy.tokensPerMinute));
   // Fleet mode: the store's pools are shared; while it is down each proxy draws on its part of them.
-  const sharedPool = (pool: TickPoolName, capacity: number, minPriority?: Priority): FailoverBurstPool =>
+  const sharedPool = (pool: TickPoolName, capacity: number, minPriority?: PriorityClass): FailoverBurstPool =>
     new FailoverBurstPool(new StoreBurstPool(store, { tickMs, minPriority, pool, capacity }), {
       tickMs,
       capacity,

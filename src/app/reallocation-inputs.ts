@@ -1,4 +1,5 @@
-import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, PriorityClass, UsageWindow, UsageWindows } from '../allocation/types.js';
+import type { AgentHints, AgentInput, AllocationInput, AllocationPolicy, OutcomeSample, UsageWindow, UsageWindows } from '../allocation/types.js';
+import type { PriorityClass } from '../domain/priority.js';
 import { RECENT_WINDOW_SECONDS } from '../allocation/forecast.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { addToTotal } from '../store/by-agent.js';

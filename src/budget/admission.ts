@@ -4,7 +4,7 @@ import { systemClock, systemScheduler, type Clock, type Scheduler } from './cloc
 import { decide, type AdmissionAction, type Decision } from './decide.js';
 import { Ledger, type BucketView, type LedgerStats, type Reservation, type ReservationSource } from './ledger.js';
 import { LocalBurstPool } from './local-burst-pool.js';
-import { priorityRank, type Priority } from './priority.js';
+import { priorityRank, type PriorityClass } from '../domain/priority.js';
 import { rateLimitHeaders, type RateLimitHeaders } from './rate-limit-headers.js';
 import { msUntilPositive } from './retry-after.js';
 import { Waiters, type LeaveReason, type Waiter } from './waiters.js';
@@ -37,7 +37,7 @@ export interface AdmissionOptions {
   /** Default: an in-process pool of capacity 0 until `applyAllocations` sets one, gated at `burstMinPriority`. */
   burstPool?: BurstPool;
   /** Gate of the default pool (default `high`). Ignored when `burstPool` is given (it carries its own). */
-  burstMinPriority?: Priority;
+  burstMinPriority?: PriorityClass;
   /** Burst capacity per tick until the first `applyAllocations` names one (default 0). */
   burstCapacity?: number;
   /** Longest a request waits in the queue, ms (default 30 000). */
@@ -54,7 +54,7 @@ export interface AcquireRequest {
   /** Tokens to reserve: estimated input + expected output. */
   cost: number;
   /** Default `normal` (the proxy applies the agent's priority ceiling before calling). */
-  priority?: Priority;
+  priority?: PriorityClass;
   /** Unix ms; the request is refused at this instant if still waiting. */
   deadline?: number;
   /** The client's disconnect: a waiting request leaves the queue at once. */

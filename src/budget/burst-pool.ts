@@ -1,4 +1,4 @@
-import type { Priority } from './priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /**
  * The shared burst buffer (DESIGN §3 "Over budget", §6.4): a pool refilled each tick to a capacity set by
@@ -45,7 +45,7 @@ export interface TickPool {
 /** The burst buffer: a tick pool with a priority gate. */
 export interface BurstPool extends TickPool {
   /** Least urgent priority class allowed to draw (default `high`). */
-  readonly minPriority: Priority;
+  readonly minPriority: PriorityClass;
 }
 
 /** Per-agent draws of a pool (shared by every BurstPool implementation). */

@@ -1,4 +1,4 @@
-import { priorityAtLeast, type Priority } from './priority.js';
+import { priorityAtLeast, type PriorityClass } from '../domain/priority.js';
 
 /**
  * The admission decision (DESIGN §3 "Over budget", §6 "Enforcement"), pure: plain data and `now` in,
@@ -43,11 +43,11 @@ export interface DecideInput {
   balance: number;
   /** Tokens the request reserves (estimated input + expected output). */
   cost: number;
-  priority: Priority;
+  priority: PriorityClass;
   /** Tokens the burst pool holds (best known). */
   burstAvailable: number;
   /** Least urgent class allowed to draw from the pool. */
-  burstMinPriority: Priority;
+  burstMinPriority: PriorityClass;
   /** Requests of this agent already waiting. */
   agentWaiting: number;
   /** Requests waiting, all agents. */

@@ -1,13 +1,13 @@
 import { TokenNinjaError } from '../errors/errors.js';
 import { BurstDrawTally, type BurstDraws, type BurstPool, type BurstPoolState } from './burst-pool.js';
-import type { Priority } from './priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** Options of the in-process pool. */
 export interface LocalBurstPoolOptions {
   tickMs: number;
   /** Tokens per tick (default 0: no burst until the allocation table sets one). */
   capacity?: number;
-  minPriority?: Priority;
+  minPriority?: PriorityClass;
 }
 
 /** Pool totals for metrics and invariant checks. */
@@ -20,7 +20,7 @@ export interface LocalBurstPoolStats {
 
 /** In-memory burst pool for one process (gateway mode, or a sidecar without a shared store). */
 export class LocalBurstPool implements BurstPool {
-  readonly minPriority: Priority;
+  readonly minPriority: PriorityClass;
   private tickMs: number;
   private capacity: number;
   private tick = Number.NaN;

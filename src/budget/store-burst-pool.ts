@@ -1,6 +1,6 @@
 import type { Store, TickPoolName } from '../store/store.js';
 import { BurstDrawTally, type BurstDraws, type BurstPool, type BurstPoolState } from './burst-pool.js';
-import type { Priority } from './priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** The Store members a shared pool needs (Redis in fleet mode; any backend works). */
 export type BurstStore = Pick<Store, 'burstTake' | 'burstReturn' | 'burstState'>;
@@ -9,7 +9,7 @@ export interface StoreBurstPoolOptions {
   tickMs: number;
   /** Tokens per tick for the whole fleet (default 0 until the allocation table sets one). */
   capacity?: number;
-  minPriority?: Priority;
+  minPriority?: PriorityClass;
   /** Which of the store's per-tick pools (default the burst buffer). */
   pool?: TickPoolName;
 }
@@ -20,7 +20,7 @@ export interface StoreBurstPoolOptions {
  * last-seen figure for the synchronous `available` hint (admission re-decides when a draw comes back short).
  */
 export class StoreBurstPool implements BurstPool {
-  readonly minPriority: Priority;
+  readonly minPriority: PriorityClass;
   private tickMs: number;
   private capacity: number;
   private seenTick = Number.NaN;

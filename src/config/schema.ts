@@ -1,13 +1,12 @@
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from './agent-id.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { z } from 'zod';
 import { DEFAULT_ALLOCATION_POLICY } from '../allocation/policy.js';
-import { PRIORITIES } from '../budget/priority.js';
+import { PRIORITIES } from '../domain/priority.js';
 import { parseStoreSpec } from '../store/store-spec.js';
 
 const agentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
-/** Priority classes (one definition: src/budget/priority.ts). */
+/** A priority class as a config value (the classes: src/domain/priority.ts). */
 export const priorityClass = z.enum(PRIORITIES);
-export type PriorityClass = z.infer<typeof priorityClass>;
 
 const httpUrl = z
   .string()

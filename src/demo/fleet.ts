@@ -1,5 +1,5 @@
 /** The demo's simulated fleet: who the agents are and how they behave (plain data, no I/O). */
-import type { Priority } from '../budget/priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** How one simulated agent behaves. */
 export interface DemoAgentProfile {
@@ -9,7 +9,7 @@ export interface DemoAgentProfile {
   /** Productive agents finish tasks in few requests with high quality; wasteful ones the opposite. */
   kind: 'productive' | 'wasteful' | 'mixed';
   /** The class it sends in `x-token-ninja-priority`. */
-  priority: Priority;
+  priority: PriorityClass;
   /** Successful requests it takes to finish one task. */
   requestsPerTask: number;
   /** Quality it reports for each completed task (0–1). */

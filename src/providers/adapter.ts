@@ -1,50 +1,10 @@
 /** The proxy core sees providers only through this interface (STYLE rule 5). */
 
-import type { InputCount } from '../tokens/openai-input.js';
-
-export type ProviderName = 'openai' | 'anthropic';
-
-/** A JSON object as parsed from a request or response body. */
-export type JsonObject = { [key: string]: unknown };
-
-/** Metered routes, by their path after any `/agents/{id}` prefix. */
-export type MeteredRoute =
-  | '/v1/chat/completions'
-  | '/v1/completions'
-  | '/v1/responses'
-  | '/v1/embeddings'
-  | '/v1/messages';
-
-/** Token usage as the provider reported it; fields the provider did not send are undefined. */
-export interface UsageReport {
-  /** All input tokens, cached ones included. */
-  inputTokens?: number;
-  /** Input tokens served from the provider's prompt cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens). */
-  cachedInputTokens?: number;
-  /** Anthropic cache_creation_input_tokens (already part of inputTokens as we normalise it). */
-  cacheCreationInputTokens?: number;
-  /** All output tokens, reasoning ones included. */
-  outputTokens?: number;
-  /** Reasoning tokens (part of outputTokens). */
-  reasoningTokens?: number;
-}
-
-/** What admission reserves for a request before it is forwarded. */
-export interface Estimate {
-  model: string;
-  encoding: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** Where the output figure came from. */
-  outputSource: 'request' | 'recent' | 'default';
-}
-
-/** Context the estimator may use beyond the body. */
-export interface EstimateContext {
-  /** Recent typical output size for this agent and model, if known. */
-  recentOutputTokens?: number;
-  defaultOutputTokens: number;
-}
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderName } from '../domain/provider-name.js';
+import type { UsageReport } from '../domain/usage-report.js';
+import type { Estimator } from '../tokens/estimator.js';
 
 /** The request body after the adapter prepared it for the upstream. */
 export interface PreparedRequest {
@@ -76,12 +36,11 @@ export interface StreamMeter {
   malformedEvents(): number;
 }
 
-export interface ProviderAdapter {
+/** A provider format's adapter; its estimating half (`estimate`, `estimateFromInput`) is `Estimator`. */
+export interface ProviderAdapter extends Estimator {
   readonly provider: ProviderName;
   /** Prepare the body for upstream: e.g. inject `stream_options.include_usage` for OpenAI chat streams. Pure. */
   prepare(route: MeteredRoute, body: JsonObject): PreparedRequest;
-  /** Estimate input and expected output tokens. Pure. */
-  estimate(route: MeteredRoute, body: JsonObject, ctx: EstimateContext): Estimate;
   /** Usage from a complete (non-streamed) JSON response body. */
   usageFromJson(route: MeteredRoute, json: unknown): UsageReport | undefined;
   /** Output tokens counted from a complete JSON response body's content (fallback when usage is missing). */
@@ -89,11 +48,6 @@ export interface ProviderAdapter {
   createStreamMeter(route: MeteredRoute, prepared: PreparedRequest, model: string): StreamMeter;
   /** An error body in this provider's own shape. */
   errorBody(err: ProviderErrorSpec): string;
-  /**
-   * The estimate from a raw input count made elsewhere (the token-count worker pool, for large bodies);
-   * applies calibration and expected output exactly as estimate() does. Added by the token-accounting work.
-   */
-  estimateFromInput(route: MeteredRoute, body: JsonObject, ctx: EstimateContext, input: InputCount): Estimate;
   /** Learn from a reconciled request (e.g. Anthropic's per-model calibration factor). */
   observe?(model: string, estimatedInput: number, actualInput: number): void;
 }

@@ -1,4 +1,5 @@
-import type { JsonObject, MeteredRoute } from './adapter.js';
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
 
 /** Sets a request's output limit to `n` in the field its API uses (for the optional max-tokens clamp). */
 export function withMaxOutput(route: MeteredRoute, body: JsonObject, n: number): JsonObject {

@@ -1,4 +1,6 @@
-import type { MeteredRoute, ProviderAdapter, ProviderName } from './adapter.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderAdapter } from './adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { AnthropicAdapter } from './anthropic/adapter.js';
 import { OpenAIAdapter } from './openai/adapter.js';
 

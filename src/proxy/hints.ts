@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { grantedClass } from '../allocation/priority.js';
-import type { Config, PriorityClass } from '../config/schema.js';
-import { parsePriority } from '../budget/priority.js';
+import { grantedClass } from '../domain/granted-class.js';
+import type { Config } from '../config/schema.js';
+import { parsePriority, type PriorityClass } from '../domain/priority.js';
 import { ProxyError } from './errors.js';
 
 /** What operators granted the agent (src/app/agent-policies.ts): its ceiling and its class when it claims none. */

@@ -1,4 +1,4 @@
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config/schema.js';

@@ -1,5 +1,8 @@
 import type { ReconciliationRecord } from '../accounting/record.js';
-import type { Estimate, JsonObject, MeteredRoute, ProviderName } from '../providers/adapter.js';
+import type { Estimate } from '../domain/estimate.js';
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import type { TaskRecordResult } from '../store/store.js';
 import type { Hints } from './hints.js';
 

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../providers/adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { ProxyError } from './errors.js';
 
 /** Request headers as node:http or the upstream header builder hold them. */

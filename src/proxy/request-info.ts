@@ -1,6 +1,6 @@
-import type { ProviderName } from '../providers/adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import type { ReconciliationRecord } from '../accounting/record.js';
-import type { Priority } from '../budget/priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** How a request on the agents' port ended, for the requests_total metric (DESIGN §5). */
 export type RequestOutcome = 'forwarded' | 'queued' | 'burst' | 'rejected' | 'upstream_error' | 'client_closed' | 'error';
@@ -29,7 +29,7 @@ export interface RequestInfo {
   record?: ReconciliationRecord;
   malformedEvents?: number;
   /** The class the request claimed (header or task type) and whether the agent's ceiling lowered it. */
-  claim?: { class: Priority; capped: boolean };
+  claim?: { class: PriorityClass; capped: boolean };
 }
 
 /** Receives one call per finished request (logging and metrics live behind it). */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ProviderName } from '../providers/adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { adapterFor } from '../providers/registry.js';
 import { ProxyError } from './errors.js';
 

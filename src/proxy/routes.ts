@@ -1,5 +1,6 @@
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
-import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { meteredRoute } from '../providers/registry.js';
 import { ProxyError } from './errors.js';
 

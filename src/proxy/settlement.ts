@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ReconciliationRecord } from '../accounting/record.js';
-import type { Estimate, MeteredRoute, ProviderName } from '../providers/adapter.js';
+import type { Estimate } from '../domain/estimate.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import type { RequestContext } from './agent-handler.js';
 import type { Admission } from './metering.js';
 

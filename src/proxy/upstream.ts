@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Config } from '../config/schema.js';
-import type { ProviderName } from '../providers/adapter.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { ProxyError } from './errors.js';
 
 /** A configured upstream: the only places the proxy ever forwards to. */

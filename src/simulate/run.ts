@@ -2,7 +2,7 @@ import { allocate } from '../allocation/allocate.js';
 import { fairShare } from '../allocation/fair-share.js';
 import { allocationPolicy } from '../allocation/policy.js';
 import { waterFillArrays } from '../allocation/water-fill.js';
-import { priorityRank } from '../budget/priority.js';
+import { priorityRank } from '../domain/priority.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { SimAgent } from './agent-state.js';
 import type { SimTask } from './agent-state.js';

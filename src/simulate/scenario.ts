@@ -1,7 +1,7 @@
-import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../config/agent-id.js';
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { z } from 'zod';
 import { TokenNinjaError } from '../errors/errors.js';
-import { PRIORITIES } from '../budget/priority.js';
+import { PRIORITIES } from '../domain/priority.js';
 
 const burstSchema = z.strictObject({
   /** Chance per hour that a burst starts. */

@@ -1,4 +1,4 @@
-import { parsePriority } from '../budget/priority.js';
+import { parsePriority } from '../domain/priority.js';
 import type { AgentPolicy } from './store.js';
 
 /**

@@ -1,4 +1,4 @@
-import { parsePriority } from '../budget/priority.js';
+import { parsePriority } from '../domain/priority.js';
 import type { AgentSignal } from './store.js';
 
 /** Signals as stored (a JSON array); malformed rows are dropped, never trusted. */

@@ -4,7 +4,7 @@
  * Times are unix milliseconds; usage is kept in minute buckets (`minute = floor(ms / 60000)`).
  */
 
-import type { Priority } from '../budget/priority.js';
+import type { PriorityClass } from '../domain/priority.js';
 
 /** Tokens added to one agent's minute bucket. `demand` counts what was asked (served, queued or refused, at estimated cost); `consumed` what was charged. */
 export interface UsageDelta {
@@ -71,9 +71,9 @@ export interface Override {
 export interface AgentPolicy {
   agent: string;
   /** The class used when the agent claims none. */
-  criticality?: Priority;
+  criticality?: PriorityClass;
   /** The highest class the agent may claim. */
-  ceiling?: Priority;
+  ceiling?: PriorityClass;
   setAt: number;
 }
 
@@ -103,7 +103,7 @@ export interface AgentSignal {
   agent: string;
   /** The proxy that published it (a per-process id). */
   source: string;
-  priorityClass?: Priority;
+  priorityClass?: PriorityClass;
   taskType?: string;
   nearestDeadline?: number;
   blocking?: number;

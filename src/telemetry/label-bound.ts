@@ -1,4 +1,4 @@
-import { AGENT_ID_PATTERN } from '../config/agent-id.js';
+import { AGENT_ID_PATTERN } from '../domain/agent-id.js';
 
 /** The label value every value beyond a bound (or failing validation) folds into. */
 export const OTHER_LABEL = 'other';

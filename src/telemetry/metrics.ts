@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReconciliationRecord } from '../accounting/record.js';
-import type { Priority } from '../budget/priority.js';
-import type { MeteredRoute, ProviderName } from '../providers/adapter.js';
+import type { PriorityClass } from '../domain/priority.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { ProviderName } from '../domain/provider-name.js';
 import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
 import { packageVersion } from './package-version.js';
 
@@ -499,7 +500,7 @@ export class Metrics {
   }
 
   /** A request claimed `claimed` (header or task type); `capped` when the agent's ceiling lowered it. */
-  recordPriorityClaim(agent: string, claimed: Priority, capped: boolean): void {
+  recordPriorityClaim(agent: string, claimed: PriorityClass, capped: boolean): void {
     this.priorityClaims.inc({ agent: this.agentLabel(agent), class: claimed, outcome: capped ? 'capped' : 'granted' });
   }
 

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { JsonObject, MeteredRoute } from '../providers/adapter.js';
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
 import { CountCache } from './count-cache.js';
 import type { EncodingName } from './encoding.js';
 import { countRequestInput } from './request-input.js';

@@ -1,4 +1,7 @@
-import type { Estimate, EstimateContext, JsonObject, MeteredRoute, ProviderAdapter } from '../providers/adapter.js';
+import type { Estimate, EstimateContext } from '../domain/estimate.js';
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
+import type { Estimator } from './estimator.js';
 import type { TokenCountPool } from './worker-pool.js';
 
 /**
@@ -12,7 +15,7 @@ export const ASYNC_COUNT_THRESHOLD_BYTES = 32 * 1024;
  * (off the event loop). `rawBody` is the request's JSON bytes as received; `body` the parsed object.
  */
 export async function estimateAsync(
-  adapter: ProviderAdapter,
+  adapter: Estimator,
   route: MeteredRoute,
   body: JsonObject,
   rawBody: Uint8Array | string,

@@ -1,4 +1,5 @@
-import type { Estimate, EstimateContext, JsonObject } from '../providers/adapter.js';
+import type { Estimate, EstimateContext } from '../domain/estimate.js';
+import type { JsonObject } from '../domain/json.js';
 
 /**
  * Output tokens admission reserves: the request's own limit (first of `fields` present), else the agent's

@@ -1,4 +1,5 @@
-import type { JsonObject, MeteredRoute } from '../providers/adapter.js';
+import type { JsonObject } from '../domain/json.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
 import { countAnthropicRequest } from './anthropic-input.js';
 import { defaultCountCache, type CountCache } from './count-cache.js';
 import {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { MeteredRoute } from '../providers/adapter.js';
+import type { MeteredRoute } from '../domain/metered-route.js';
 import { TokenNinjaError } from '../errors/errors.js';
 import type { CountJob, CountResult } from './count-worker.js';
 import type { InputCount } from './openai-input.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { allocationPolicy } from '../../src/allocation/index.js';
-import { PRIORITIES } from '../../src/budget/priority.js';
+import { PRIORITIES } from '../../src/domain/priority.js';
 import type { AgentInput, AllocationInput, AllocationPolicy, UsageWindow, UsageWindows } from '../../src/allocation/index.js';
 
 /** Random fleets and policies for the engine's property tests. */

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocate, allocationPolicy } from '../../src/allocation/index.js';
-import type { AgentInput, AllocationInput, AllocationTable, OutcomeSample, PriorityClass } from '../../src/allocation/index.js';
-import { PRIORITIES, priorityRank } from '../../src/budget/priority.js';
+import type { AgentInput, AllocationInput, AllocationTable, OutcomeSample } from '../../src/allocation/index.js';
+import { PRIORITIES, priorityRank, type PriorityClass } from '../../src/domain/priority.js';
 import { agentArb, inputArb, NOW, RUNS } from './arbitraries.js';
 
 const EPS = 1e-9;

@@ -2,7 +2,7 @@ import { Prng } from '../../src/simulate/prng.js';
 import { describe, expect, it } from 'vitest';
 import { Admission, type AdmissionResult } from '../../src/budget/admission.js';
 import { LocalBurstPool } from '../../src/budget/local-burst-pool.js';
-import { PRIORITIES, type Priority } from '../../src/budget/priority.js';
+import { PRIORITIES, type PriorityClass } from '../../src/domain/priority.js';
 import { FakeTime } from './fake-time.js';
 
 const TICK = 10_000;
@@ -55,7 +55,7 @@ describe('Admission under concurrency', () => {
     for (let i = 0; i < REQUESTS; i++) {
       const agent = AGENTS[Math.floor(random() * AGENTS.length)] as string;
       const cost = 50 + Math.floor(random() * 1_450);
-      const priority = PRIORITIES[Math.floor(random() * PRIORITIES.length)] as Priority;
+      const priority = PRIORITIES[Math.floor(random() * PRIORITIES.length)] as PriorityClass;
       const arrival = Math.floor(random() * (TICKS - 1) * TICK);
       const deadline = random() < 0.2 ? arrival + Math.floor(random() * 6_000) : undefined;
       const abortAfter = random() < 0.15 ? Math.floor(random() * 4_000) : undefined;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Admission, type AdmissionResult } from '../../src/budget/admission.js';
 import type { Reservation } from '../../src/budget/ledger.js';
 import { LocalBurstPool } from '../../src/budget/local-burst-pool.js';
-import { PRIORITIES } from '../../src/budget/priority.js';
+import { PRIORITIES } from '../../src/domain/priority.js';
 import { FakeTime, flush } from './fake-time.js';
 
 const AGENTS = ['a', 'b', 'c'] as const;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PriorityQueue, type QueueEntry } from '../../src/budget/priority-queue.js';
-import { priorityRank, type Priority } from '../../src/budget/priority.js';
+import { priorityRank, type PriorityClass } from '../../src/domain/priority.js';
 
 interface E extends QueueEntry {
   name: string;
 }
-const entry = (name: string, priority: Priority, seq: number, deadline?: number): E => ({
+const entry = (name: string, priority: PriorityClass, seq: number, deadline?: number): E => ({
   name,
   rank: priorityRank(priority),
   deadline,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProxyError } from '../../src/proxy/errors.js';
-import { AGENT_ID_PATTERN as AGENT_ID } from '../../src/config/agent-id.js';
+import { AGENT_ID_PATTERN as AGENT_ID } from '../../src/domain/agent-id.js';
 import { providerOfTarget, resolvePath } from '../../src/proxy/routes.js';
 
 /** Request-target classification: what is accepted never leaves /v1-style origin-form paths, whatever the encoding. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIORITIES } from '../../src/budget/priority.js';
+import { PRIORITIES } from '../../src/domain/priority.js';
 import { decodeSignals } from '../../src/store/signal-codec.js';
 
 const row = (priorityClass: unknown) => ({ agent: 'a', source: 'p', queuedDemand: 1, partialDemand: 0, partialConsumed: 0, priorityClass });

@@ -1,4 +1,5 @@
-import type { StreamMeter, UsageReport } from '../adapter.js';
+import type { StreamMeter } from '../adapter.js';
+import type { UsageReport } from '../../domain/usage-report.js';
 import { EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
 import { SseParser, type SseItem } from '../sse/parser.js';
 import { ANTHROPIC_ENCODING } from '../../tokens/encoding.js';

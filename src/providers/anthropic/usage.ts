@@ -1,4 +1,4 @@
-import type { UsageReport } from '../adapter.js';
+import type { UsageReport } from '../../domain/usage-report.js';
 
 /** Anthropic's usage fields as last set (message_start, then cumulative message_delta). */
 export interface AnthropicUsageFields {

@@ -1,14 +1,8 @@
-import type {
-  Estimate,
-  EstimateContext,
-  JsonObject,
-  MeteredRoute,
-  PreparedRequest,
-  ProviderAdapter,
-  ProviderErrorSpec,
-  StreamMeter,
-  UsageReport,
-} from '../adapter.js';
+import type { Estimate, EstimateContext } from '../../domain/estimate.js';
+import type { JsonObject } from '../../domain/json.js';
+import type { MeteredRoute } from '../../domain/metered-route.js';
+import type { PreparedRequest, ProviderAdapter, ProviderErrorSpec, StreamMeter } from '../adapter.js';
+import type { UsageReport } from '../../domain/usage-report.js';
 import { countText, encodingForModel } from '../../tokens/encoding.js';
 import { expectedOutput } from '../../tokens/expected-output.js';
 import type { InputCount } from '../../tokens/openai-input.js';

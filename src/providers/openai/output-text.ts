@@ -1,4 +1,4 @@
-import type { MeteredRoute } from '../adapter.js';
+import type { MeteredRoute } from '../../domain/metered-route.js';
 import { arr, obj } from '../../tokens/json-narrow.js';
 
 function pushStr(out: string[], v: unknown): void {

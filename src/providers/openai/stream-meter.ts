@@ -1,4 +1,6 @@
-import type { MeteredRoute, StreamMeter, UsageReport } from '../adapter.js';
+import type { MeteredRoute } from '../../domain/metered-route.js';
+import type { StreamMeter } from '../adapter.js';
+import type { UsageReport } from '../../domain/usage-report.js';
 import { concatBytes, EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
 import { SseParser, type SseEvent, type SseItem } from '../sse/parser.js';
 import { encodingForModel } from '../../tokens/encoding.js';

@@ -1,4 +1,4 @@
-import type { UsageReport } from '../adapter.js';
+import type { UsageReport } from '../../domain/usage-report.js';
 import { num, obj } from '../../tokens/json-narrow.js';
 
 /**

@@ -1,10 +1,11 @@
 /** Priority classes a request may claim (DESIGN §3 `x-token-ninja-priority`), most urgent first. */
 export const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
 
-export type Priority = (typeof PRIORITIES)[number];
+/** A business-criticality class: what agents claim, operators cap, the engine weighs and the queue orders by. */
+export type PriorityClass = (typeof PRIORITIES)[number];
 
 /** Numeric rank of a class: higher is more urgent (critical 3 … low 0). */
-export function priorityRank(priority: Priority): number {
+export function priorityRank(priority: PriorityClass): number {
   switch (priority) {
     case 'critical':
       return 3;
@@ -18,11 +19,11 @@ export function priorityRank(priority: Priority): number {
 }
 
 /** True when `priority` is at least as urgent as `gate`. */
-export function priorityAtLeast(priority: Priority, gate: Priority): boolean {
+export function priorityAtLeast(priority: PriorityClass, gate: PriorityClass): boolean {
   return priorityRank(priority) >= priorityRank(gate);
 }
 
 /** Narrow an untrusted string (a header value) to a class, or undefined. */
-export function parsePriority(value: string): Priority | undefined {
-  return (PRIORITIES as readonly string[]).includes(value) ? (value as Priority) : undefined;
+export function parsePriority(value: string): PriorityClass | undefined {
+  return (PRIORITIES as readonly string[]).includes(value) ? (value as PriorityClass) : undefined;
 }

@@ -1,0 +1,2 @@
+/** The upstream API formats the proxy meters. */
+export type ProviderName = 'openai' | 'anthropic';
