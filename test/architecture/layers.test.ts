@@ -10,8 +10,9 @@ import { importSpecifiers, layerViolations, readSources, REPO_ROOT } from './imp
  *   allocation, tokens, accounting, store, mock: the vocabulary and errors only; allocation stays pure
  *   providers (over tokens), budget (over store), config (over allocation's defaults and store specs),
  *   telemetry (over accounting's records)
- *   admin, proxy, simulate: the request and admin paths, and the simulator over the engine
- *   app (composition), then demo and cli on top.
+ *   admin, proxy: the request and admin paths
+ *   app (composition); simulate over the engine and app's input code (it must see what the proxy sees, issue 17);
+ *   then demo and cli on top.
  * A lower folder never imports a higher one. Adding an edge here is a design decision: say why in the commit.
  */
 const FOUNDATION = ['domain', 'errors'] as const;
@@ -29,8 +30,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   telemetry: [...FOUNDATION, 'accounting'],
   admin: [...FOUNDATION, 'config', 'telemetry'],
   proxy: [...FOUNDATION, 'accounting', 'admin', 'config', 'providers', 'store'],
-  simulate: [...FOUNDATION, 'allocation'],
   app: [...FOUNDATION, 'accounting', 'admin', 'allocation', 'budget', 'config', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
+  simulate: [...FOUNDATION, 'allocation', 'app', 'store'],
   demo: [...FOUNDATION, 'admin', 'app', 'config', 'mock', 'simulate'],
   cli: [...FOUNDATION, 'app', 'config', 'demo', 'mock', 'simulate', 'store', 'telemetry'],
 };
