@@ -61,8 +61,9 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
       blocking: blocking(a, byId),
     });
     granted.set(id, operatorPolicyOf(a.spec));
+    // What waits was asked under the id in use last tick: a fresh id has nothing waiting yet.
     const waiting = shortfall[a.index] as number;
-    if (waiting > 0) queuedDemand.set(id, waiting);
+    if (waiting > 0 && (a.identities[a.identities.length - 1] as SimIdentity).fromTick < k) queuedDemand.set(id, waiting);
   }
   return assembleInputs(
     policy,
