@@ -20,6 +20,20 @@ export interface AgentCounters {
   abandonedTokens: number;
   completedTasks: number;
   waitTicks: number;
+  /** Σ true quality of its completed tasks. */
+  qualityWeightedTasks: number;
+  servedTokens: number;
+}
+
+/** A task report as the proxy receives it: under the agent id in use when the task was done. */
+export interface SimReport extends OutcomeSample {
+  agent: string;
+}
+
+/** An agent id in use from tick `fromTick` on (until the next one's). */
+export interface SimIdentity {
+  id: string;
+  fromTick: number;
 }
 
 /** A simulated agent: hidden truth, its backlog, and the history a proxy would have recorded. */
@@ -33,14 +47,18 @@ export class SimAgent {
   /** Prefix sums over ticks (index = tick − firstTick): demand asked and tokens served. */
   readonly demandPrefix: Float64Array;
   readonly servedPrefix: Float64Array;
-  readonly outcomes: OutcomeSample[] = [];
+  readonly outcomes: SimReport[] = [];
   private outcomesHead = 0;
-  private inTransit: OutcomeSample[] = [];
+  private inTransit: SimReport[] = [];
+  /** The ids it has used, oldest first; the last is the one in use (more than one only if it rotates ids). */
+  readonly identities: SimIdentity[];
+  /** Refused tokens its SDK will re-send next tick, by how often they were sent before (index 0: once). */
+  private readonly retrying: Float64Array;
   pendingFed = 0;
   /** Demand a proxy would see, per coming tick: each task's requests spread over its duration, counted once. */
   private readonly schedule: Float64Array;
   private scheduleAt = 0;
-  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, completedTasks: 0, waitTicks: 0 };
+  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, completedTasks: 0, waitTicks: 0, qualityWeightedTasks: 0, servedTokens: 0 };
 
   constructor(
     readonly spec: ScenarioAgent,
@@ -55,6 +73,21 @@ export class SimAgent {
     this.schedule = new Float64Array(Math.max(1, Math.ceil(spec.taskMinutes)) + 1);
     this.demandPrefix = new Float64Array(totalTicks + 1);
     this.servedPrefix = new Float64Array(totalTicks + 1);
+    this.identities = [{ id: spec.id, fromTick: joinTick }];
+    this.retrying = new Float64Array(spec.behaviour.retries);
+  }
+
+  /** The agent id its requests and reports carry now. */
+  get currentId(): string {
+    return (this.identities[this.identities.length - 1] as SimIdentity).id;
+  }
+
+  /** Start over under a fresh id at tick `k` once the current one is `everyTicks` old; true if it did. */
+  rotate(k: number, everyTicks: number): boolean {
+    const current = this.identities[this.identities.length - 1] as SimIdentity;
+    if (k - current.fromTick < everyTicks) return false;
+    this.identities.push({ id: `${this.spec.id}~${this.identities.length}`, fromTick: k });
+    return true;
   }
 
   openCount(): number {
@@ -70,9 +103,26 @@ export class SimAgent {
     }
   }
 
-  /** Close tick `k`'s demand record: what its tasks' requests asked for this tick. */
-  recordDemand(k: number): void {
-    this.demandPrefix[k + 1] = (this.demandPrefix[k] as number) + (this.schedule[this.scheduleAt] as number);
+  /**
+   * Its SDK's retries this tick, given what it asked and got: the refused tokens it re-sent (the same work its
+   * backlog holds, so they add nothing to what it asks) move one retry on, refused fresh tokens start their
+   * first; returns the tokens re-sent this tick.
+   */
+  retry(asked: number, got: number): number {
+    const m = this.retrying.length;
+    if (m === 0) return 0;
+    let resent = 0;
+    for (let j = 0; j < m; j++) resent += this.retrying[j] as number;
+    resent = Math.min(resent, asked);
+    const refusedShare = asked > 0 ? Math.max(0, asked - got) / asked : 0;
+    for (let j = m - 1; j > 0; j--) this.retrying[j] = (this.retrying[j - 1] as number) * refusedShare;
+    this.retrying[0] = Math.max(0, asked - resent) * refusedShare;
+    return resent;
+  }
+
+  /** Close tick `k`'s demand record: what its tasks' requests asked for this tick, plus `repeated` tokens the proxy counted again. */
+  recordDemand(k: number, repeated: number): void {
+    this.demandPrefix[k + 1] = (this.demandPrefix[k] as number) + (this.schedule[this.scheduleAt] as number) + repeated;
     this.schedule[this.scheduleAt] = 0;
     this.scheduleAt = (this.scheduleAt + 1) % this.schedule.length;
   }
@@ -135,7 +185,7 @@ export class SimAgent {
   }
 
   /** A report the proxy will receive at `sample.at` (reports arrive late, and out of order). */
-  sendReport(sample: OutcomeSample): void {
+  sendReport(sample: SimReport): void {
     this.inTransit.push(sample);
   }
 
@@ -148,16 +198,16 @@ export class SimAgent {
     for (const r of due) this.recordOutcome(r, windowStart);
   }
 
-  private recordOutcome(sample: OutcomeSample, windowStart: number): void {
+  private recordOutcome(sample: SimReport, windowStart: number): void {
     this.outcomes.push(sample);
-    while (this.outcomesHead < this.outcomes.length && (this.outcomes[this.outcomesHead] as OutcomeSample).at < windowStart) this.outcomesHead += 1;
+    while (this.outcomesHead < this.outcomes.length && (this.outcomes[this.outcomesHead] as SimReport).at < windowStart) this.outcomesHead += 1;
     if (this.outcomesHead > 512) {
       this.outcomes.splice(0, this.outcomesHead);
       this.outcomesHead = 0;
     }
   }
 
-  recentOutcomes(): OutcomeSample[] {
+  recentOutcomes(): SimReport[] {
     return this.outcomes.slice(this.outcomesHead);
   }
 

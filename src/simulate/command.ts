@@ -4,6 +4,8 @@ import { renderSvg } from './report-svg.js';
 import { renderReport } from './report-text.js';
 import { renderSweep, renderSweepSvg } from './report-sweep.js';
 import { runSimulation } from './run.js';
+import { renderTricks } from './report-tricks.js';
+import { leastProductiveAgent, runTricks } from './tricks.js';
 import { DEFAULT_SWEEP, runSweep } from './sweep.js';
 import { parseScenario, ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario.js';
@@ -15,11 +17,15 @@ export interface CommandIo {
 }
 
 const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N | --sweep] [--out chart.svg | --no-chart] [--json]
+       token-ninja simulate --tricks [--agent ID] [--scenario FILE] [--seed N] [--json]
 
 Replays a synthetic fleet under a static equal split, a static split by historic usage, max-min fair
 sharing and the dynamic allocation engine, at the same budget, and prints what each achieved. --sweep
 instead compares dynamic with fair sharing over seeds 1-3, productivity spreads 1x-30x and demand 0.5x-4x
-the pool (a few minutes), as a table and a chart. The scenario format is described in docs/allocation.md.
+the pool (a few minutes), as a table and a chart. --tricks runs the dynamic engine with one agent (default:
+the least productive) honest, then silent, claiming critical with short deadlines, rotating its id every 10
+minutes, and retrying refused requests twice, and prints what each trick gained it (a minute or two).
+The scenario format is described in docs/allocation.md.
 Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg (token-ninja-sweep.svg).
 `;
 
@@ -28,12 +34,14 @@ interface Args {
   seed: number;
   out: string | null | undefined;
   sweep: boolean;
+  tricks: boolean;
+  agent?: string;
   json: boolean;
   help: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: 1, out: undefined, sweep: false, json: false, help: false };
+  const args: Args = { seed: 1, out: undefined, sweep: false, tricks: false, json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -52,6 +60,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--no-chart') args.out = null;
     else if (a === '--json') args.json = true;
     else if (a === '--sweep') args.sweep = true;
+    else if (a === '--tricks') args.tricks = true;
+    else if (a === '--agent') args.agent = value();
     else if (a === '--help' || a === '-h') args.help = true;
     else throw new ScenarioError(`unknown argument "${a}"`);
   }
@@ -84,6 +94,11 @@ export async function simulateCommand(argv: string[], io: CommandIo = process): 
       return 0;
     }
     const scenario = await loadScenario(args.scenario);
+    if (args.tricks) {
+      const tricks = runTricks(scenario, args.agent ?? leastProductiveAgent(scenario), args.seed);
+      io.stdout.write(args.json ? `${JSON.stringify(tricks, null, 2)}\n` : renderTricks(tricks));
+      return 0;
+    }
     let svg: string;
     if (args.sweep) {
       const sweep = runSweep(scenario, DEFAULT_SWEEP);

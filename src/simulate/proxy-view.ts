@@ -1,8 +1,9 @@
 import { assembleInputs, inputReads } from '../app/reallocation-inputs.js';
-import type { MinuteRange } from '../app/reallocation-inputs.js';
+import type { MinuteRange, OperatorPolicy } from '../app/reallocation-inputs.js';
 import type { AgentHints, AllocationInput, AllocationPolicy } from '../allocation/types.js';
 import type { TaskOutcome, UsageTotal } from '../store/store.js';
-import type { SimAgent } from './agent-state.js';
+import type { SimAgent, SimIdentity } from './agent-state.js';
+import { claimedClass, claimedDeadline, operatorPolicyOf } from './behaviour.js';
 
 const MINUTE_MS = 60_000;
 
@@ -16,7 +17,9 @@ export interface SimClock {
  * The engine's input at the start of tick `k`, built as the proxy builds it (src/app/reallocation-inputs.ts): the
  * store's minute buckets hold each earlier tick's demand and consumption in the minute the tick started, rows
  * only where there was usage; task outcomes are those reported by now; queued demand is what each agent asked
- * for last tick and did not get (its requests waiting now), not the work still to come.
+ * for last tick and did not get (its requests waiting now), not the work still to come. An agent that rotates
+ * ids is one agent to the simulation and several to the proxy: each id has the usage, reports and first-seen
+ * of the ticks it was in use, and only the id in use sends hints and waits.
  */
 export function proxyInputs(agents: readonly SimAgent[], k: number, now: number, clock: SimClock, policy: AllocationPolicy, shortfall: Float64Array): AllocationInput {
   const active = agents.filter((a) => a.joinTick <= k);
@@ -28,9 +31,18 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
     const rows: UsageTotal[] = [];
     if (to <= from) return rows;
     for (const a of active) {
-      const demand = (a.demandPrefix[to] as number) - (a.demandPrefix[from] as number);
-      const consumed = (a.servedPrefix[to] as number) - (a.servedPrefix[from] as number);
-      if (demand > 0 || consumed > 0) rows.push({ agent: a.spec.id, demand, consumed });
+      const ids = a.identities;
+      for (let j = ids.length - 1; j >= 0; j--) {
+        const id = ids[j] as SimIdentity;
+        const idTo = j + 1 < ids.length ? (ids[j + 1] as SimIdentity).fromTick : to;
+        if (idTo <= from) break;
+        const f = Math.max(from, id.fromTick);
+        const t = Math.min(to, idTo);
+        if (t <= f) continue;
+        const demand = (a.demandPrefix[t] as number) - (a.demandPrefix[f] as number);
+        const consumed = (a.servedPrefix[t] as number) - (a.servedPrefix[f] as number);
+        if (demand > 0 || consumed > 0) rows.push({ agent: id.id, demand, consumed });
+      }
     }
     return rows;
   };
@@ -38,16 +50,20 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
   const tasks: TaskOutcome[] = [];
   const hints = new Map<string, AgentHints>();
   const queuedDemand = new Map<string, number>();
+  const granted = new Map<string, OperatorPolicy>();
   for (const a of active) {
-    for (const o of a.recentOutcomes()) if (o.at >= reads.tasksSince && o.at <= now) tasks.push({ agent: a.spec.id, task: '', at: o.at, completed: o.completed, quality: o.quality, source: 'agent' });
-    const nearestDeadline = a.nearestDeadline();
-    hints.set(a.spec.id, {
-      priorityClass: a.spec.class,
+    const id = a.currentId;
+    for (const o of a.recentOutcomes()) if (o.at >= reads.tasksSince && o.at <= now) tasks.push({ agent: o.agent, task: '', at: o.at, completed: o.completed, quality: o.quality, source: 'agent' });
+    const nearestDeadline = claimedDeadline(a.spec, now, a.nearestDeadline());
+    hints.set(id, {
+      priorityClass: claimedClass(a.spec),
       ...(nearestDeadline === undefined ? {} : { nearestDeadline }),
       blocking: blocking(a, byId),
     });
+    granted.set(id, operatorPolicyOf(a.spec));
+    // What waits was asked under the id in use last tick: a fresh id has nothing waiting yet.
     const waiting = shortfall[a.index] as number;
-    if (waiting > 0) queuedDemand.set(a.spec.id, waiting);
+    if (waiting > 0 && (a.identities[a.identities.length - 1] as SimIdentity).fromTick < k) queuedDemand.set(id, waiting);
   }
   return assembleInputs(
     policy,
@@ -60,10 +76,12 @@ export function proxyInputs(agents: readonly SimAgent[], k: number, now: number,
       perMinute: reads.perMinute.map(totals),
       tasks,
       overrides: [],
-      seen: active.map((a) => ({ agent: a.spec.id, firstSeen: clock.startMs + a.joinTick * clock.tickMs })),
+      seen: active.flatMap((a) => a.identities.map((id) => ({ agent: id.id, firstSeen: clock.startMs + id.fromTick * clock.tickMs }))),
     },
     { hints, queuedDemand },
     now,
+    // Ids no longer in use send no claims, so they need no ceiling.
+    (id) => granted.get(id) ?? {},
   );
 }
 

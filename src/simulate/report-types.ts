@@ -14,6 +14,13 @@ export interface QuartileResult {
   meanDelayMinutes: number;
 }
 
+/** What one agent achieved under a policy. */
+export interface AgentResult {
+  /** Σ true quality of its completed tasks. */
+  qualityWeightedTasks: number;
+  tokensServed: number;
+}
+
 export interface PolicyResult {
   policy: PolicyName;
   tasksCompleted: number;
@@ -31,6 +38,8 @@ export interface PolicyResult {
   /** Idle pool as a fraction of the pool, over the ticks in which some agent was throttled. */
   idleWhileThrottledFraction: number;
   quartiles: QuartileResult[];
+  /** Per agent (all the ids it used), over the measured period. */
+  agents: Record<string, AgentResult>;
   highPriorityDeadlines: { tasks: number; met: number; fraction: number };
   /** Chart data: per agent, mean allocation in tokens per minute per chart point. */
   series: Record<string, number[]>;

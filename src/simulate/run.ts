@@ -4,7 +4,9 @@ import { allocationPolicy } from '../allocation/policy.js';
 import { waterFillArrays } from '../allocation/water-fill.js';
 import { priorityRank } from '../domain/priority.js';
 import type { AllocationPolicy } from '../allocation/types.js';
+import { newcomerBaseline } from '../app/reallocator.js';
 import { SimAgent } from './agent-state.js';
+import { grantedClassOf, retryCountedShare } from './behaviour.js';
 import type { SimTask } from './agent-state.js';
 import { parseScenario } from './scenario.js';
 import type { Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
@@ -82,6 +84,18 @@ interface TickAllocation {
   burst: number;
   /** Order in which throttled agents draw on the burst buffer; null: they share it equally. */
   burstOrder: number[] | null;
+  /** The engine's newcomer reserve (null under other policies) and the agents whose id the table does not name. */
+  newcomers: NewcomerDraws | null;
+  /** Allocated to ids their agents no longer use (rotated away): idle. */
+  stranded: number;
+}
+
+/** What agents the table does not name may draw this tick (DESIGN §8). */
+interface NewcomerDraws {
+  reserve: number;
+  /** Most one id may draw (the engine's baseline for one more agent). */
+  allowance: number;
+  unnamed: number[];
 }
 
 function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
@@ -117,10 +131,16 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
   let hpMet = 0;
   const runEnd = RUN_START + (totalTicks - historyTicks) * tickMs;
 
+  const retryShare = retryCountedShare(tickMs);
   for (let k = 0; k < totalTicks; k++) {
     const now = RUN_START + (k - historyTicks) * tickMs;
     const measured = k >= historyTicks;
     const active = agents.filter((a) => a.joinTick <= k);
+    for (const a of active) {
+      const every = a.spec.behaviour.rotatesIdsEveryMinutes;
+      // A fresh id's bucket starts empty; what the old one held is left unused.
+      if (every !== undefined && a.rotate(k, Math.max(1, Math.round(every / tickMinutes)))) balances[a.index] = 0;
+    }
     for (const a of active) a.deliverReports(now, now - enginePolicy.scoringWindowSeconds * 1000);
 
     // 1. Allocation, decided on what the proxy knows at the start of the tick.
@@ -143,7 +163,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     // 3. Each agent asks for what its backlog needs, up to its concurrency. It spends from its token bucket
     // (this tick's allocation plus what it left last tick, the bucket holding at most one tick's allocation,
     // as the budget ledger does), then from the burst buffer if its class may; the rest waits.
-    let expiredTick = 0;
+    let expiredTick = alloc.stranded;
     for (const a of agents) {
       const i = a.index;
       asks[i] = a.joinTick <= k ? a.ask(pace(a, tickMinutes), maxPerTick(a.spec, tickMinutes)) : 0;
@@ -154,6 +174,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       balances[i] = Math.min(left, Number.isFinite(allocation) ? allocation : 0);
       expiredTick += left - (balances[i] as number);
     }
+    drawNewcomers(alloc.newcomers, asks, got);
     const burstLeft = drawBurst(alloc, agents, asks, got, burstMinRank);
     for (let i = 0; i < n; i++) shortfall[i] = Math.max(0, (asks[i] as number) - (got[i] as number));
 
@@ -167,6 +188,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       if ((asks[i] as number) - g > 1) throttled = true;
       servedTick += g;
       if (!measured) historyServed[i] = (historyServed[i] as number) + g;
+      else a.counters.servedTokens += g;
       a.work(g, pace(a, tickMinutes), (t) => {
         report(a, t, doneAt);
         if (a.spec.feeds !== undefined) {
@@ -176,11 +198,12 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
         if (!measured) return;
         a.counters.completedTasks += 1;
         a.counters.waitTicks += k + 1 - t.arrivalTick;
+        a.counters.qualityWeightedTasks += t.quality;
         tasksCompleted += 1;
         qualityWeightedTasks += t.quality;
         if (t.highPriority && t.deadline !== null && t.deadline <= runEnd && t.arrivalTick >= historyTicks && doneAt <= t.deadline) hpMet += 1;
       });
-      a.recordDemand(k);
+      a.recordDemand(k, a.retry(asks[i] as number, g) * retryShare);
       a.servedPrefix[k + 1] = (a.servedPrefix[k] as number) + g;
     }
     if (!measured) continue;
@@ -225,20 +248,22 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       throttledTicks,
       idleWhileThrottledFraction: poolWhileThrottled > 0 ? idleWhileThrottled / poolWhileThrottled : 0,
       quartiles: quartiles(agents, tickMinutes),
+      agents: Object.fromEntries(agents.map((a) => [a.spec.id, { qualityWeightedTasks: a.counters.qualityWeightedTasks, tokensServed: a.counters.servedTokens }])),
       highPriorityDeadlines: { tasks: hpTasks, met: hpMet, fraction: hpTasks > 0 ? hpMet / hpTasks : 1 },
       series,
     },
   };
 }
 
-/** Reports a finished task to the proxy as the agent would: noisy, possibly late, possibly never. */
+/** Reports a finished task to the proxy as the agent would, under the id in use: noisy, possibly late, possibly never. */
 function report(a: SimAgent, t: SimTask, doneAt: number): void {
   const s = a.spec;
+  if (s.behaviour.silent) return;
   const noise = a.reports.normal();
   const missing = a.reports.next() < s.reportMissingShare;
   const delayMs = s.reportLateMinutes > 0 ? -Math.log(1 - a.reports.next()) * s.reportLateMinutes * 60_000 : 0;
   if (missing) return;
-  a.sendReport({ at: doneAt + delayMs, completed: true, quality: Math.min(1, Math.max(0, t.quality + s.reportNoise * noise)) });
+  a.sendReport({ agent: a.currentId, at: doneAt + delayMs, completed: true, quality: Math.min(1, Math.max(0, t.quality + s.reportNoise * noise)) });
 }
 
 /**
@@ -248,7 +273,7 @@ function report(a: SimAgent, t: SimTask, doneAt: number): void {
 function drawBurst(alloc: TickAllocation, agents: readonly SimAgent[], asks: Float64Array, got: Float64Array, minRank: number): number {
   const n = agents.length;
   const short = new Float64Array(n);
-  for (const a of agents) if (priorityRank(a.spec.class) >= minRank) short[a.index] = Math.max(0, (asks[a.index] as number) - (got[a.index] as number));
+  for (const a of agents) if (priorityRank(grantedClassOf(a.spec)) >= minRank) short[a.index] = Math.max(0, (asks[a.index] as number) - (got[a.index] as number));
   let left = alloc.burst;
   if (alloc.burstOrder === null) {
     const { amounts } = waterFillArrays(new Float64Array(n).fill(1), new Float64Array(n), short, left);
@@ -265,6 +290,17 @@ function drawBurst(alloc: TickAllocation, agents: readonly SimAgent[], asks: Flo
     left -= take;
   }
   return left;
+}
+
+/** Agents the table does not name take what they ask from the newcomer reserve, each up to the allowance, in id order until it is spent. */
+function drawNewcomers(draws: NewcomerDraws | null, asks: Float64Array, got: Float64Array): void {
+  if (draws === null) return;
+  let left = draws.reserve;
+  for (const i of draws.unnamed) {
+    const take = Math.min((asks[i] as number) - (got[i] as number), draws.allowance, left);
+    got[i] = (got[i] as number) + take;
+    left -= take;
+  }
 }
 
 function allocateTick(
@@ -284,11 +320,11 @@ function allocateTick(
   // Before the measured period every policy is the same unthrottled history, so all of them start alike.
   if (!measured) {
     for (const a of active) allocations[a.index] = Infinity;
-    return { allocations, burst: 0, burstOrder: [] };
+    return { allocations, burst: 0, burstOrder: [], newcomers: null, stranded: 0 };
   }
   if (policyName === 'equal') {
     for (const a of active) allocations[a.index] = pool / active.length;
-    return { allocations, burst: 0, burstOrder: [] };
+    return { allocations, burst: 0, burstOrder: [], newcomers: null, stranded: 0 };
   }
   if (policyName === 'historic') {
     const shares = historicShares ?? new Float64Array(agents.length);
@@ -300,27 +336,44 @@ function allocateTick(
     const rest = pool - newShare * newcomers.length;
     for (const a of newcomers) allocations[a.index] = newShare;
     for (const a of known) allocations[a.index] = (rest * (shares[a.index] as number)) / knownSum;
-    return { allocations, burst: 0, burstOrder: [] };
+    return { allocations, burst: 0, burstOrder: [], newcomers: null, stranded: 0 };
   }
-  // Fair and dynamic see what the proxy sees; an agent the proxy has no row for gets nothing this tick.
+  // Fair and dynamic see what the proxy sees. An agent whose id the proxy has no row for gets nothing from
+  // fair sharing this tick; under the engine it draws on the newcomer reserve. Rows of ids their agents
+  // rotated away from are allocated to nobody.
   const input = proxyInputs(agents, k, now, clock, enginePolicy, shortfall);
-  const index = new Map(active.map((a) => [a.spec.id, a.index]));
+  const index = new Map(active.map((a) => [a.currentId, a.index]));
+  let stranded = 0;
+  const assign = (id: string, amount: number): number | undefined => {
+    const i = index.get(id);
+    if (i === undefined) stranded += amount;
+    else allocations[i] = amount;
+    return i;
+  };
   if (policyName === 'fair') {
     const fair = fairShare(input);
-    input.agents.forEach((row, j) => {
-      allocations[index.get(row.agent) as number] = fair.allocations[j] as number;
-    });
-    return { allocations, burst: fair.burstCapacity, burstOrder: null };
+    input.agents.forEach((row, j) => assign(row.agent, fair.allocations[j] as number));
+    return { allocations, burst: fair.burstCapacity, burstOrder: null, newcomers: null, stranded };
   }
   const table = allocate(input, now);
   const order: Array<{ i: number; w: number; id: string }> = [];
+  const named = new Set<number>();
   for (const row of table.agents) {
-    const i = index.get(row.agent) as number;
-    allocations[i] = row.allocation;
+    const i = assign(row.agent, row.allocation);
+    if (i === undefined) continue;
+    named.add(i);
     order.push({ i, w: row.priorityWeight, id: row.agent });
   }
   order.sort((x, y) => y.w - x.w || (x.id < y.id ? -1 : 1));
-  return { allocations, burst: table.burst.capacity, burstOrder: order.map((o) => o.i) };
+  const unnamed = active.filter((a) => !named.has(a.index)).sort((x, y) => (x.currentId < y.currentId ? -1 : 1)).map((a) => a.index);
+  return {
+    allocations,
+    burst: table.burst.capacity,
+    // Unnamed agents burst after the named ones: they have no priority weight yet.
+    burstOrder: [...order.map((o) => o.i), ...unnamed],
+    newcomers: { reserve: table.newcomers.reserve, allowance: newcomerBaseline(enginePolicy, table), unnamed },
+    stranded,
+  };
 }
 
 function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {

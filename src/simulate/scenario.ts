@@ -11,6 +11,23 @@ const burstSchema = z.strictObject({
   minutes: z.number().positive(),
 });
 
+/** Tricks an agent plays on the proxy (docs/allocation.md "What tricks buy"); none by default. */
+const behaviourSchema = z.strictObject({
+  /** It never reports a task. */
+  silent: z.boolean().default(false),
+  /** On every request it claims this class and/or a deadline this many seconds away, whatever its work. */
+  claims: z
+    .strictObject({
+      class: z.enum(PRIORITIES).optional(),
+      deadlineSeconds: z.number().positive().optional(),
+    })
+    .optional(),
+  /** It starts over under a fresh agent id this often. */
+  rotatesIdsEveryMinutes: z.number().positive().optional(),
+  /** Its SDK re-sends each refused request this many times. */
+  retries: z.number().int().min(0).max(10).default(0),
+});
+
 const agentSchema = z.strictObject({
   id: z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE),
   class: z.enum(PRIORITIES).default('normal'),
@@ -47,6 +64,7 @@ const agentSchema = z.strictObject({
   /** Daily drift of its true quality: quality × (1 + amplitude × cos(2π (hour − qualityPeakHour) / 24)), at most 1. */
   qualityDailyAmplitude: z.number().min(0).max(1).default(0),
   qualityPeakHour: z.number().min(0).max(24).default(14),
+  behaviour: behaviourSchema.prefault({}),
 });
 
 /** A simulated fleet (the JSON file format of `token-ninja simulate --scenario`, documented in docs/allocation.md). */
@@ -81,6 +99,7 @@ export const scenarioSchema = z
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioAgent = Scenario['agents'][number];
+export type AgentBehaviour = ScenarioAgent['behaviour'];
 /** A scenario as written in a file: every defaulted field optional. */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
