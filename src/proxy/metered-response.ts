@@ -6,7 +6,7 @@ import type { Estimate, MeteredRoute, PreparedRequest, ProviderAdapter, UsageRep
 import type { RequestContext } from './agent-handler.js';
 import { clientResponseHeaders } from './headers.js';
 import { JsonTail } from './json-tail.js';
-import { batchWrites, cut, writeChunk } from './respond.js';
+import { writeChunk } from './respond.js';
 import type { Settlement, SettleUsage } from './settlement.js';
 
 /** JSON replies up to this size are parsed whole (usage, or the output counted when usage is missing). */
@@ -42,7 +42,6 @@ export async function forwardMeteredResponse(a: MeteredResponseArgs): Promise<vo
   const encoding = header(response.headers, 'content-encoding')?.toLowerCase();
   const decodable = encoding === 'gzip' || encoding === 'deflate' || encoding === 'br';
   const isSse = contentType.includes('text/event-stream');
-  batchWrites(ctx.res);
   try {
     if (status >= 400) await forwardError(a);
     else if (isSse) await forwardSse(a, decodable ? encoding : undefined);
@@ -155,12 +154,8 @@ function pump(ctx: RequestContext, body: Readable, map: (chunk: Buffer) => Uint8
       }
       ctx.info.bytesOut += out.length;
       if (out.length === 0) return;
-      if (res.destroyed) {
-        finish(false);
-        return;
-      }
-      batchWrites(res);
-      if (!res.write(out)) body.pause();
+      if (res.destroyed) finish(false);
+      else if (!res.write(out)) body.pause();
     };
     const onDrain = () => body.resume();
     const onEnd = () => finish(true);
@@ -169,7 +164,7 @@ function pump(ctx: RequestContext, body: Readable, map: (chunk: Buffer) => Uint8
       if (done) return;
       if (!ctx.abort.signal.aborted) ctx.info.outcome = 'upstream_error';
       // The stream was cut: end the client's connection the way a cut upstream would.
-      cut(res);
+      res.destroy();
       finish(false);
     };
     if (res.destroyed) {

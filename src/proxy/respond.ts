@@ -6,7 +6,7 @@ import { ProxyError } from './errors.js';
 /** Answers an error in the provider's own shape (OpenAI or Anthropic by route). */
 export function sendError(res: ServerResponse, provider: ProviderName, err: ProxyError, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
-    cut(res, err);
+    res.destroy(err);
     return;
   }
   const body = adapterFor(provider).errorBody({ status: err.status, code: err.code, message: err.message });
@@ -23,28 +23,6 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
-}
-
-const batching = new WeakSet<ServerResponse>();
-
-/**
- * Holds the response's writes until the end of this event-loop turn, so the headers, the chunks that came
- * in one upstream read and the end of a chunked body leave in one writev rather than a syscall each
- * (node uncorks after every tick, and a stream's end arrives ticks after its last chunk).
- */
-export function batchWrites(res: ServerResponse): void {
-  if (batching.has(res)) return;
-  batching.add(res);
-  res.cork();
-  setImmediate(() => {
-    if (batching.delete(res)) res.uncork();
-  });
-}
-
-/** Ends the response's connection abruptly, once what was written (and held by {@link batchWrites}) went out. */
-export function cut(res: ServerResponse, err?: Error): void {
-  if (batching.delete(res)) res.uncork();
-  res.destroy(err);
 }
 
 /** Writes a chunk, waiting for drain when the client is slow; resolves false if the client went away. */
