@@ -128,36 +128,44 @@ function fromUsage(usage: UsageReport, complete: boolean, estimatedInput: number
 }
 
 /**
- * Copies upstream chunks to the client through `map`, pausing the upstream while the client is slow;
- * false when the upstream failed or the client left. Events rather than an async iterator: this runs for
- * every chunk of every reply.
+ * Copies upstream chunks to the client through `map`, waiting for drain while the client is slow; false
+ * when the upstream failed or the client left. Each `read()` takes everything buffered at once, so the
+ * events of one upstream read (one undici chunk each) are metered and written together; no async iterator,
+ * as this runs for every reply.
  */
 function pump(ctx: RequestContext, body: Readable, map: (chunk: Buffer) => Uint8Array): Promise<boolean> {
   const { res } = ctx;
   return new Promise((resolve) => {
     let done = false;
+    let draining = false;
     const finish = (ok: boolean) => {
       if (done) return;
       done = true;
       // The error listener stays: the caller destroys an unfinished body, which then reports an abort.
-      body.off('data', onData).off('end', onEnd);
+      body.off('readable', onReadable).off('end', onEnd);
       res.off('drain', onDrain).off('close', onClose);
       resolve(ok);
     };
-    const onData = (chunk: Buffer) => {
-      let out: Uint8Array;
-      try {
-        out = map(chunk);
-      } catch {
-        onError();
-        return;
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      while (!done && !draining && (chunk = body.read() as Buffer | null) !== null) {
+        let out: Uint8Array;
+        try {
+          out = map(chunk);
+        } catch {
+          onError();
+          return;
+        }
+        ctx.info.bytesOut += out.length;
+        if (out.length === 0) continue;
+        if (res.destroyed) finish(false);
+        else if (!res.write(out)) draining = true;
       }
-      ctx.info.bytesOut += out.length;
-      if (out.length === 0) return;
-      if (res.destroyed) finish(false);
-      else if (!res.write(out)) body.pause();
     };
-    const onDrain = () => body.resume();
+    const onDrain = () => {
+      draining = false;
+      onReadable();
+    };
     const onEnd = () => finish(true);
     const onClose = () => finish(false);
     const onError = () => {
@@ -171,7 +179,7 @@ function pump(ctx: RequestContext, body: Readable, map: (chunk: Buffer) => Uint8
       finish(false);
       return;
     }
-    body.on('data', onData).on('end', onEnd).on('error', onError);
+    body.on('readable', onReadable).on('end', onEnd).on('error', onError);
     res.on('drain', onDrain).on('close', onClose);
   });
 }
