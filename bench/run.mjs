@@ -1,5 +1,6 @@
 // `npm run bench [-- NAME ...] [--seconds N] [--cpu-prof DIR]`: the benchmarks, by name —
-// overhead, tokenizer, tick, admission, memory (default: all). Needs `npm run build` first (the npm script
+// overhead, tokenizer, tick, admission, memory (default: all), and overhead-wrk (only when named: the wrk
+// harness through bench/overhead-wrk.sh, which needs BENCH_HARNESS). Needs `npm run build` first (the npm script
 // does it). Each benchmark's own script runs as a child process; the overhead benchmark's load generator
 // runs here, with the mock, the bare pass-through and Token Ninja each in a child of their own.
 // Writes bench/last-run.json and bench/last-run.md (the tables) and prints them.
@@ -10,7 +11,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { judge, runOverhead } from './overhead/overhead.mjs';
 
-const NAMES = ['overhead', 'tokenizer', 'tick', 'admission', 'memory'];
+const NAMES = ['overhead', 'tokenizer', 'tick', 'admission', 'memory', 'overhead-wrk'];
 const here = new URL('./', import.meta.url);
 const args = process.argv.slice(2);
 const selected = [];
@@ -25,7 +26,7 @@ for (let i = 0; i < args.length; i++) {
     process.exit(2);
   }
 }
-const run = selected.length > 0 ? selected : NAMES;
+const run = selected.length > 0 ? selected : NAMES.filter((n) => n !== 'overhead-wrk');
 
 function nproc() {
   try {
@@ -85,6 +86,14 @@ for (const name of run) {
       md.push('| Target | This run | Met |', '| --- | ---: | :---: |');
       for (const t of targets) md.push(`| ${t.target} | ${f(t.value)} ${t.unit} | ${t.met ? 'yes' : 'no'} |`);
       md.push('');
+    } else if (name === 'overhead-wrk') {
+      await new Promise((resolve, reject) => {
+        const p = spawn('bash', [fileURLToPath(new URL('overhead-wrk.sh', here))], { stdio: 'inherit' });
+        p.on('error', reject);
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`overhead-wrk.sh exited with ${code}`))));
+      });
+      results[name] = 'done';
+      md.push('### overhead-wrk', '', 'The harness printed its table above (and under its OUT_DIR).', '');
     } else if (name === 'memory') {
       const out = await child('memory.bench.mjs', ['--expose-gc'], ['100000']);
       const m = lastJson(out);

@@ -19,6 +19,8 @@ export class UsageSeries {
   private tickDemand = new Map<string, number>();
   /** This proxy's usage per agent in the last two minutes (fleet mode publishes the running one each tick). */
   private readonly byMinute = new Map<number, Map<string, { demand: number; consumed: number }>>();
+  /** Deltas not yet written, merged per agent and minute: one store write per event-loop turn, not two per request. */
+  private pending = new Map<string, UsageDelta>();
 
   constructor(
     private readonly store: Store,
@@ -112,7 +114,21 @@ export class UsageSeries {
     } else {
       agents.set(delta.agent, { demand: delta.demand, consumed: delta.consumed });
     }
-    this.store.addUsage([delta]).catch((err: unknown) => this.logger.warn({ err }, 'could not record usage'));
+    const key = delta.minute + ':' + delta.agent;
+    const waiting = this.pending.get(key);
+    if (waiting) {
+      waiting.demand += delta.demand;
+      waiting.consumed += delta.consumed;
+      return;
+    }
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.set(key, { ...delta });
+  }
+
+  private flush(): void {
+    const deltas = [...this.pending.values()];
+    this.pending = new Map();
+    this.store.addUsage(deltas).catch((err: unknown) => this.logger.warn({ err }, 'could not record usage'));
   }
 }
 

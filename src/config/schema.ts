@@ -23,6 +23,17 @@ const storeSpec = z.string().superRefine((s, ctx) => {
   }
 });
 
+/** How the proxy connects to one upstream. */
+const upstreamPool = z
+  .object({
+    /** Most HTTP/1.1 connections kept to the upstream (with HTTP/2: sessions). */
+    connections: z.number().int().positive().default(256),
+    /** Offer HTTP/2 in the TLS handshake (https upstreams); many requests then share one connection. */
+    allowH2: z.boolean().default(false),
+  })
+  .strict()
+  .default({ connections: 256, allowH2: false });
+
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z
   .object({
@@ -31,6 +42,10 @@ export const configSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     openaiUrl: httpUrl.default('https://api.openai.com'),
     anthropicUrl: httpUrl.default('https://api.anthropic.com'),
+    upstreams: z
+      .object({ openai: upstreamPool, anthropic: upstreamPool })
+      .strict()
+      .default({ openai: { connections: 256, allowH2: false }, anthropic: { connections: 256, allowH2: false } }),
     /** Injected upstream keys: used when the client sends none, and in place of a key from `apiKeys`. */
     openaiApiKey: z.string().min(1).optional(),
     anthropicApiKey: z.string().min(1).optional(),

@@ -8,11 +8,16 @@ import type { PreparedRequest, ProviderAdapter } from '../providers/adapter.js';
 import type { UsageReport } from '../domain/usage-report.js';
 import type { RequestContext } from './agent-handler.js';
 import { clientResponseHeaders } from './headers.js';
+import { JsonTail } from './json-tail.js';
 import { writeChunk } from './respond.js';
 import type { Settlement, SettleUsage } from './settlement.js';
 
-/** Response bodies kept for usage extraction; a larger JSON reply is charged from the estimate. */
-const MAX_JSON_CAPTURE = 64 * 1024 * 1024;
+/** JSON replies up to this size are parsed whole (usage, or the output counted when usage is missing). */
+const MAX_JSON_WHOLE = 1024 * 1024;
+/** Of a larger uncompressed reply, the last bytes kept to read its usage from. */
+const JSON_TAIL_BYTES = 64 * 1024;
+/** What a compressed reply held whole may inflate to before it is charged from the estimate. */
+const MAX_DECODED_JSON = 64 * 1024 * 1024;
 
 export interface MeteredResponseArgs {
   ctx: RequestContext;
@@ -28,7 +33,8 @@ export interface MeteredResponseArgs {
 
 /**
  * Streams a metered upstream response to the client while reading its usage. SSE goes through the
- * adapter's stream meter event by event (never batched); JSON is forwarded as it arrives and parsed at the end.
+ * adapter's stream meter event by event (never batched); JSON is forwarded as it arrives; its usage is read
+ * from the whole reply when small, else from its tail.
  * If the upstream compressed the reply despite `accept-encoding: identity`, SSE is decoded for the client
  * (the meter must rewrite it) and JSON is forwarded compressed and decoded only for the meter.
  */
@@ -85,18 +91,23 @@ async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined)
   ctx.res.writeHead(response.statusCode, clientResponseHeaders(response.headers, { dropLength: false, dropEncoding: false }, a.admission));
   const chunks: Buffer[] = [];
   let captured = 0;
+  // Past MAX_JSON_WHOLE only the tail is kept: the reply streams through in constant memory.
+  const tail = new JsonTail(JSON_TAIL_BYTES);
   const ok = await pump(ctx, response.body, (c) => {
     captured += c.length;
-    if (captured <= MAX_JSON_CAPTURE) chunks.push(c);
+    if (captured <= MAX_JSON_WHOLE) chunks.push(c);
+    else if (encoding === undefined) {
+      if (chunks.length > 0) for (const kept of chunks.splice(0)) tail.push(kept);
+      tail.push(c);
+    }
     return c;
   });
   let usage: UsageReport | undefined;
   let json: unknown;
-  if (ok && captured <= MAX_JSON_CAPTURE) {
+  if (ok) {
     try {
-      const raw = Buffer.concat(chunks, captured);
-      json = JSON.parse(decodeSync(raw, encoding).toString('utf8'));
-      usage = a.adapter.usageFromJson(a.route, json);
+      json = captured <= MAX_JSON_WHOLE ? JSON.parse(decodeSync(Buffer.concat(chunks, captured), encoding).toString('utf8')) : undefined;
+      usage = a.adapter.usageFromJson(a.route, json ?? (encoding === undefined ? tail.usage() : undefined));
     } catch {
       json = undefined;
     }
@@ -119,21 +130,61 @@ function fromUsage(usage: UsageReport, complete: boolean, estimatedInput: number
   };
 }
 
-/** Copies upstream chunks to the client through `map`; false when the upstream failed or the client left. */
-async function pump(ctx: RequestContext, body: AsyncIterable<Buffer> | Readable, map: (chunk: Buffer) => Uint8Array): Promise<boolean> {
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      const out = map(chunk);
-      ctx.info.bytesOut += out.length;
-      if (!(await writeChunk(ctx.res, out))) return false;
+/**
+ * Copies upstream chunks to the client through `map`, waiting for drain while the client is slow; false
+ * when the upstream failed or the client left. Each `read()` takes everything buffered at once, so the
+ * events of one upstream read (one undici chunk each) are metered and written together; no async iterator,
+ * as this runs for every reply.
+ */
+function pump(ctx: RequestContext, body: Readable, map: (chunk: Buffer) => Uint8Array): Promise<boolean> {
+  const { res } = ctx;
+  return new Promise((resolve) => {
+    let done = false;
+    let draining = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      // The error listener stays: the caller destroys an unfinished body, which then reports an abort.
+      body.off('readable', onReadable).off('end', onEnd);
+      res.off('drain', onDrain).off('close', onClose);
+      resolve(ok);
+    };
+    const onReadable = () => {
+      let chunk: Buffer | null;
+      while (!done && !draining && (chunk = body.read() as Buffer | null) !== null) {
+        let out: Uint8Array;
+        try {
+          out = map(chunk);
+        } catch {
+          onError();
+          return;
+        }
+        ctx.info.bytesOut += out.length;
+        if (out.length === 0) continue;
+        if (res.destroyed) finish(false);
+        else if (!res.write(out)) draining = true;
+      }
+    };
+    const onDrain = () => {
+      draining = false;
+      onReadable();
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(false);
+    const onError = () => {
+      if (done) return;
+      if (!ctx.abort.signal.aborted) ctx.info.outcome = 'upstream_error';
+      // The stream was cut: end the client's connection the way a cut upstream would.
+      res.destroy();
+      finish(false);
+    };
+    if (res.destroyed) {
+      finish(false);
+      return;
     }
-    return true;
-  } catch {
-    if (!ctx.abort.signal.aborted) ctx.info.outcome = 'upstream_error';
-    // The stream was cut: end the client's connection the way a cut upstream would.
-    ctx.res.destroy();
-    return false;
-  }
+    body.on('readable', onReadable).on('end', onEnd).on('error', onError);
+    res.on('drain', onDrain).on('close', onClose);
+  });
 }
 
 function decoded(body: Readable, encoding: string): Readable {
@@ -143,7 +194,7 @@ function decoded(body: Readable, encoding: string): Readable {
 }
 
 function decodeSync(raw: Buffer, encoding: string | undefined): Buffer {
-  const opts = { maxOutputLength: MAX_JSON_CAPTURE };
+  const opts = { maxOutputLength: MAX_DECODED_JSON };
   if (encoding === 'gzip') return gunzipSync(raw, opts);
   if (encoding === 'br') return brotliDecompressSync(raw, opts);
   if (encoding === 'deflate') return inflateSync(raw, opts);

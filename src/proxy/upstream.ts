@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { ProviderName } from '../domain/provider-name.js';
@@ -11,23 +12,27 @@ export interface Upstream {
   pool: Pool;
 }
 
-/** One keep-alive undici pool per upstream. */
+/** One keep-alive undici pool per upstream, sized (and HTTP/2 allowed) per upstream by config. */
 export class Upstreams {
   private readonly byProvider: Record<ProviderName, Upstream>;
 
-  constructor(config: Pick<Config, 'openaiUrl' | 'anthropicUrl' | 'upstreamTimeoutMs'>) {
+  /** `tls` adds to the TLS options of https upstreams (a private CA, say). */
+  constructor(config: Pick<Config, 'openaiUrl' | 'anthropicUrl' | 'upstreamTimeoutMs' | 'upstreams'>, tls?: ConnectionOptions) {
     const make = (provider: ProviderName, url: string): Upstream => {
       const u = new URL(url);
+      const { connections, allowH2 } = config.upstreams[provider];
       return {
         provider,
         basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
         pool: new Pool(u.origin, {
-          connections: 256,
+          connections,
+          allowH2,
           pipelining: 1,
           keepAliveTimeout: 30_000,
           headersTimeout: config.upstreamTimeoutMs,
           bodyTimeout: config.upstreamTimeoutMs,
           connectTimeout: Math.min(10_000, config.upstreamTimeoutMs),
+          ...(tls !== undefined ? { connect: tls } : {}),
         }),
       };
     };

@@ -1,5 +1,4 @@
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
 
 /** The BPE encodings Token Ninja counts with. */
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -26,8 +25,22 @@ export function encodingForModel(model: string): EncodingName {
   return 'o200k_base';
 }
 
+type CountTokens = (text: string, options: typeof PLAIN_TEXT) => number;
+const load = createRequire(import.meta.url);
+const counters: Partial<Record<EncodingName, CountTokens>> = {};
+
+/** An encoding's tables (~65 MB for o200k_base) are loaded when a model that needs them is first counted, not at startup. */
+function counter(encoding: EncodingName): CountTokens {
+  return (counters[encoding] ??= (load(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens: CountTokens }).countTokens);
+}
+
+/** Whether an encoding's tables are in memory yet. */
+export function encodingLoaded(encoding: EncodingName): boolean {
+  return counters[encoding] !== undefined;
+}
+
 /** Number of tokens `text` encodes to. */
 export function countText(text: string, encoding: EncodingName): number {
   if (text.length === 0) return 0;
-  return encoding === 'cl100k_base' ? countCl100k(text, PLAIN_TEXT) : countO200k(text, PLAIN_TEXT);
+  return counter(encoding)(text, PLAIN_TEXT);
 }

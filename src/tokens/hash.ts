@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A stable JSON text for a value: object keys sorted, so key order never changes a cache key. */
 export function canonicalJson(value: unknown): string {
@@ -16,7 +16,10 @@ export function canonicalJson(value: unknown): string {
   return out + '}';
 }
 
-/** A fast, collision-resistant key for a text (SHA-1 in native code; not used for security). */
+/**
+ * A fast, collision-resistant key for a text (SHA-1 in native code; not used for security). The one-shot
+ * `crypto.hash` costs half of a `createHash` object per call, and this runs per message per request.
+ */
 export function hashText(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
+  return hash('sha1', text, 'base64');
 }

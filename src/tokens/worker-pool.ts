@@ -27,18 +27,20 @@ interface Slot {
 export class TokenCountPool {
   private readonly slots: Slot[] = [];
   private readonly workerUrl: URL;
+  private readonly size: number;
   private nextId = 1;
   private closed = false;
 
   constructor(opts: TokenCountPoolOptions = {}) {
     this.workerUrl = opts.workerUrl ?? new URL('./count-worker.js', import.meta.url);
-    const size = Math.max(1, opts.size ?? availableParallelism() - 1);
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    this.size = Math.max(1, opts.size ?? availableParallelism() - 1);
   }
 
   /** Raw (uncalibrated) input tokens of a request body, given as its raw JSON bytes or text. */
   count(route: MeteredRoute, body: string | Uint8Array): Promise<InputCount> {
     if (this.closed) return Promise.reject(new TokenNinjaError('token_count_pool_closed', 500, 'token count pool is closed'));
+    // Started on the first large body: an idle worker holds its own heap and encoding tables (~80 MB).
+    while (this.slots.length < this.size) this.slots.push(this.spawn());
     for (let i = 0; i < this.slots.length; i++) if (this.slots[i]?.dead) this.slots[i] = this.spawn();
     let slot = this.slots[0] as Slot;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { removeTopLevelNullMember } from '../../src/providers/openai/strip-usage.js';
+import { topLevelNullMember } from '../../src/providers/openai/strip-usage.js';
+
+/** The text with the member's bytes cut, or undefined when there is none. */
+function removeTopLevelNullMember(json: string, key: string): string | undefined {
+  const bytes = Buffer.from(json);
+  const cut = topLevelNullMember(bytes, Buffer.from(key));
+  return cut === undefined ? undefined : Buffer.concat([bytes.subarray(0, cut[0]), bytes.subarray(cut[1])]).toString();
+}
 
 describe('removeTopLevelNullMember', () => {
   it('cuts the last member with its leading comma', () => {
@@ -16,6 +23,11 @@ describe('removeTopLevelNullMember', () => {
     const s = '{"choices":[{"delta":{"content":"\\"usage\\":null","usage":null}}],"x":"\\\\","usage":null}';
     expect(removeTopLevelNullMember(s, 'usage')).toBe('{"choices":[{"delta":{"content":"\\"usage\\":null","usage":null}}],"x":"\\\\"}');
     expect(removeTopLevelNullMember('{"choices":[{"usage":null}]}', 'usage')).toBeUndefined();
+  });
+  it('cuts bytes only, around multi-byte characters and within a range of a larger buffer', () => {
+    expect(removeTopLevelNullMember('{"c":"é\\u00e9😀","usage":null}', 'usage')).toBe('{"c":"é\\u00e9😀"}');
+    const line = Buffer.from('data: {"a":"ü","usage":null}\n\n');
+    expect(topLevelNullMember(line, Buffer.from('usage'), 6, line.length - 2)).toEqual([line.indexOf(',"usage"'), line.length - 3]);
   });
   it('leaves a non-null usage alone', () => {
     expect(removeTopLevelNullMember('{"usage":{"prompt_tokens":1}}', 'usage')).toBeUndefined();

@@ -6,7 +6,7 @@ import { SseParser, type SseEvent, type SseItem } from '../sse/parser.js';
 import { encodingForModel } from '../../tokens/encoding.js';
 import { arr, obj } from '../../tokens/json-narrow.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
-import { removeTopLevelNullMember } from './strip-usage.js';
+import { topLevelNullMember } from './strip-usage.js';
 import { openAIUsage } from './usage.js';
 
 const RESPONSES_TEXT_DELTAS = new Set([
@@ -25,8 +25,8 @@ const RESPONSES_TEXT_DELTAS = new Set([
  */
 const RESPONSES_FINISHED = new Set(['response.completed', 'response.incomplete']);
 const RESPONSES_FINAL = new Set([...RESPONSES_FINISHED, 'response.failed']);
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-const encoder = new TextEncoder();
+const USAGE_KEY = Buffer.from('usage');
+const DATA_FIELD = Buffer.from('data:');
 
 /** Options of an {@link OpenAIStreamMeter}. */
 export interface OpenAIStreamMeterOptions {
@@ -109,24 +109,10 @@ export class OpenAIStreamMeter implements StreamMeter {
       }
       // The chunk that exists only because we asked for usage: the client would never have seen it.
       if (isUsageChunk(parsed)) continue;
-      out.push(parsed.usage === null ? this.withoutUsageNull(item) : item.raw);
+      if (parsed.usage === null) out.push(...withoutUsageNull(item));
+      else out.push(item.raw);
     }
     return concatBytes(out);
-  }
-
-  private withoutUsageNull(ev: SseEvent): Uint8Array {
-    const data = ev.data;
-    if (data === undefined || data.includes('\n')) return ev.raw;
-    let rawText: string;
-    try {
-      rawText = strictUtf8.decode(ev.raw);
-    } catch {
-      return ev.raw; // Not valid UTF-8: a text round trip could change bytes, so forward untouched.
-    }
-    const at = rawText.indexOf(data);
-    const stripped = at < 0 ? undefined : removeTopLevelNullMember(data, 'usage');
-    if (stripped === undefined) return ev.raw;
-    return encoder.encode(rawText.slice(0, at) + stripped + rawText.slice(at + data.length));
   }
 
   /** Read usage and streamed text from one event; returns its JSON object when it had one. */
@@ -184,6 +170,28 @@ export class OpenAIStreamMeter implements StreamMeter {
       if (RESPONSES_FINISHED.has(type)) this.done = true;
     }
   }
+}
+
+/** The event's bytes without its top-level `"usage":null` member (and one comma), as pieces of the original bytes. */
+function withoutUsageNull(ev: SseEvent): Uint8Array[] {
+  if (ev.data === undefined || ev.data.includes('\n')) return [ev.raw];
+  const line = dataLine(ev.raw);
+  const cut = line && topLevelNullMember(ev.raw, USAGE_KEY, line[0], line[1]);
+  return cut === undefined ? [ev.raw] : [ev.raw.subarray(0, cut[0]), ev.raw.subarray(cut[1])];
+}
+
+/** [start, end) of the value of the event's `data:` line in its raw bytes (the first one; the caller knows there is one). */
+function dataLine(raw: Uint8Array): [number, number] | undefined {
+  for (let i = 0; i < raw.length; ) {
+    let end = i;
+    while (end < raw.length && raw[end] !== 0x0a && raw[end] !== 0x0d) end++;
+    if (end - i >= DATA_FIELD.length && DATA_FIELD.every((b, k) => raw[i + k] === b)) {
+      const start = raw[i + DATA_FIELD.length] === 0x20 ? i + DATA_FIELD.length + 1 : i + DATA_FIELD.length;
+      return [start, end];
+    }
+    i = end + 1;
+  }
+  return undefined;
 }
 
 /** OpenAI's usage-only chunk: `choices: []` and a usage object, sent last when stream_options.include_usage is set. */
