@@ -1,12 +1,21 @@
 import type { SimulationReport } from './report-types.js';
 import { escapeXml } from './xml-escape.js';
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#8c564b'];
+/** Series colours shared by the simulator's charts. */
+export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#8c564b'];
 const WIDTH = 960;
 const PANEL = 190;
 const LEFT = 70;
 const RIGHT = 170;
 const TOP = 40;
+
+/** The opening of a self-contained SVG chart on a white background. */
+export function svgStart(width: number, height: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+  ];
+}
 
 /** A self-contained SVG: one stacked-area panel per policy, allocations (tokens per minute) over time per agent. */
 export function renderSvg(report: SimulationReport): string {
@@ -14,8 +23,7 @@ export function renderSvg(report: SimulationReport): string {
   const plotW = WIDTH - LEFT - RIGHT;
   const height = TOP + report.policies.length * (PANEL + 30) + 20;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...svgStart(WIDTH, height),
     `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.poolTokensPerMinute.toLocaleString('en-US')} tokens/min`)}</text>`,
   ];
   const pool = report.poolTokensPerMinute;

@@ -1,5 +1,6 @@
 import type { SweepCell, SweepReport } from './sweep.js';
 import { escapeXml } from './xml-escape.js';
+import { PALETTE, svgStart } from './report-svg.js';
 
 /** Per grid point: the mean and the lowest dynamic ÷ fair over the seeds. */
 export function sweepSummary(report: SweepReport): Array<{ spread: number; oversubscription: number; mean: number; min: number }> {
@@ -46,7 +47,6 @@ const L = 60;
 const R = 120;
 const T = 40;
 const B = 50;
-const COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#9c755f'];
 
 /** The sweep as a chart: mean dynamic ÷ fair against productivity spread (log scale), one line per oversubscription. */
 export function renderSweepSvg(report: SweepReport): string {
@@ -61,8 +61,7 @@ export function renderSweepSvg(report: SweepReport): string {
   const yMax = Math.max(1.1, ...values);
   const y = (v: number) => T + (1 - (v - yMin) / (yMax - yMin)) * (H - T - B);
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...svgStart(W, H),
     `<text x="${L}" y="20" font-size="13">${escapeXml(`Dynamic ÷ fair share (quality-weighted tasks), scenario "${report.scenario}", mean of seeds ${report.grid.seeds.join(', ')}`)}</text>`,
     `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#ccc"/>`,
   ];
@@ -75,7 +74,7 @@ export function renderSweepSvg(report: SweepReport): string {
   for (const s of spreads) out.push(`<text x="${x(s).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${s}×</text>`);
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">productivity spread (most ÷ least productive agent)</text>`);
   oversubscriptions.forEach((o, i) => {
-    const colour = COLOURS[i % COLOURS.length] as string;
+    const colour = PALETTE[i % PALETTE.length] as string;
     const pts = spreads.map((s) => summary.find((c) => c.spread === s && c.oversubscription === o)).filter((c) => c !== undefined);
     out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((c) => `${x(c.spread).toFixed(1)},${y(c.mean).toFixed(1)}`).join(' ')}"/>`);
     out.push(`<text x="${W - R + 10}" y="${T + 14 + i * 16}" fill="${colour}">${escapeXml(`demand ${o}× pool`)}</text>`);
