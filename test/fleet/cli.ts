@@ -61,6 +61,22 @@ export interface ProxyProcess {
 
 export const ADMIN_TOKEN = 'fleet-test-admin-token';
 
+/** The env of a proxy in a test fleet: one Redis, the mock provider as both upstreams, a tick of `tickMs`. */
+export function fleetEnv(redisUrl: string, upstreamUrl: string, tickMs: number, more: Record<string, string> = {}): Record<string, string> {
+  return {
+    TOKEN_NINJA_STORE: redisUrl,
+    TOKEN_NINJA_OPENAI_URL: upstreamUrl,
+    TOKEN_NINJA_ANTHROPIC_URL: upstreamUrl,
+    TOKEN_NINJA_REALLOCATE_SECONDS: String(tickMs / 1000),
+    ...more,
+  };
+}
+
+/** `count` proxies started at once with the same env and flags. */
+export function startFleet(count: number, env: Record<string, string>, flags: readonly string[] = []): Promise<ProxyProcess[]> {
+  return Promise.all(Array.from({ length: count }, () => startProxy(env, flags)));
+}
+
 /** Start `node dist/cli/main.js` with env vars (ports 0) and flags; resolves once it logs that it listens. */
 export async function startProxy(env: Record<string, string>, flags: readonly string[] = []): Promise<ProxyProcess> {
   const proc = spawn(process.execPath, [CLI, ...flags], {

@@ -6,7 +6,7 @@ import { RedisStore } from '../../src/store/redis-store.js';
 import { eventually } from '../e2e/ports.js';
 import { startRedisServer, type RedisServer } from '../store/redis-server.js';
 import { tempDir } from '../store/temp-dir.js';
-import { admin, buildCli, chat, metricSum, startProxy, type ProxyProcess } from './cli.js';
+import { admin, buildCli, chat, metricSum, fleetEnv, startProxy, type ProxyProcess } from './cli.js';
 
 const TICK_MS = 2000;
 let mock: MockProvider;
@@ -22,16 +22,7 @@ afterAll(async () => {
 
 /** A proxy on `redis`, killed at the end of the file. */
 async function proxyOn(redis: RedisServer, failure: 'open' | 'closed', flags: readonly string[] = []): Promise<ProxyProcess> {
-  const proxy = await startProxy(
-    {
-      TOKEN_NINJA_STORE: redis.url,
-      TOKEN_NINJA_STORE_FAILURE: failure,
-      TOKEN_NINJA_OPENAI_URL: mock.url,
-      TOKEN_NINJA_ANTHROPIC_URL: mock.url,
-      TOKEN_NINJA_REALLOCATE_SECONDS: String(TICK_MS / 1000),
-    },
-    ['--store-flush-ms', '200', ...flags],
-  );
+  const proxy = await startProxy(fleetEnv(redis.url, mock.url, TICK_MS, { TOKEN_NINJA_STORE_FAILURE: failure }), ['--store-flush-ms', '200', ...flags]);
   cleanup.push(() => proxy.kill());
   return proxy;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { startRedisServer, type RedisServer } from '../store/redis-server.js';
-import { admin, buildCli, chat, metricSum, startProxy, type ProxyProcess } from './cli.js';
+import { admin, buildCli, chat, fleetEnv, metricSum, startFleet, type ProxyProcess } from './cli.js';
 
 const TICK_MS = 2000;
 const TOKENS_PER_MINUTE = 60_000;
@@ -42,21 +42,11 @@ beforeAll(async () => {
   const [server] = await Promise.all([startRedisServer(), buildCli()]);
   redis = server;
   mock = await startMockProvider({ behaviour: { seed: 'fixed' } });
-  const started = await Promise.all(
-    [0, 1, 2].map(() =>
-      startProxy(
-        {
-          TOKEN_NINJA_STORE: redis.url,
-          TOKEN_NINJA_OPENAI_URL: mock.url,
-          TOKEN_NINJA_ANTHROPIC_URL: mock.url,
-          TOKEN_NINJA_REALLOCATE_SECONDS: String(TICK_MS / 1000),
-          TOKEN_NINJA_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE),
-          TOKEN_NINJA_LOG_LEVEL: 'debug',
-        },
-        // Settle delay = 2 × flush = 800 ms after each boundary.
-        ['--store-flush-ms', '400'],
-      ),
-    ),
+  const started = await startFleet(
+    3,
+    fleetEnv(redis.url, mock.url, TICK_MS, { TOKEN_NINJA_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE), TOKEN_NINJA_LOG_LEVEL: 'debug' }),
+    // Settle delay = 2 × flush = 800 ms after each boundary.
+    ['--store-flush-ms', '400'],
   );
   proxies.push(...started);
   // Warm up: the first request loads each proxy's tokenizer, which stalls its event loop for a moment.

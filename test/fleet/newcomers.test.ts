@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { startRedisServer, type RedisServer } from '../store/redis-server.js';
-import { admin, buildCli, metricSum, startProxy, type ProxyProcess } from './cli.js';
+import { admin, buildCli, fleetEnv, metricSum, startFleet, type ProxyProcess } from './cli.js';
 
 const TICK_MS = 2000;
 const TOKENS_PER_MINUTE = 12_000;
@@ -31,20 +31,7 @@ beforeAll(async () => {
   redis = server;
   mock = await startMockProvider({ behaviour: { seed: 'fixed', outputTokens: OUTPUT_TOKENS } });
   proxies.push(
-    ...(await Promise.all(
-      [0, 1, 2].map(() =>
-        startProxy(
-          {
-            TOKEN_NINJA_STORE: redis.url,
-            TOKEN_NINJA_OPENAI_URL: mock.url,
-            TOKEN_NINJA_ANTHROPIC_URL: mock.url,
-            TOKEN_NINJA_REALLOCATE_SECONDS: String(TICK_MS / 1000),
-            TOKEN_NINJA_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE),
-          },
-          ['--store-flush-ms', '400'],
-        ),
-      ),
-    )),
+    ...(await startFleet(3, fleetEnv(redis.url, mock.url, TICK_MS, { TOKEN_NINJA_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE) }), ['--store-flush-ms', '400'])),
   );
   // Load each proxy's tokenizer with an estimate (nothing forwarded or counted), so the agent is new to every proxy.
   await Promise.all(
