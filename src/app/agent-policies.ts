@@ -32,15 +32,24 @@ export class AgentPolicies {
     const runtime = this.#runtime.get(agent);
     const configured = Object.hasOwn(this.config.agents, agent) ? this.config.agents[agent] : undefined;
     const ceilings = this.config.priority.ceilings;
-    let ceiling: PriorityClass = DEFAULT_CEILING;
-    let ceilingSource: PolicySource = 'default';
-    if (runtime?.ceiling !== undefined) [ceiling, ceilingSource] = [runtime.ceiling, 'runtime'];
-    else if (configured?.ceiling !== undefined) [ceiling, ceilingSource] = [configured.ceiling, 'config.agents'];
-    else if (Object.hasOwn(ceilings, agent)) [ceiling, ceilingSource] = [ceilings[agent] as PriorityClass, 'config.priority.ceilings'];
-    else if (ceilings['*'] !== undefined) [ceiling, ceilingSource] = [ceilings['*'], 'config.priority.ceilings'];
-    const policy: EffectivePolicy = { ceiling, ceilingSource };
-    if (runtime?.criticality !== undefined) [policy.criticality, policy.criticalitySource] = [runtime.criticality, 'runtime'];
-    else if (configured?.criticality !== undefined) [policy.criticality, policy.criticalitySource] = [configured.criticality, 'config.agents'];
+    // Called on every request: plain branches, no intermediate objects.
+    const policy: EffectivePolicy =
+      runtime?.ceiling !== undefined
+        ? { ceiling: runtime.ceiling, ceilingSource: 'runtime' }
+        : configured?.ceiling !== undefined
+          ? { ceiling: configured.ceiling, ceilingSource: 'config.agents' }
+          : Object.hasOwn(ceilings, agent)
+            ? { ceiling: ceilings[agent] as PriorityClass, ceilingSource: 'config.priority.ceilings' }
+            : ceilings['*'] !== undefined
+              ? { ceiling: ceilings['*'], ceilingSource: 'config.priority.ceilings' }
+              : { ceiling: DEFAULT_CEILING, ceilingSource: 'default' };
+    if (runtime?.criticality !== undefined) {
+      policy.criticality = runtime.criticality;
+      policy.criticalitySource = 'runtime';
+    } else if (configured?.criticality !== undefined) {
+      policy.criticality = configured.criticality;
+      policy.criticalitySource = 'config.agents';
+    }
     return policy;
   }
 
