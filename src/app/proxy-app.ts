@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { allocationPolicy, newcomerReserveWanted, perTick } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
+import { Alerts, type AlertDelivery } from '../alerts/alerts.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
@@ -38,6 +39,8 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
+  /** Alert delivery tuning (tests shorten the waits); config decides whether there are alerts. */
+  alertDelivery?: Partial<AlertDelivery>;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -53,6 +56,8 @@ export interface ProxyApp {
   readonly accountant: Accountant;
   readonly store: Store;
   readonly logger: Logger;
+  /** DESIGN §9 alerts, where `alerts` is configured: period caps report to `observeCap`. */
+  readonly alerts: Alerts | undefined;
   /** Drain and close everything; resolves true when every in-flight request finished in time. */
   stop(drainTimeoutMs?: number): Promise<boolean>;
 }
@@ -141,7 +146,20 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
+  const alerts =
+    config.alerts &&
+    new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now, delivery: options.alertDelivery });
+  const accountant = new Accountant({
+    config,
+    admission,
+    store,
+    metrics,
+    logger,
+    hints,
+    now,
+    onRecord: options.onRecord,
+    onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
+  });
   onStoreBack = () => accountant.usage.retouchAgents();
   // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
   const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
@@ -249,6 +267,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       });
       await upstreams.close().catch(() => upstreams.destroy());
       await accountant.close();
+      await alerts?.stop();
       if (options.store === undefined) await store.close();
       else await store.flush?.();
       logger.info({ drained }, 'token-ninja stopped');
@@ -256,7 +275,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, alerts, stop };
 }
 
 /**
