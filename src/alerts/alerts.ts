@@ -96,6 +96,11 @@ export class Alerts {
     });
   }
 
+  /** The webhook URL as logs may show it (no userinfo, no query). */
+  get webhook(): string {
+    return this.#webhook.where;
+  }
+
   /** A period cap was charged: queue one alert per threshold crossed since the last observation. */
   observeCap(obs: CapObservation): void {
     for (const threshold of this.#caps.crossed(obs)) {

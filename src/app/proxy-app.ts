@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { allocationPolicy, newcomerReserveWanted, perTick } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
-import { Alerts, type AlertDelivery } from '../alerts/alerts.js';
+import { Alerts } from '../alerts/alerts.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
@@ -39,8 +39,6 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
-  /** Alert delivery tuning (tests shorten the waits); config decides whether there are alerts. */
-  alertDelivery?: Partial<AlertDelivery>;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -146,9 +144,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const alerts =
-    config.alerts &&
-    new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now, delivery: options.alertDelivery });
+  const alerts = config.alerts && new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
   const accountant = new Accountant({
     config,
     admission,
@@ -250,7 +246,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   });
   const url = `http://${hostForUrl(agentAddr)}:${agentAddr.port}`;
   const adminUrl = `http://${hostForUrl(adminAddr)}:${adminAddr.port}`;
-  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds }, 'token-ninja listening');
+  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds, alerts: alerts?.webhook }, 'token-ninja listening');
 
   let stopping: Promise<boolean> | undefined;
   const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<boolean> => {
