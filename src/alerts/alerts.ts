@@ -1,5 +1,6 @@
 import type { AlertsConfig } from '../config/schema.js';
 import type { AlertOutcome, AlertType } from '../domain/alert.js';
+import { TokenNinjaError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Alert, PendingAlert } from './alert.js';
@@ -164,28 +165,31 @@ export class Alerts {
   /** Claim, then POST; each with up to `maxAttempts` tries. Never throws. */
   async #deliver({ alert, claimKey, claimTtlMs }: PendingAlert): Promise<AlertOutcome> {
     const claimed = await this.#attempts(() => this.#deps.store.claimEvent(claimKey, this.#now(), claimTtlMs), alert, 'claim');
-    if (claimed === undefined) return 'store_unavailable';
+    if (claimed === undefined) return this.#abort.signal.aborted ? 'dropped' : 'store_unavailable';
     if (!claimed) return 'duplicate';
     const sent = await this.#attempts(() => this.#webhook.post(alert, this.#abort.signal).then(() => true), alert, 'post');
-    return sent ? 'sent' : 'failed';
+    if (sent) return 'sent';
+    return this.#abort.signal.aborted ? 'dropped' : 'failed';
   }
 
-  /** `fn`'s result, retried with backoff on failure; undefined once the attempts run out or on stop. */
+  /** `fn`'s result, retried with backoff on failure; undefined once the attempts run out, or on stop. */
   async #attempts<T>(fn: () => Promise<T>, alert: Alert, step: 'claim' | 'post'): Promise<T | undefined> {
     const { maxAttempts, backoff } = this.#delivery;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
       try {
         return await fn();
       } catch (err) {
         const last = attempt >= maxAttempts || this.#abort.signal.aborted;
-        this.#deps.logger.warn(
-          { alert: describe(alert), webhook: this.#webhook.where, step, attempt, last, err: { message: err instanceof Error ? err.message : String(err) } },
-          last ? 'alert not delivered' : 'alert attempt failed; retrying',
-        );
-        if (last) return undefined;
+        const fields = { alert: describe(alert), webhook: this.#webhook.where, step, attempt, err: errorFields(err) };
+        if (last) {
+          this.#deps.logger.warn(fields, 'alert not delivered');
+          return undefined;
+        }
+        this.#deps.logger.info(fields, 'alert attempt failed; retrying');
         await this.#pause(backoffMs(attempt, backoff, this.#random));
       }
     }
+    return undefined;
   }
 
   /** Waits `ms`, or less if stopped; never rejects. */
@@ -212,6 +216,12 @@ export class Alerts {
 /** The store key of one event: scopes hold `:`, so fields are joined by a newline. */
 function claimKey(...fields: string[]): string {
   return ['alert', ...fields].join('\n');
+}
+
+/** A failure as a log line shows it: its stable code where it has one. */
+function errorFields(err: unknown): { code?: string; message: string } {
+  if (err instanceof TokenNinjaError) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
 }
 
 /** What a log line says about an alert. */

@@ -154,6 +154,7 @@ describe('cap threshold alerts by webhook', () => {
     expect(receiver.requests.length).toBeGreaterThan(0);
     const logs = rawLogs();
     expect(logs).toContain('/hooks/token-ninja');
+    expect(logs).toContain('"code":"alert_delivery_failed"');
     for (const secret of ['pw-secret', 'query-secret', 'header-secret']) expect(logs).not.toContain(secret);
   });
 });
