@@ -34,6 +34,8 @@ export interface AccountantDeps {
   now: () => number;
   /** Called once per reconciled request (after the ledger settled it). */
   onRecord?: ReconciliationListener;
+  /** Told each time an agent is refused or had to wait for its budget (the alerts' throttle watch). */
+  onThrottled?: (agent: string, now: number) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export class Accountant implements Metering {
       const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
       usage.throttled(agent);
+      deps.onThrottled?.(agent, deps.now());
       this.refused.refused(agent, fingerprint, deps.now());
       throw new ProxyError('token_budget_exceeded', `token budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
     }
@@ -111,7 +114,10 @@ export class Accountant implements Metering {
     // From here the reservation is the caller's to end; until it is handed over, a throw must release it.
     try {
       this.refused.admitted(agent, fingerprint);
-      if (result.queuedMs > 0) usage.throttled(agent);
+      if (result.queuedMs > 0) {
+        usage.throttled(agent);
+        deps.onThrottled?.(agent, deps.now());
+      }
       if (result.source === 'burst') deps.metrics.recordBurstDraw(agent);
       const view = deps.admission.view(agent);
       const headers = admitted.headers;

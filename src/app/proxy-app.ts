@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { allocationPolicy, newcomerReserveWanted, perTick } from '../allocation/policy.js';
 import type { AllocationPolicy } from '../allocation/types.js';
+import { Alerts } from '../alerts/alerts.js';
 import { createAdminHandler } from '../admin/handler.js';
 import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
@@ -53,6 +54,8 @@ export interface ProxyApp {
   readonly accountant: Accountant;
   readonly store: Store;
   readonly logger: Logger;
+  /** DESIGN §9 alerts, where `alerts` is configured: period caps report to `observeCap`. */
+  readonly alerts: Alerts | undefined;
   /** Drain and close everything; resolves true when every in-flight request finished in time. */
   stop(drainTimeoutMs?: number): Promise<boolean>;
 }
@@ -141,7 +144,18 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
+  const alerts = config.alerts && new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
+  const accountant = new Accountant({
+    config,
+    admission,
+    store,
+    metrics,
+    logger,
+    hints,
+    now,
+    onRecord: options.onRecord,
+    onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
+  });
   onStoreBack = () => accountant.usage.retouchAgents();
   // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
   const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
@@ -232,7 +246,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   });
   const url = `http://${hostForUrl(agentAddr)}:${agentAddr.port}`;
   const adminUrl = `http://${hostForUrl(adminAddr)}:${adminAddr.port}`;
-  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds }, 'token-ninja listening');
+  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds, alerts: alerts?.webhook }, 'token-ninja listening');
 
   let stopping: Promise<boolean> | undefined;
   const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<boolean> => {
@@ -249,6 +263,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       });
       await upstreams.close().catch(() => upstreams.destroy());
       await accountant.close();
+      await alerts?.stop();
       if (options.store === undefined) await store.close();
       else await store.flush?.();
       logger.info({ drained }, 'token-ninja stopped');
@@ -256,7 +271,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, alerts, stop };
 }
 
 /**

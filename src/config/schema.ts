@@ -23,6 +23,30 @@ const storeSpec = z.string().superRefine((s, ctx) => {
   }
 });
 
+/** An HTTP header name (RFC 9110 token). */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+
+/** DESIGN §9 alerts: where they go and what raises them (absent: no alerts). */
+const alerts = z
+  .object({
+    /** Receives one JSON POST per alert; its query and userinfo (secrets, often) are never logged. */
+    webhook: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+    /** Fractions of a cap's limit that raise an alert when usage crosses them. */
+    thresholds: z
+      .array(z.number().gt(0).max(1))
+      .min(1)
+      .refine((t) => t.every((v, i) => i === 0 || v > (t[i - 1] as number)), 'must be strictly ascending')
+      .default([0.8, 0.95, 1.0]),
+    /** An agent throttled (refused or queued) for longer than this raises an alert; fractions allowed. */
+    throttledMinutes: z.number().positive().default(10),
+    /** Extra request headers for the webhook (an authorization header, say); never logged. */
+    headers: z.record(headerName, z.string()).default({}),
+  })
+  .strict();
+
 /** How the proxy connects to one upstream. */
 const upstreamPool = z
   .object({
@@ -147,8 +171,12 @@ export const configSchema = z
     floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
+    alerts: alerts.optional(),
   })
   .strict();
+
+/** The `alerts` section, validated. */
+export type AlertsConfig = z.output<typeof alerts>;
 
 export type ConfigInput = z.input<typeof configSchema>;
 /** The validated, frozen configuration passed inward. */

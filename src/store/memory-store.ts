@@ -25,6 +25,8 @@ export class MemoryStore implements Store {
   readonly #pools = new Map<TickPoolName, Map<number, number>>();
   /** tick → source → rows. */
   readonly #signals = new Map<number, Map<string, AgentSignal[]>>();
+  /** Claimed event key → when the claim ends. */
+  readonly #claims = new Map<string, number>();
   #closed = false;
 
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
@@ -161,8 +163,16 @@ export class MemoryStore implements Store {
     return [...bySource.values()].flat().map((r) => ({ ...r })).sort(byAgentThenSource);
   }
 
+  async claimEvent(key: string, now: number, ttlMs: number): Promise<boolean> {
+    this.#open();
+    if ((this.#claims.get(key) ?? -Infinity) > now) return false;
+    this.#claims.set(key, now + ttlMs);
+    return true;
+  }
+
   async prune(beforeMs: number): Promise<void> {
     this.#open();
+    for (const [key, until] of this.#claims) if (until < beforeMs) this.#claims.delete(key);
     const beforeMinute = Math.floor(beforeMs / 60_000);
     for (const minute of this.#usage.keys()) if (minute < beforeMinute) this.#usage.delete(minute);
     for (const [key, t] of this.#tasks) if (t.at < beforeMs) this.#tasks.delete(key);

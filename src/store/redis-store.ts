@@ -83,8 +83,8 @@ export interface RedisStoreOptions {
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
  * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `burst:<tick>`
  * and `newcomers:<tick>` balances, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
- * applied. Nothing queues while disconnected: every call fails fast with
- * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
+ * applied, `claim:<key>` one claimed event (an alert) until its TTL. Nothing queues while disconnected:
+ * every call fails fast with `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -275,6 +275,12 @@ export class RedisStore implements Store {
   async signals(tick: number): Promise<AgentSignal[]> {
     const all = await this.#call(() => this.#client.hgetall(this.#key(`sig:${tick}`)));
     return Object.values(all).flatMap(decodeSignals).sort(byAgentThenSource);
+  }
+
+  /** `SET NX PX`: the first caller sets the key, everyone else finds it until it expires (Redis's clock). */
+  async claimEvent(key: string, _now: number, ttlMs: number): Promise<boolean> {
+    const set = await this.#call(() => this.#client.set(this.#key(`claim:${key}`), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
+    return set === 'OK';
   }
 
   /** TTLs already expire old history; this also drops it on demand (and expired overrides). */

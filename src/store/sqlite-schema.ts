@@ -84,6 +84,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
   DROP TABLE burst;
   `,
+  // 5 → 6 (alert claims): one row per claimed one-off event (an alert), so one process of those sharing the
+  // file sends it; a claim past `expires_at` may be taken again.
+  `
+  CREATE TABLE event_claims (
+    key        TEXT    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

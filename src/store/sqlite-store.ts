@@ -216,6 +216,11 @@ export class SqliteStore implements Store {
     );
   }
 
+  async claimEvent(key: string, now: number, ttlMs: number): Promise<boolean> {
+    // One statement: the row's lock decides between processes sharing the file.
+    return this.#run(() => this.#st.claimEvent.run(key, now + ttlMs, now).changes > 0);
+  }
+
   async prune(beforeMs: number): Promise<void> {
     this.#run(() =>
       this.#db.transaction(() => {
@@ -223,6 +228,7 @@ export class SqliteStore implements Store {
         this.#st.pruneTasks.run(beforeMs);
         this.#st.pruneOverrides.run(beforeMs);
         this.#st.pruneBatches.run(beforeMs);
+        this.#st.pruneClaims.run(beforeMs);
       })(),
     );
   }
@@ -294,6 +300,11 @@ function prepare(db: Database.Database) {
       'INSERT INTO batches (writer, seq, at) VALUES (?, ?, ?) ON CONFLICT (writer) DO UPDATE SET seq = excluded.seq, at = excluded.at',
     ),
     pruneBatches: db.prepare('DELETE FROM batches WHERE at < ?'),
+    claimEvent: db.prepare(
+      `INSERT INTO event_claims (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE event_claims.expires_at <= ?`,
+    ),
+    pruneClaims: db.prepare('DELETE FROM event_claims WHERE expires_at < ?'),
     setOverride: db.prepare(
       `INSERT INTO overrides (agent, tokens_per_minute, set_at, expires_at, reason) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (agent) DO UPDATE SET tokens_per_minute = excluded.tokens_per_minute, set_at = excluded.set_at,

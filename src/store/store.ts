@@ -169,6 +169,11 @@ export interface Store {
   putSignals?(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void>;
   /** Every source's signals for `tick`, ordered by agent, then source. */
   signals?(tick: number): Promise<AgentSignal[]>;
+  /**
+   * Claim a one-off event (an alert) under `key` from `now` for `ttlMs`: true for exactly one caller among
+   * every process sharing the store while the claim lasts, false while an earlier claim holds. Never deferred.
+   */
+  claimEvent(key: string, now: number, ttlMs: number): Promise<boolean>;
   /** Drop history older than `beforeMs` (memory/sqlite; redis uses TTLs). */
   prune(beforeMs: number): Promise<void>;
   close(): Promise<void>;

@@ -42,7 +42,7 @@ export interface WriteBehindOptions {
  * Task reports go straight through, because the answer depends on the store (DESIGN §3: a repeat is a
  * duplicate). When the store fails, a report is kept for the next flush instead (fail-open) and answered
  * from what this proxy holds; the store applies the same rule at the flush, so each task still counts once.
- * Overrides and the burst pool go straight through: they are rare, or must be atomic across processes.
+ * Overrides, the burst pool and event claims go straight through: they are rare, or must be atomic across processes.
  */
 export class WriteBehindStore implements Store {
   readonly kind: string;
@@ -219,6 +219,12 @@ export class WriteBehindStore implements Store {
   async burstState(tick: number, capacity: number, pool?: TickPoolName): Promise<BurstState> {
     this.#open();
     return this.#inner.burstState(tick, capacity, pool);
+  }
+
+  /** Straight through: a deferred claim could not say who claimed first. */
+  async claimEvent(key: string, now: number, ttlMs: number): Promise<boolean> {
+    this.#open();
+    return this.#inner.claimEvent(key, now, ttlMs);
   }
 
   // Signals go straight through: they are read by other proxies within the tick.

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReconciliationRecord } from '../accounting/record.js';
+import type { AlertOutcome, AlertType } from '../domain/alert.js';
 import type { PriorityClass } from '../domain/priority.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
@@ -101,6 +102,7 @@ const NAMES = {
   tickSeconds: 'tick_seconds',
   buildInfo: 'build_info',
   demandRetries: 'demand_retries_total',
+  alerts: 'alerts_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -165,6 +167,7 @@ export class Metrics {
   private readonly priorityClaims: Counter<'agent' | 'class' | 'outcome'>;
   private readonly tickSeconds: Gauge;
   private readonly demandRetries: Counter<'agent'>;
+  private readonly alerts: Counter<'type' | 'outcome'>;
   private live: LiveSources = {};
 
   constructor(options: MetricsOptions = {}) {
@@ -332,6 +335,12 @@ export class Metrics {
       labelNames: ['agent'],
       registers,
     });
+    this.alerts = new Counter({
+      name: name(NAMES.alerts),
+      help: 'Alerts raised (DESIGN §9), by type and what became of them: sent, failed, duplicate, dropped, store_unavailable.',
+      labelNames: ['type', 'outcome'],
+      registers,
+    });
     this.tickSeconds.set(options.tickSeconds ?? 30);
     const buildInfo = new Gauge({
       name: name(NAMES.buildInfo),
@@ -484,6 +493,11 @@ export class Metrics {
 
   setStoreUp(up: boolean): void {
     this.storeUp.set(up ? 1 : 0);
+  }
+
+  /** What became of one alert. */
+  recordAlert(type: AlertType, outcome: AlertOutcome): void {
+    this.alerts.inc({ type, outcome });
   }
 
   recordStoreError(): void {

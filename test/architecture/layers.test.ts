@@ -10,6 +10,7 @@ import { importSpecifiers, layerViolations, readSources, REPO_ROOT } from './imp
  *   allocation, tokens, accounting, store, mock: the vocabulary and errors only; allocation stays pure
  *   providers (over tokens), budget (over store), config (over allocation's defaults and store specs),
  *   telemetry (over accounting's records)
+ *   alerts (over config, store and telemetry: webhook delivery, fed by the app, never by the request path itself)
  *   admin, proxy: the request and admin paths
  *   app (composition); simulate over the engine and app's input code (it must see what the proxy sees, issue 17);
  *   then demo and cli on top.
@@ -28,9 +29,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   budget: [...FOUNDATION, 'store'],
   config: [...FOUNDATION, 'allocation', 'store'],
   telemetry: [...FOUNDATION, 'accounting'],
+  alerts: [...FOUNDATION, 'config', 'store', 'telemetry'],
   admin: [...FOUNDATION, 'config', 'telemetry'],
   proxy: [...FOUNDATION, 'accounting', 'admin', 'config', 'providers', 'store'],
-  app: [...FOUNDATION, 'accounting', 'admin', 'allocation', 'budget', 'config', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
+  app: [...FOUNDATION, 'accounting', 'admin', 'alerts', 'allocation', 'budget', 'config', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
   simulate: [...FOUNDATION, 'allocation', 'app', 'store'],
   demo: [...FOUNDATION, 'admin', 'app', 'config', 'mock', 'simulate'],
   cli: [...FOUNDATION, 'app', 'config', 'demo', 'mock', 'simulate', 'store', 'telemetry'],

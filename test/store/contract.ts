@@ -343,6 +343,31 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       });
     });
 
+    describe('event claims (alerts)', () => {
+      it('grants a key to the first claimer only, until the claim expires; keys are independent', async () => {
+        expect(await store.claimEvent('cap_threshold\nfleet\n2026-01-05\n0.8', T0, 60_000)).toBe(true);
+        expect(await store.claimEvent('cap_threshold\nfleet\n2026-01-05\n0.8', T0 + 1, 60_000)).toBe(false);
+        expect(await store.claimEvent('cap_threshold\nfleet\n2026-01-05\n0.95', T0 + 1, 60_000)).toBe(true);
+      });
+
+      it('grants exactly one of many concurrent claims of the same key', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.claimEvent('throttled\nagent:a', T0, 60_000)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('grants the key again once the claim has expired', async () => {
+        expect(await store.claimEvent('k', Date.now(), 50)).toBe(true);
+        // Redis expires by its own clock: poll (bounded) rather than sleep a guessed time.
+        const deadline = Date.now() + 5_000;
+        let again = false;
+        while (!again && Date.now() < deadline) {
+          again = await store.claimEvent('k', Date.now(), 50);
+          if (!again) await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(again).toBe(true);
+      });
+    });
+
     describe('prune', () => {
       it('drops usage and task outcomes older than the cut, keeps the rest', async () => {
         await store.addUsage([

@@ -60,6 +60,20 @@ describe('WriteBehindStore', () => {
     vi.useRealTimers();
   });
 
+  it('passes an event claim straight to the inner store: two unflushed buffers on one store grant it once', async () => {
+    const inner = new MemoryStore();
+    const a = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    const b = new WriteBehindStore(inner, { flushMs: 3_600_000 });
+    try {
+      expect(await a.claimEvent('alert\nthrottled\nagent:x', 1000, 60_000)).toBe(true);
+      expect(await b.claimEvent('alert\nthrottled\nagent:x', 1001, 60_000)).toBe(false);
+      expect(await inner.claimEvent('alert\nthrottled\nagent:x', 1002, 60_000)).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('merges deltas of the same agent and minute into one row per flush', async () => {
     const inner = new ControlledStore();
     const store = new WriteBehindStore(inner, { flushMs: 3_600_000 });
