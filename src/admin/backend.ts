@@ -1,3 +1,5 @@
+import type { UnitName } from '../domain/unit.js';
+
 /**
  * What the admin API and status page need from the running proxy (DESIGN §4). The proxy implements it
  * over its ledger, allocation engine and store; tests implement it with plain data. Times in views are
@@ -52,6 +54,8 @@ export interface AllocationRow {
 
 /** GET /v1/allocations: the current table (DESIGN §4). */
 export interface AllocationsView {
+  /** The unit of every amount below: tokens, or dollars (`usd`). */
+  unit?: UnitName;
   /** When the table was computed. */
   at: string;
   /** `floor(unix ms / tick ms)`: the same on every proxy of a fleet. */

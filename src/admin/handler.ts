@@ -1,3 +1,4 @@
+import type { UnitName } from '../domain/unit.js';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { TokenNinjaError } from '../errors/errors.js';
@@ -22,6 +23,8 @@ export interface AdminHandlerOptions {
   maxBodyBytes?: number;
   /** Clock for turning ttlSeconds into expiresAt (default Date.now). */
   now?: () => number;
+  /** The budget's unit: which rate an override gives (default tokens). */
+  unit?: UnitName;
 }
 
 /** Where the status page's assets are served. */
@@ -55,6 +58,7 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
   const auth = options.token ? new BearerAuth(options.token) : undefined;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_ADMIN_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
+  const unit = options.unit ?? 'tokens';
   const { metrics, logger } = options;
   // The page learns from its markup whether to ask for a token, so it never fires a request bound to fail.
   const pageHtml = STATUS_PAGE_HTML.replace(AUTH_PLACEHOLDER, auth ? 'required' : 'none');
@@ -121,7 +125,9 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
         const body = validate(overrideBodySchema, await readJsonBody(req, maxBodyBytes));
         // One instant for the set time and the TTL's start, so an expiry is exactly setAt + ttl.
         const at = now();
-        const request: OverrideRequest = { tokensPerMinute: body.tokensPerMinute, setAt: at };
+        const rate = unit === 'usd' ? body.usdPerMinute : body.tokensPerMinute;
+        if (rate === undefined) throw new AdminError('invalid_body', `${unit === 'usd' ? 'usdPerMinute' : 'tokensPerMinute'}: required (the budget's unit is ${unit})`);
+        const request: OverrideRequest = { tokensPerMinute: rate, setAt: at };
         if (body.expiresAt !== undefined) {
           request.expiresAt = Date.parse(body.expiresAt);
           if (request.expiresAt <= at) throw new AdminError('invalid_body', 'expiresAt: is in the past');

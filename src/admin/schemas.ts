@@ -23,10 +23,16 @@ const MAX_TTL_SECONDS = 365 * 24 * 3600;
 /** Body of `PUT /v1/overrides/{agentId}`: expiry as an absolute time or a time to live, not both. */
 export const overrideBodySchema = z
   .strictObject({
-    tokensPerMinute: z.number().finite().min(0),
+    /** The rate in the budget's unit: `tokensPerMinute` for tokens, `usdPerMinute` for usd. */
+    tokensPerMinute: z.number().finite().min(0).optional(),
+    usdPerMinute: z.number().finite().min(0).optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
     ttlSeconds: z.number().positive().max(MAX_TTL_SECONDS).optional(),
     reason: z.string().max(500).optional(),
+  })
+  .refine((b) => (b.tokensPerMinute === undefined) !== (b.usdPerMinute === undefined), {
+    message: 'give tokensPerMinute or usdPerMinute (the budget\'s unit), exactly one',
+    path: ['tokensPerMinute'],
   })
   .refine((b) => b.expiresAt === undefined || b.ttlSeconds === undefined, {
     message: 'give expiresAt or ttlSeconds, not both',

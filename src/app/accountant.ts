@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ChargeUnit } from '../accounting/charge-unit.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import { retryAfterHeaders } from '../budget/retry-after.js';
@@ -31,6 +32,8 @@ export interface AccountantDeps {
   metrics: Metrics;
   logger: Logger;
   hints: HintBoard;
+  /** The budget's unit: what a reservation and a charge are counted in. */
+  unit: ChargeUnit;
   now: () => number;
   /** Called once per reconciled request (after the ledger settled it). */
   onRecord?: ReconciliationListener;
@@ -55,7 +58,7 @@ export class Accountant implements Metering {
     this.usage = new UsageSeries(deps.store, deps.logger);
     this.settleDeps = {
       admission: deps.admission,
-      counting: deps.config.counting,
+      unit: deps.unit,
       usage: this.usage,
       metrics: deps.metrics,
       recent: this.recent,
@@ -79,7 +82,7 @@ export class Accountant implements Metering {
     const { deps, usage } = this;
     const now = deps.now();
     const { agent, estimate, hints } = request;
-    const cost = estimate.inputTokens + estimate.outputTokens;
+    const cost = deps.unit.reserve(estimate);
     const fingerprint = new Fingerprint(request.body);
     deps.hints.note(agent, hints, now);
     usage.touch(agent, now);
@@ -103,12 +106,12 @@ export class Accountant implements Metering {
     }
     if (!result.admitted) {
       if (result.reason === 'aborted') throw new ProxyError('client_closed', 'the client went away while queued');
-      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent)) };
+      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), deps.unit.tokensPerUnit(estimate)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
       usage.throttled(agent);
       deps.onThrottled?.(agent, deps.now());
       this.refused.refused(agent, fingerprint, deps.now());
-      throw new ProxyError('token_budget_exceeded', `token budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
+      throw new ProxyError('token_budget_exceeded', `${deps.unit.name === 'usd' ? 'dollar' : 'token'} budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
     }
     const admitted = new AdmittedRequest(this.settleDeps, result.reservation, result.source, result.queuedMs);
     // From here the reservation is the caller's to end; until it is handed over, a throw must release it.
@@ -121,14 +124,16 @@ export class Accountant implements Metering {
       if (result.source === 'burst') deps.metrics.recordBurstDraw(agent);
       const view = deps.admission.view(agent);
       const headers = admitted.headers;
-      Object.assign(headers, rateLimitHeaders(view));
-      headers['x-token-ninja-allocation'] = String(Math.floor(view.allocation));
+      // The SDKs read x-ratelimit-*-tokens as tokens of this request's model, whatever the budget's unit.
+      const tokensPerUnit = deps.unit.tokensPerUnit(estimate);
+      Object.assign(headers, rateLimitHeaders(view, tokensPerUnit));
+      headers['x-token-ninja-allocation'] = deps.unit.format(view.allocation);
       headers['x-token-ninja-source'] = result.source;
       if (result.queuedMs > 0) headers['x-token-ninja-queued-ms'] = String(Math.round(result.queuedMs));
       if (deps.config.clampMaxTokens) {
         const max = clampMaxTokens({
           enabled: true,
-          affordable: Math.max(0, view.balance + cost),
+          affordable: Math.max(0, view.balance + cost) * tokensPerUnit,
           inputTokens: estimate.inputTokens,
           requestedMaxTokens: estimate.outputSource === 'request' ? estimate.outputTokens : undefined,
         });

@@ -16,6 +16,8 @@ import type {
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
 import type { Admission } from '../budget/admission.js';
+import { unitAmounts, unitOf } from '../config/unit.js';
+import { floorAmount, type UnitName } from '../domain/unit.js';
 import type { Config } from '../config/schema.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
@@ -74,7 +76,7 @@ export class ProxyAdminBackend implements AdminBackend {
     return {
       agent: id,
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
-      current: row ? this.row(row, override) : undefined,
+      current: row ? this.row(row, override, unitOf(deps.config)) : undefined,
       explanation: row
         ? { boundBy: row.boundBy, summary: row.explanation.rule, inputs: flatten(row.explanation as unknown as Record<string, unknown>) }
         : undefined,
@@ -135,20 +137,22 @@ export class ProxyAdminBackend implements AdminBackend {
     const now = deps.now();
     const byAgent = new Map(overrides.map((o) => [o.agent, o]));
     const tickMs = deps.config.reallocateSeconds * 1000;
+    const unit = unitOf(deps.config);
     return {
+      unit,
       at: new Date(table?.at ?? now).toISOString(),
       tick: table?.tick ?? Math.floor(now / tickMs),
       tickSeconds: deps.config.reallocateSeconds,
-      pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, deps.config.tokensPerMinute),
-      burst: { capacity: table?.burst.capacity ?? 0, available: Math.floor(deps.admission.burstPool.available(now)) },
-      newcomers: { reserve: table?.newcomers.reserve ?? 0, available: Math.floor(deps.admission.newcomerPool.available(now)) },
+      pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, unitAmounts(deps.config).perMinute),
+      burst: { capacity: table?.burst.capacity ?? 0, available: floorAmount(unit, deps.admission.burstPool.available(now)) },
+      newcomers: { reserve: table?.newcomers.reserve ?? 0, available: floorAmount(unit, deps.admission.newcomerPool.available(now)) },
       mode: deps.config.mode,
       overcommitted: table?.overcommitted ?? false,
-      agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent))),
+      agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent), unit)),
     };
   }
 
-  private row(a: AgentAllocation, override: Override | undefined): AllocationRow {
+  private row(a: AgentAllocation, override: Override | undefined, unit: UnitName): AllocationRow {
     return {
       agent: a.agent,
       allocation: a.allocation,
@@ -158,7 +162,7 @@ export class ProxyAdminBackend implements AdminBackend {
       forecast: a.forecast,
       boundBy: a.boundBy,
       calibrating: a.calibrating,
-      remaining: Math.floor(this.deps.admission.view(a.agent).balance),
+      remaining: floorAmount(unit, this.deps.admission.view(a.agent).balance),
       override: override ? overrideView(override) : undefined,
     };
   }

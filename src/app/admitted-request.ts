@@ -1,8 +1,7 @@
-import { chargedTokens } from '../accounting/charge.js';
+import type { ChargeUnit } from '../accounting/charge-unit.js';
 import type { ReconciliationListener, ReconciliationRecord } from '../accounting/record.js';
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import type { Reservation } from '../budget/ledger.js';
-import type { Config } from '../config/schema.js';
 import { adapterFor } from '../providers/registry.js';
 import type { Admission } from '../proxy/metering.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -12,7 +11,8 @@ import type { UsageSeries } from './usage-series.js';
 /** What ending a reservation touches besides the ledger. */
 export interface SettleDeps {
   admission: BudgetAdmission;
-  counting: Config['counting'];
+  /** What a request's usage costs in the budget's unit. */
+  unit: ChargeUnit;
   usage: UsageSeries;
   metrics: Metrics;
   recent: RecentOutput;
@@ -22,7 +22,7 @@ export interface SettleDeps {
 
 /**
  * One admitted request and the reservation it holds: the only thing that can end that reservation, and it
- * ends it once — settled with the charged tokens (recorded as consumption) or released in full.
+ * ends it once — settled with the charge in the budget's unit (recorded as consumption) or released in full.
  */
 export class AdmittedRequest implements Admission {
   headers: Record<string, string> = {};
@@ -40,10 +40,12 @@ export class AdmittedRequest implements Admission {
     if (this.ended) return;
     this.ended = true;
     const { deps } = this;
-    record.charged = chargedTokens(
-      { inputTokens: record.actualInput, cachedInputTokens: record.cachedInput, outputTokens: record.actualOutput, reasoningTokens: record.reasoningOutput },
-      deps.counting,
-    );
+    record.charged = deps.unit.charge(record.model, {
+      inputTokens: record.actualInput,
+      cachedInputTokens: record.cachedInput,
+      outputTokens: record.actualOutput,
+      reasoningTokens: record.reasoningOutput,
+    });
     deps.admission.settle(this.reservation, record.charged);
     deps.usage.consumed(record.agent, record.charged, deps.now());
     if (record.source === 'provider') {

@@ -11,7 +11,10 @@ import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
 import type { ReconciliationListener } from '../accounting/record.js';
+import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../accounting/charge-unit.js';
+import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
+import { unitAmounts, unitOf } from '../config/unit.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
 import { IdentityResolver } from '../proxy/identity.js';
@@ -39,6 +42,8 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
+  /** Dollar prices for unit `usd` (default: the price book with config `prices`). */
+  pricing?: UsdPricing;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -62,22 +67,31 @@ export interface ProxyApp {
 
 /** The allocation engine's policy from the validated config. */
 export function policyFromConfig(config: Config): AllocationPolicy {
+  // The engine's amounts are in the budget's unit: tokens, or dollars (its `tokensPerMinute` is then USD a minute).
+  const amounts = unitAmounts(config);
   return allocationPolicy({
-    tokensPerMinute: config.tokensPerMinute,
+    tokensPerMinute: amounts.perMinute,
     tickSeconds: config.reallocateSeconds,
     classWeights: config.priority.classWeights,
     taskTypeClasses: config.priority.taskTypes,
     deadline: { maxFactor: config.priority.maxDeadlineFactor },
     dependency: { maxFactor: config.priority.maxDependencyFactor },
-    baseline: config.baseline,
-    calibration: config.calibration,
+    baseline: { tokensPerMinute: amounts.baselinePerMinute },
+    calibration: { minTasks: config.calibration.minTasks, minTokens: amounts.calibrationMin, minSeconds: config.calibration.minSeconds },
     scoringWindowSeconds: config.scoringWindowSeconds,
     demandWeights: config.demandWeights,
     burst: { minFraction: config.burst.minFraction, maxFraction: config.burst.maxFraction, volatilityMultiplier: config.burst.volatilityMultiplier, minClass: config.burst.minPriority },
     headroom: config.headroom,
-    floorTokensPerMinute: config.floorTokensPerMinute,
+    floorTokensPerMinute: amounts.floorPerMinute,
     newcomers: { reserveFraction: config.newcomers.reserveFraction },
   });
+}
+
+/** What a request costs in the configured unit. */
+function chargeUnit(config: Config, pricing: UsdPricing | undefined): ChargeUnit {
+  if (unitOf(config) === 'tokens') return tokenUnit(config.counting);
+  if (pricing === undefined) throw new ConfigError('unit', 'unit usd needs prices');
+  return usdUnit(pricing);
 }
 
 /** Starts the proxy on the configured ports (0 picks free ones) and returns once both listen. */
@@ -145,6 +159,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
   const alerts = config.alerts && new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
+  const unit = chargeUnit(config, options.pricing);
   const accountant = new Accountant({
     config,
     admission,
@@ -152,6 +167,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     metrics,
     logger,
     hints,
+    unit,
     now,
     onRecord: options.onRecord,
     onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
@@ -227,7 +243,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
-  const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));
+  const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));
 
   await reallocator.reallocate();
   reallocator.start();
@@ -246,7 +262,11 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   });
   const url = `http://${hostForUrl(agentAddr)}:${agentAddr.port}`;
   const adminUrl = `http://${hostForUrl(adminAddr)}:${adminAddr.port}`;
-  logger.info({ url, adminUrl, store: store.kind, fleet, mode: config.mode, tokensPerMinute: config.tokensPerMinute, reallocateSeconds: config.reallocateSeconds, alerts: alerts?.webhook }, 'token-ninja listening');
+  const policyUnit = unitAmounts(config);
+  logger.info(
+    { url, adminUrl, store: store.kind, fleet, mode: config.mode, unit: policyUnit.unit, perMinute: policyUnit.perMinute, reallocateSeconds: config.reallocateSeconds, alerts: alerts?.webhook },
+    'token-ninja listening',
+  );
 
   let stopping: Promise<boolean> | undefined;
   const stop = (drainTimeoutMs = config.drainTimeoutMs): Promise<boolean> => {

@@ -47,15 +47,16 @@ export function msUntilFull(bucket: BucketSnapshot): number {
 
 /**
  * The three headers: limit = allocation in tokens per minute (as OpenAI means it), remaining = balance now
- * floored at 0, reset = time until the bucket is full. A bucket that never refills (allocation 0) reports
+ * floored at 0, reset = time until the bucket is full. A bucket in another unit (dollars) is shown in tokens
+ * of the request's model: `tokensPerUnit` of them per unit. A bucket that never refills (allocation 0) reports
  * `0s` rather than an unbounded duration: it has nothing to wait for until the next reallocation.
  */
-export function rateLimitHeaders(bucket: BucketSnapshot): RateLimitHeaders {
+export function rateLimitHeaders(bucket: BucketSnapshot, tokensPerUnit = 1): RateLimitHeaders {
   const perMinute = bucket.tickMs > 0 ? (bucket.allocation * 60_000) / bucket.tickMs : 0;
   const untilFull = msUntilFull(bucket);
   return {
-    'x-ratelimit-limit-tokens': String(Math.round(perMinute)),
-    'x-ratelimit-remaining-tokens': String(Math.max(0, Math.floor(bucket.balance))),
+    'x-ratelimit-limit-tokens': String(Math.round(perMinute * tokensPerUnit)),
+    'x-ratelimit-remaining-tokens': String(Math.max(0, Math.floor(bucket.balance * tokensPerUnit))),
     'x-ratelimit-reset-tokens': formatResetDuration(Number.isFinite(untilFull) ? untilFull : 0),
   };
 }

@@ -2,6 +2,7 @@ import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { z } from 'zod';
 import { DEFAULT_ALLOCATION_POLICY } from '../allocation/policy.js';
 import { PRIORITIES } from '../domain/priority.js';
+import { UNITS } from '../domain/unit.js';
 import { parseStoreSpec } from '../store/store-spec.js';
 
 const agentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
@@ -76,6 +77,10 @@ export const configSchema = z
     /** Beyond loopback, spend a configured provider key also for callers without a key from `apiKeys` (open relay). */
     allowUnauthenticated: z.boolean().default(false),
     tokensPerMinute: z.number().positive().default(1_000_000),
+    /** The unit budgets are kept in (DESIGN §9): `usd` when `usdPerMinute` is set, else `tokens`, unless given. */
+    unit: z.enum(UNITS).optional(),
+    /** The pool in dollars per minute (unit `usd`). */
+    usdPerMinute: z.number().positive().optional(),
     reallocateSeconds: z.number().positive().max(3600).default(30),
     store: storeSpec.default('sqlite:./data/token-ninja.db'),
     storeFlushMs: z.number().int().positive().default(1000),
@@ -140,7 +145,7 @@ export const configSchema = z
       .refine((b) => b.minFraction <= b.maxFraction, 'minFraction must not exceed maxFraction')
       .default({ minPriority: 'high', minFraction: 0.02, maxFraction: 0.1, volatilityMultiplier: 1 }),
     baseline: z
-      .object({ tokensPerMinute: z.number().positive().optional() })
+      .object({ tokensPerMinute: z.number().positive().optional(), usdPerMinute: z.number().positive().optional() })
       .strict()
       .default({}),
     calibration: z
@@ -148,9 +153,11 @@ export const configSchema = z
         minTasks: z.number().int().min(0).default(3),
         minTokens: z.number().int().min(0).default(20_000),
         minSeconds: z.number().min(0).default(600),
+        /** Unit `usd`: the spend that ends calibration, in place of `minTokens`. */
+        minUsd: z.number().min(0).default(0.05),
       })
       .strict()
-      .default({ minTasks: 3, minTokens: 20_000, minSeconds: 600 }),
+      .default({ minTasks: 3, minTokens: 20_000, minSeconds: 600, minUsd: 0.05 }),
     /** Forecast window weights (renormalised over the windows an agent has); `recent: 0` is DESIGN §6.1's formula. */
     demandWeights: z
       .object({
@@ -169,11 +176,17 @@ export const configSchema = z
       .default({ reserveFraction: 0.1 }),
     headroom: z.number().min(0).default(0.25),
     floorTokensPerMinute: z.number().min(0).default(1000),
+    /** Unit `usd`: the floor in dollars per minute (default: a thousandth of `usdPerMinute`). */
+    floorUsdPerMinute: z.number().min(0).optional(),
     scoringWindowSeconds: z.number().positive().default(3600),
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
     alerts: alerts.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.unit === 'usd' && c.usdPerMinute === undefined) ctx.addIssue({ code: 'custom', path: ['usdPerMinute'], message: 'required when unit is usd (the pool in dollars per minute)' });
+    if (c.unit === 'tokens' && c.usdPerMinute !== undefined) ctx.addIssue({ code: 'custom', path: ['usdPerMinute'], message: 'set, but unit is tokens: remove it or set unit: usd' });
+  });
 
 /** The `alerts` section, validated. */
 export type AlertsConfig = z.output<typeof alerts>;

@@ -253,6 +253,7 @@ describe('admin handler with a token', () => {
         { tokensPerMinute: 5, expiresAt: 'tomorrow' },
         { tokensPerMinute: 5, expiresAt: past },
         { tokensPerMinute: 5, unknown: true },
+        { usdPerMinute: 5 },
       ]) {
         await expectError(await send('PUT', '/v1/overrides/planner', body), 400, 'invalid_body');
       }
@@ -321,6 +322,25 @@ describe('admin handler without a token', () => {
     try {
       expect((await fetch(`${admin.url}/v1/allocations`)).status).toBe(200);
       expect(await (await fetch(`${admin.url}/`)).text()).toContain('data-auth="none"');
+    } finally {
+      await admin.close();
+    }
+  });
+});
+
+describe('admin handler in dollars (unit usd)', () => {
+  it('an override takes usdPerMinute; tokensPerMinute, or both, is a 400 naming the unit', async () => {
+    const backend = new FakeBackend();
+    const admin = await startAdmin(backend, { token: '', unit: 'usd' });
+    const put = (body: unknown) => fetch(`${admin.url}/v1/overrides/planner`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    try {
+      const wrong = await put({ tokensPerMinute: 5000 });
+      expect(wrong.status).toBe(400);
+      expect(((await wrong.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid_body', message: "usdPerMinute: required (the budget's unit is usd)" });
+      expect((await put({ tokensPerMinute: 5000, usdPerMinute: 1 })).status).toBe(400);
+      expect(backend.overrides.size).toBe(0);
+      expect((await put({ usdPerMinute: 0.25 })).status).toBe(200);
+      expect(backend.overrides.get('planner')).toMatchObject({ tokensPerMinute: 0.25 });
     } finally {
       await admin.close();
     }

@@ -42,6 +42,13 @@ describe('rateLimitHeaders', () => {
     expect(rateLimitHeaders(bucket)).toMatchObject({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1m0s' });
   });
 
+  it('a dollar bucket is shown in tokens of the request\'s model; the reset time does not change', () => {
+    // $0.05 per 30 s tick = $0.10 a minute; at 200,000 tokens a dollar: 20,000 tokens a minute, 7,000 remaining.
+    const bucket = { allocation: 0.05, tickMs: 30_000, rate: 0.05 / 30_000, capacity: 0.05, balance: 0.035 };
+    expect(rateLimitHeaders(bucket, 200_000)).toEqual({ ...rateLimitHeaders(bucket), 'x-ratelimit-limit-tokens': '20000', 'x-ratelimit-remaining-tokens': '7000' });
+    expect(rateLimitHeaders(bucket)['x-ratelimit-reset-tokens']).toBe('9s');
+  });
+
   it('a zero allocation reports limit 0 and reset 0s', () => {
     expect(rateLimitHeaders({ allocation: 0, tickMs: 30_000, rate: 0, capacity: 0, balance: -10 })).toEqual({
       'x-ratelimit-limit-tokens': '0',

@@ -8,6 +8,7 @@ import { DEFAULT_ALLOCATION_POLICY } from '../../src/allocation/policy.js';
 import { policyFromConfig } from '../../src/app/proxy-app.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load.js';
+import { unitOf } from '../../src/config/unit.js';
 import { buildCli } from '../e2e/cli-build.js';
 
 /** Config loading: one test per invalid-field case with its exact message, precedence, freezing, and the CLI's exit code 2. */
@@ -180,6 +181,25 @@ describe('precedence and result', () => {
     expect(loadConfig(fromYaml('newcomers: {reserveFraction: 0}')).newcomers.reserveFraction).toBe(0);
     expect(failure(fromYaml('newcomers: {reserveFraction: 1.5}')).field).toBe('newcomers.reserveFraction');
     expectRefused(fromYaml('newcomers: {baseline: 1}'), 'newcomers.baseline', 'unknown config key "newcomers.baseline" in "newcomers"');
+  });
+
+  it('unit: tokens by default, usd when a dollar pool is set (env too); the engine\'s pool, floor, baseline and calibration in that unit', () => {
+    const tokens = loadConfig({ argv: [], env: {} });
+    expect(unitOf(tokens)).toBe('tokens');
+    expect(policyFromConfig(tokens)).toMatchObject({ tokensPerMinute: 1_000_000, floorTokensPerMinute: 1000, calibration: { minTokens: 20_000 } });
+    const usd = loadConfig({ argv: [], env: { TOKEN_NINJA_USD_PER_MINUTE: '2.5' } });
+    expect(unitOf(usd)).toBe('usd');
+    expect(policyFromConfig(usd)).toMatchObject({ tokensPerMinute: 2.5, floorTokensPerMinute: 0.0025, calibration: { minTokens: 0.05 }, baseline: {} });
+    const tuned = loadConfig(fromYaml('unit: usd\nusdPerMinute: 10\nfloorUsdPerMinute: 0.5\nbaseline: {usdPerMinute: 1}\ncalibration: {minUsd: 0.2}'));
+    expect(policyFromConfig(tuned)).toMatchObject({ tokensPerMinute: 10, floorTokensPerMinute: 0.5, baseline: { tokensPerMinute: 1 }, calibration: { minTokens: 0.2 } });
+    expect(unitOf(loadConfig(fromYaml('unit: tokens')))).toBe('tokens');
+  });
+
+  it('unit: usd needs usdPerMinute, tokens refuses it, and the unit is one of the two', () => {
+    expectRefused(fromYaml('unit: usd'), 'usdPerMinute', 'config field "usdPerMinute": required when unit is usd (the pool in dollars per minute)');
+    expectRefused(fromYaml('unit: tokens\nusdPerMinute: 1'), 'usdPerMinute', 'config field "usdPerMinute" (from tn.yaml): set, but unit is tokens: remove it or set unit: usd');
+    expect(failure(fromYaml('unit: eur')).field).toBe('unit');
+    expect(failure({ argv: [], env: { TOKEN_NINJA_USD_PER_MINUTE: 'lots' } }).field).toBe('usdPerMinute');
   });
 
   it('the result is frozen, nested objects too', () => {
