@@ -22,6 +22,8 @@ import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, TickPoolName } from '../store/store.js';
 import type { PriorityClass } from '../domain/priority.js';
+import type { TeamOf } from '../domain/team.js';
+import { createPriceBook, type PriceBook } from '../pricing/price-book.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
@@ -38,6 +40,8 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
+  /** An agent's team for the cost metric (default: everyone in `default`). */
+  teamOf?: TeamOf;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -51,6 +55,8 @@ export interface ProxyApp {
   /** The bounded per-tick history behind the status page. */
   readonly history: HistoryRecorder;
   readonly accountant: Accountant;
+  /** The price book in force (shipped book with config `prices`). */
+  readonly prices: PriceBook;
   readonly store: Store;
   readonly logger: Logger;
   /** Drain and close everything; resolves true when every in-flight request finished in time. */
@@ -141,7 +147,8 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
+  const prices = createPriceBook(config.prices);
+  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, prices, teamOf: options.teamOf, now, onRecord: options.onRecord });
   onStoreBack = () => accountant.usage.retouchAgents();
   // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
   const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
@@ -256,7 +263,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, prices, store, logger, stop };
 }
 
 /**
