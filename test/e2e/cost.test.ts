@@ -52,6 +52,10 @@ describe('cost of every request in dollars (token_ninja_cost_usd_total)', () => 
     const expected = (u.input_tokens * 3 + 4 * 3.75 + 6 * 0.3 + u.output_tokens * 15) / 1e6;
     const cost = await settled('token_ninja_cost_usd_total{agent="claude-user",team="default",model="claude-sonnet-4-6"}');
     expect(cost).toBeCloseTo(expected, 12);
+    // The request's log line carries the same figure, and the cache writes it was charged.
+    const line = () => stack.logs.find((l) => l.msg === 'request' && l.agent === 'claude-user');
+    await until('the request is logged', () => line() !== undefined);
+    expect(line()).toMatchObject({ costUsd: expect.closeTo(expected, 12) as unknown, tokens: { cached: 6, cacheWrite: 4 } });
   });
 
   it('OpenAI: cached prompt tokens at the cached price, reasoning at the output price; config overrides the book', async () => {
