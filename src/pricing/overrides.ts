@@ -5,7 +5,7 @@ import { DEFAULT_RATES, type PriceRates } from './model-price.js';
 export type PriceOverrides = Readonly<Record<string, PriceRates>>;
 
 /** The key of `prices` that prices models nothing else names. */
-export const DEFAULT_PRICE_KEY = 'default';
+const DEFAULT_PRICE_KEY = 'default';
 
 /** Rates a model is looked up with: a name's first candidate that has rates. */
 export function ratesFor(rates: ReadonlyMap<string, PriceRates>, model: string): PriceRates | undefined {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.js';
 import { until } from './ports.js';
 
-const AGENTS = ['claude-user', 'gpt-user', 'mystery-user'];
+const AGENTS = ['claude-user', 'gpt-user', 'mystery-user', 'cut-user'];
 
 /**
  * The dollars a request costs, end to end: the official SDKs against the proxy in front of the mock provider,
@@ -77,6 +77,22 @@ describe('cost of every request in dollars (token_ninja_cost_usd_total)', () => 
     const expected = (((u?.prompt_tokens ?? 0) - 5) * 0.15 + 5 * 0.075 + (u?.completion_tokens ?? 0) * 1) / 1e6;
     const cost = await settled('token_ninja_cost_usd_total{agent="gpt-user",team="default",model="gpt-4o-mini"}');
     expect(cost).toBeCloseTo(expected, 12);
+  });
+
+  it('a stream cut before its usage is priced from what the proxy counted (the estimate and the streamed output)', async () => {
+    const res = await request(`${stack.app.url}/agents/cut-user/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-behaviour': JSON.stringify({ fault: 'reset', resetAfterChunks: 2 }) },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Tell me a long story.' }] }),
+    });
+    await res.body.text().catch(() => '');
+    const line = () => stack.logs.find((l) => l.msg === 'request' && l.agent === 'cut-user');
+    await until('the cut request is logged', () => line() !== undefined);
+    const tokens = line()?.tokens as { input: number; output: number; source: string };
+    expect(tokens.source).toBe('estimated');
+    expect(tokens.output).toBeGreaterThan(0);
+    const cost = await settled('token_ninja_cost_usd_total{agent="cut-user",team="default",model="gpt-4o-mini"}');
+    expect(cost).toBeCloseTo((tokens.input * 0.15 + tokens.output * 1) / 1e6, 12);
   });
 
   it('a model the book does not price is charged prices.default and counted as unpriced', async () => {
