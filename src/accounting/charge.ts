@@ -1,4 +1,4 @@
-import type { UsageReport } from '../domain/usage-report.js';
+import { tokenCount, type UsageReport } from '../domain/usage-report.js';
 
 /** How usage turns into charged tokens (config `counting`). */
 export interface CountingPolicy {
@@ -11,10 +11,6 @@ export interface CountingPolicy {
 /** Defaults: cached input counts fully, reasoning counts. */
 export const DEFAULT_COUNTING_POLICY: Readonly<CountingPolicy> = Object.freeze({ cachedInputWeight: 1, countReasoning: true });
 
-function nonNeg(v: number | undefined): number {
-  return v !== undefined && Number.isFinite(v) && v > 0 ? v : 0;
-}
-
 /**
  * Tokens charged for a usage report: uncached input + cached input × weight + output (less reasoning when
  * reasoning does not count), rounded up so a fractional discount never makes a request free. Pure.
@@ -22,9 +18,9 @@ function nonNeg(v: number | undefined): number {
 export function chargedTokens(usage: UsageReport, policy: Partial<CountingPolicy> = {}): number {
   const weight = Math.min(1, Math.max(0, policy.cachedInputWeight ?? DEFAULT_COUNTING_POLICY.cachedInputWeight));
   const countReasoning = policy.countReasoning ?? DEFAULT_COUNTING_POLICY.countReasoning;
-  const input = nonNeg(usage.inputTokens);
-  const cached = Math.min(input, nonNeg(usage.cachedInputTokens));
-  const output = nonNeg(usage.outputTokens);
-  const reasoning = countReasoning ? 0 : Math.min(output, nonNeg(usage.reasoningTokens));
+  const input = tokenCount(usage.inputTokens);
+  const cached = Math.min(input, tokenCount(usage.cachedInputTokens));
+  const output = tokenCount(usage.outputTokens);
+  const reasoning = countReasoning ? 0 : Math.min(output, tokenCount(usage.reasoningTokens));
   return Math.ceil(input - cached + cached * weight + output - reasoning);
 }

@@ -13,12 +13,18 @@ export interface ReconciliationRecord {
   actualInput: number;
   /** Of actualInput, served from the provider's cache. */
   cachedInput: number;
+  /** Of actualInput, written to the provider's cache (Anthropic cache creation). */
+  cacheWriteInput: number;
+  /** Of cacheWriteInput, written with the 1-hour TTL (the rest: 5 minutes). */
+  cacheWrite1hInput: number;
   actualOutput: number;
   reasoningOutput: number;
   /** `provider` when the provider's usage arrived; `estimated` when the proxy had to count itself. */
   source: 'provider' | 'estimated';
   /** Tokens charged to the agent under the counting policy. */
   charged: number;
+  /** What the request cost, USD, at the price book (config `prices` applied). */
+  costUsd: number;
   status: number;
   durationMs: number;
   at: number;

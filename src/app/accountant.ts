@@ -8,9 +8,11 @@ import { rateLimitHeaders } from '../budget/rate-limit-headers.js';
 import { clampMaxTokens } from '../budget/max-tokens-clamp.js';
 import type { Config } from '../config/schema.js';
 import type { Estimate } from '../domain/estimate.js';
+import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
 import type { JsonObject } from '../domain/json.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import type { PriceBook } from '../pricing/price-book.js';
 import { adapterFor } from '../providers/registry.js';
 import { ProxyError } from '../proxy/errors.js';
 import type { Admission, AdmissionRequest, Metering } from '../proxy/metering.js';
@@ -34,6 +36,10 @@ export interface AccountantDeps {
   hints: HintBoard;
   /** The budget's unit: what a reservation and a charge are counted in. */
   unit: ChargeUnit;
+  /** Prices each settled request (`cost_usd_total`, the record's costUsd). */
+  prices: PriceBook;
+  /** An agent's team for the cost metric (default: everyone in `default`). */
+  teamOf?: TeamOf;
   now: () => number;
   /** Called once per reconciled request (after the ledger settled it). */
   onRecord?: ReconciliationListener;
@@ -59,6 +65,8 @@ export class Accountant implements Metering {
     this.settleDeps = {
       admission: deps.admission,
       unit: deps.unit,
+      prices: deps.prices,
+      teamOf: deps.teamOf ?? everyoneInDefaultTeam,
       usage: this.usage,
       metrics: deps.metrics,
       recent: this.recent,

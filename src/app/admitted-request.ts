@@ -2,6 +2,9 @@ import type { ChargeUnit } from '../accounting/charge-unit.js';
 import type { ReconciliationListener, ReconciliationRecord } from '../accounting/record.js';
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import type { Reservation } from '../budget/ledger.js';
+import type { TeamOf } from '../domain/team.js';
+import type { UsageReport } from '../domain/usage-report.js';
+import type { PriceBook } from '../pricing/price-book.js';
 import { adapterFor } from '../providers/registry.js';
 import type { Admission } from '../proxy/metering.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -13,6 +16,8 @@ export interface SettleDeps {
   admission: BudgetAdmission;
   /** What a request's usage costs in the budget's unit. */
   unit: ChargeUnit;
+  prices: PriceBook;
+  teamOf: TeamOf;
   usage: UsageSeries;
   metrics: Metrics;
   recent: RecentOutput;
@@ -40,13 +45,21 @@ export class AdmittedRequest implements Admission {
     if (this.ended) return;
     this.ended = true;
     const { deps } = this;
-    record.charged = deps.unit.charge(record.model, {
+    const usage: UsageReport = {
       inputTokens: record.actualInput,
       cachedInputTokens: record.cachedInput,
+      cacheCreationInputTokens: record.cacheWriteInput,
+      cacheCreation1hInputTokens: record.cacheWrite1hInput,
       outputTokens: record.actualOutput,
       reasoningTokens: record.reasoningOutput,
-    });
+    };
+    record.charged = deps.unit.charge(record.model, usage);
+    const price = deps.prices.priceOf(record.model);
+    record.costUsd = deps.prices.costUsd(record.model, usage);
     deps.admission.settle(this.reservation, record.charged);
+    deps.metrics.recordCost(record.agent, deps.teamOf(record.agent), record.model, record.costUsd);
+    // Counted where something was charged: an upstream error bills nothing, whatever its model.
+    if (!price.priced && record.actualInput + record.actualOutput > 0) deps.metrics.recordUnpriced(record.model);
     deps.usage.consumed(record.agent, record.charged, deps.now());
     if (record.source === 'provider') {
       deps.metrics.recordReconciliation(record);

@@ -12,7 +12,6 @@ import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../accounting/charge-unit.js';
-import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
@@ -26,6 +25,8 @@ import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, TickPoolName } from '../store/store.js';
 import type { PriorityClass } from '../domain/priority.js';
+import type { TeamOf } from '../domain/team.js';
+import { createPriceBook, type PriceBook } from '../pricing/price-book.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
@@ -42,8 +43,8 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
-  /** Dollar prices for unit `usd` (default: the price book with config `prices`). */
-  pricing?: UsdPricing;
+  /** An agent's team for the cost metric (default: everyone in `default`). */
+  teamOf?: TeamOf;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -57,6 +58,8 @@ export interface ProxyApp {
   /** The bounded per-tick history behind the status page. */
   readonly history: HistoryRecorder;
   readonly accountant: Accountant;
+  /** The price book in force (shipped book with config `prices`). */
+  readonly prices: PriceBook;
   readonly store: Store;
   readonly logger: Logger;
   /** DESIGN §9 alerts, where `alerts` is configured: period caps report to `observeCap`. */
@@ -88,10 +91,8 @@ export function policyFromConfig(config: Config): AllocationPolicy {
 }
 
 /** What a request costs in the configured unit. */
-function chargeUnit(config: Config, pricing: UsdPricing | undefined): ChargeUnit {
-  if (unitOf(config) === 'tokens') return tokenUnit(config.counting);
-  if (pricing === undefined) throw new ConfigError('unit', 'unit usd needs prices');
-  return usdUnit(pricing);
+function chargeUnit(config: Config, prices: UsdPricing): ChargeUnit {
+  return unitOf(config) === 'tokens' ? tokenUnit(config.counting) : usdUnit(prices);
 }
 
 /** Starts the proxy on the configured ports (0 picks free ones) and returns once both listen. */
@@ -159,7 +160,8 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
   const alerts = config.alerts && new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
-  const unit = chargeUnit(config, options.pricing);
+  const prices = createPriceBook(config.prices);
+  const unit = chargeUnit(config, prices);
   const accountant = new Accountant({
     config,
     admission,
@@ -168,6 +170,8 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     logger,
     hints,
     unit,
+    prices,
+    teamOf: options.teamOf,
     now,
     onRecord: options.onRecord,
     onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
@@ -291,7 +295,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, alerts, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, prices, store, logger, alerts, stop };
 }
 
 /**

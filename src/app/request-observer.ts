@@ -38,7 +38,19 @@ export class LoggingRequestObserver implements RequestObserver {
         queuedMs: info.queuedMs ? round(info.queuedMs) : undefined,
         bytesIn: info.bytesIn,
         bytesOut: info.bytesOut,
-        tokens: r ? { estimatedInput: r.estimatedInput, estimatedOutput: r.estimatedOutput, input: r.actualInput, cached: r.cachedInput, output: r.actualOutput, charged: r.charged, source: r.source } : undefined,
+        tokens: r
+          ? {
+              estimatedInput: r.estimatedInput,
+              estimatedOutput: r.estimatedOutput,
+              input: r.actualInput,
+              cached: r.cachedInput,
+              cacheWrite: r.cacheWriteInput,
+              output: r.actualOutput,
+              charged: r.charged,
+              source: r.source,
+            }
+          : undefined,
+        costUsd: r?.costUsd,
         task: r?.task,
       },
       'request',

@@ -59,6 +59,21 @@ const upstreamPool = z
   .strict()
   .default({ connections: 256, allowH2: false });
 
+/** A price in USD per million tokens. */
+const usdPerMillion = z.number().min(0);
+
+/** One model's prices in config `prices` (DESIGN §9); a key left out keeps the book's value. */
+const priceRates = z
+  .object({
+    input: usdPerMillion.optional(),
+    output: usdPerMillion.optional(),
+    cachedInput: usdPerMillion.optional(),
+    cacheWrite5m: usdPerMillion.optional(),
+    cacheWrite1h: usdPerMillion.optional(),
+    reasoning: usdPerMillion.optional(),
+  })
+  .strict();
+
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z
   .object({
@@ -174,6 +189,8 @@ export const configSchema = z
       .object({ reserveFraction: z.number().min(0).max(1).default(0.1) })
       .strict()
       .default({ reserveFraction: 0.1 }),
+    /** Price overrides and additions per model name over the shipped price book; `default` prices models nothing names. */
+    prices: z.record(z.string().min(1), priceRates).default({}),
     headroom: z.number().min(0).default(0.25),
     floorTokensPerMinute: z.number().min(0).default(1000),
     /** Unit `usd`: the floor in dollars per minute (default: a thousandth of `usdPerMinute`). */

@@ -6,8 +6,17 @@ export interface UsageReport {
   cachedInputTokens?: number;
   /** Anthropic cache_creation_input_tokens (already part of inputTokens as we normalise it). */
   cacheCreationInputTokens?: number;
+  /** Of cacheCreationInputTokens, written with the 5-minute TTL (Anthropic usage.cache_creation.ephemeral_5m_input_tokens). */
+  cacheCreation5mInputTokens?: number;
+  /** Of cacheCreationInputTokens, written with the 1-hour TTL (Anthropic usage.cache_creation.ephemeral_1h_input_tokens). */
+  cacheCreation1hInputTokens?: number;
   /** All output tokens, reasoning ones included. */
   outputTokens?: number;
   /** Reasoning tokens (part of outputTokens). */
   reasoningTokens?: number;
+}
+
+/** A reported count as a usable one: missing, negative or non-finite counts are 0. */
+export function tokenCount(v: number | undefined): number {
+  return v !== undefined && Number.isFinite(v) && v > 0 ? v : 0;
 }

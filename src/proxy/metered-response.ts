@@ -124,6 +124,8 @@ function fromUsage(usage: UsageReport, complete: boolean, estimatedInput: number
   return {
     input: usage.inputTokens ?? estimatedInput,
     cached: usage.cachedInputTokens ?? 0,
+    cacheWrite: usage.cacheCreationInputTokens ?? 0,
+    cacheWrite1h: usage.cacheCreation1hInputTokens ?? 0,
     output: complete ? (usage.outputTokens ?? 0) : Math.max(usage.outputTokens ?? 0, countedOutput()),
     reasoning: usage.reasoningTokens ?? 0,
     source: complete ? 'provider' : 'estimated',

@@ -10,6 +10,10 @@ import type { Admission } from './metering.js';
 export interface SettleUsage {
   input: number;
   cached: number;
+  /** Of input, written to the provider's cache (absent: none). */
+  cacheWrite?: number;
+  /** Of cacheWrite, with the 1-hour TTL (absent: none). */
+  cacheWrite1h?: number;
   output: number;
   reasoning: number;
   source: 'provider' | 'estimated';
@@ -70,10 +74,13 @@ export class Settlement {
       estimatedOutput: estimate.outputTokens,
       actualInput: usage.input,
       cachedInput: usage.cached,
+      cacheWriteInput: usage.cacheWrite ?? 0,
+      cacheWrite1hInput: usage.cacheWrite1h ?? 0,
       actualOutput: usage.output,
       reasoningOutput: usage.reasoning,
       source: usage.source,
       charged: 0,
+      costUsd: 0,
       status,
       durationMs: performance.now() - ctx.started,
       at: ctx.deps.now(),

@@ -103,6 +103,8 @@ const NAMES = {
   buildInfo: 'build_info',
   demandRetries: 'demand_retries_total',
   alerts: 'alerts_total',
+  cost: 'cost_usd_total',
+  unpriced: 'unpriced_requests_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -168,6 +170,8 @@ export class Metrics {
   private readonly tickSeconds: Gauge;
   private readonly demandRetries: Counter<'agent'>;
   private readonly alerts: Counter<'type' | 'outcome'>;
+  private readonly cost: Counter<'agent' | 'team' | 'model'>;
+  private readonly unpriced: Counter<'model'>;
   private live: LiveSources = {};
 
   constructor(options: MetricsOptions = {}) {
@@ -341,6 +345,18 @@ export class Metrics {
       labelNames: ['type', 'outcome'],
       registers,
     });
+    this.cost = new Counter({
+      name: name(NAMES.cost),
+      help: 'Cost of the requests charged, USD at the price book (with config prices), by agent, team and model.',
+      labelNames: ['agent', 'team', 'model'],
+      registers,
+    });
+    this.unpriced = new Counter({
+      name: name(NAMES.unpriced),
+      help: 'Requests charged for a model the price book and config do not price (charged prices.default).',
+      labelNames: ['model'],
+      registers,
+    });
     this.tickSeconds.set(options.tickSeconds ?? 30);
     const buildInfo = new Gauge({
       name: name(NAMES.buildInfo),
@@ -386,6 +402,23 @@ export class Metrics {
       record.estimatedInput + record.estimatedOutput,
       record.actualInput + record.actualOutput,
     );
+  }
+
+  /** What one charged request cost, USD. */
+  recordCost(agent: string, team: string, model: string, usd: number): void {
+    if (!(usd > 0)) return;
+    const key = 'c\u0000' + agent + '\u0000' + team + '\u0000' + model;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.cost.labels({ agent: this.agentLabel(agent), team, model: this.models.label(model) });
+      this.cacheChild(key, child);
+    }
+    child.inc(usd);
+  }
+
+  /** A request was charged for a model without a price (at the default price). */
+  recordUnpriced(model: string): void {
+    this.unpriced.inc({ model: this.models.label(model) });
   }
 
   /** One request on a metered route and what became of it. */

@@ -7,7 +7,7 @@ import { importSpecifiers, layerViolations, readSources, REPO_ROOT } from './imp
  * Which src/ folders each src/ folder may import (besides itself). Intended layering, lowest first:
  *   domain      shared vocabulary (priority classes, agent ids, JSON, routes, usage, estimates): imports nothing
  *   errors      the base error class: imports nothing
- *   allocation, tokens, accounting, store, mock: the vocabulary and errors only; allocation stays pure
+ *   allocation, tokens, accounting, pricing, store, mock: the vocabulary and errors only; allocation and pricing stay pure
  *   providers (over tokens), budget (over store), config (over allocation's defaults and store specs),
  *   telemetry (over accounting's records)
  *   alerts (over config, store and telemetry: webhook delivery, fed by the app, never by the request path itself)
@@ -23,6 +23,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   allocation: [...FOUNDATION],
   tokens: [...FOUNDATION],
   accounting: [...FOUNDATION],
+  pricing: [...FOUNDATION],
   store: [...FOUNDATION],
   mock: [...FOUNDATION],
   providers: [...FOUNDATION, 'tokens'],
@@ -32,7 +33,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   alerts: [...FOUNDATION, 'config', 'store', 'telemetry'],
   admin: [...FOUNDATION, 'config', 'telemetry'],
   proxy: [...FOUNDATION, 'accounting', 'admin', 'config', 'providers', 'store'],
-  app: [...FOUNDATION, 'accounting', 'admin', 'alerts', 'allocation', 'budget', 'config', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
+  app: [...FOUNDATION, 'accounting', 'admin', 'alerts', 'allocation', 'budget', 'config', 'pricing', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
   simulate: [...FOUNDATION, 'allocation', 'app', 'store'],
   demo: [...FOUNDATION, 'admin', 'app', 'config', 'mock', 'simulate'],
   cli: [...FOUNDATION, 'app', 'config', 'demo', 'mock', 'simulate', 'store', 'telemetry'],

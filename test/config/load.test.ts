@@ -202,6 +202,14 @@ describe('precedence and result', () => {
     expect(failure({ argv: [], env: { TOKEN_NINJA_USD_PER_MINUTE: 'lots' } }).field).toBe('usdPerMinute');
   });
 
+  it('prices: none by default; per model and `default`, USD per million tokens, known keys only', () => {
+    expect(loadConfig(fromYaml('port: 1')).prices).toEqual({});
+    const prices = loadConfig(fromYaml('prices:\n  gpt-4o: {input: 2, cachedInput: 1}\n  default: {input: 1, output: 4}')).prices;
+    expect(prices).toEqual({ 'gpt-4o': { input: 2, cachedInput: 1 }, default: { input: 1, output: 4 } });
+    expectRefused(fromYaml('prices:\n  gpt-4o: {inptu: 2}'), 'prices.gpt-4o.inptu', 'unknown config key "prices.gpt-4o.inptu" in "prices.gpt-4o"');
+    expectRefused(fromYaml('prices:\n  gpt-4o: {output: -1}'), 'prices.gpt-4o.output', 'config field "prices.gpt-4o.output" (from tn.yaml): Too small: expected number to be >=0');
+  });
+
   it('the result is frozen, nested objects too', () => {
     const c = loadConfig(fromYaml(yaml));
     expect(Object.isFrozen(c)).toBe(true);

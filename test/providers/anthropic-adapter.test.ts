@@ -64,6 +64,27 @@ describe('AnthropicAdapter', () => {
     expect(new AnthropicAdapter().usageFromJson('/v1/messages', {})).toBeUndefined();
   });
 
+  it('usage from JSON keeps the cache writes\' TTL split (1 h writes bill at 2× input, 5 min ones at 1.25×)', () => {
+    // Shape from Anthropic's prompt-caching docs: cache_creation details cache_creation_input_tokens by TTL.
+    const json = {
+      usage: {
+        input_tokens: 2048,
+        cache_creation_input_tokens: 248,
+        cache_read_input_tokens: 1800,
+        cache_creation: { ephemeral_5m_input_tokens: 48, ephemeral_1h_input_tokens: 200 },
+        output_tokens: 503,
+      },
+    };
+    expect(new AnthropicAdapter().usageFromJson('/v1/messages', json)).toEqual({
+      inputTokens: 4096,
+      cachedInputTokens: 1800,
+      cacheCreationInputTokens: 248,
+      cacheCreation5mInputTokens: 48,
+      cacheCreation1hInputTokens: 200,
+      outputTokens: 503,
+    });
+  });
+
   it('output tokens from a JSON response without usage', () => {
     const json = { content: [{ type: 'text', text: 'Hello world' }] };
     expect(new AnthropicAdapter().outputTokensFromJson('/v1/messages', json, 'm')).toBe(2);

@@ -108,6 +108,15 @@ describe('Anthropic stream', () => {
     expect(meter.usage()).toEqual({ inputTokens: 20, cachedInputTokens: 5, cacheCreationInputTokens: 3, outputTokens: 50 });
   });
 
+  it('message_start\'s cache_creation TTL split survives message_deltas that lack it', () => {
+    const meter = new AnthropicStreamMeter();
+    const ev = (type: string, data: object): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const usage = { input_tokens: 10, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 }, output_tokens: 1 };
+    const s = ev('message_start', { message: { usage } }) + ev('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 40 } });
+    runMeter(meter, [Buffer.from(s)]);
+    expect(meter.usage()).toEqual({ inputTokens: 40, cacheCreationInputTokens: 30, cacheCreation5mInputTokens: 10, cacheCreation1hInputTokens: 20, outputTokens: 40 });
+  });
+
   it('cut stream: input from message_start, initial output, and streamed text counted', () => {
     const meter = new AnthropicStreamMeter();
     runMeter(meter, [fixture('anthropic-cut.sse')]);

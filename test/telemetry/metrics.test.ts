@@ -59,6 +59,8 @@ describe('Metrics', () => {
     expect(sample(text, 'token_ninja_sse_malformed_events_total')).toBe(2);
     expect(sample(text, 'token_ninja_would_be_decisions_total{agent="planner",decision="rejected"}')).toBe(1);
     expect(sample(text, 'token_ninja_build_info{version="1.2.3"}')).toBe(1);
+    expect(sample(text, 'token_ninja_cost_usd_total{agent="planner",team="default",model="gpt-4o-mini"}')).toBeCloseTo(0.00036, 12);
+    expect(sample(text, 'token_ninja_unpriced_requests_total{model="in-house-llm"}')).toBe(1);
   });
 
   it('includes process and event-loop metrics by default, under the prefix', async () => {
@@ -180,10 +182,13 @@ describe('Metrics.recordReconciliation', () => {
       estimatedOutput: 300,
       actualInput: 1000,
       cachedInput: 0,
+      cacheWriteInput: 0,
+      cacheWrite1hInput: 0,
       actualOutput: 200,
       reasoningOutput: 0,
       source: 'provider',
       charged: 1200,
+      costUsd: 0.006,
       status: 200,
       durationMs: 800,
       at: 0,

@@ -17,6 +17,7 @@ export function recordRealisticTraffic(metrics: Metrics): void {
     metrics.recordTaskCompleted(agent);
     metrics.recordBurstDraw(agent);
     metrics.recordWouldBe(agent, 'rejected');
+    metrics.recordCost(agent, 'default', 'gpt-4o-mini', 0.00036 + i / 1e6);
   });
   metrics.setAllocationTable([
     { agent: 'planner', allocation: 250_000, score: 1.4, priorityWeight: 2, forecast: 200_000 },
@@ -30,6 +31,7 @@ export function recordRealisticTraffic(metrics: Metrics): void {
   metrics.setBurstPool({ available: 40_000, capacity: 50_000 });
   metrics.setLiveSources({ queueDepth: () => 3 });
   metrics.recordDemandRetry('coder');
+  metrics.recordUnpriced('in-house-llm');
   for (const s of [0.02, 0.4, 3, 29]) metrics.observeQueueWait(s);
   metrics.observeReallocation(0.004);
   metrics.observeReallocation(0.0007);
