@@ -84,6 +84,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
   DROP TABLE burst;
   `,
+  // 5 → 6: the audit trail of admin changes (GET /v1/audit); the newest entries are kept, detail as JSON.
+  `
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    action TEXT    NOT NULL,
+    target TEXT    NOT NULL,
+    detail TEXT    NOT NULL,
+    client TEXT    NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

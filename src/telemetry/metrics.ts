@@ -101,6 +101,7 @@ const NAMES = {
   tickSeconds: 'tick_seconds',
   buildInfo: 'build_info',
   demandRetries: 'demand_retries_total',
+  configReloads: 'config_reloads_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -165,6 +166,7 @@ export class Metrics {
   private readonly priorityClaims: Counter<'agent' | 'class' | 'outcome'>;
   private readonly tickSeconds: Gauge;
   private readonly demandRetries: Counter<'agent'>;
+  private readonly configReloads: Counter<'outcome'>;
   private live: LiveSources = {};
 
   constructor(options: MetricsOptions = {}) {
@@ -332,6 +334,14 @@ export class Metrics {
       labelNames: ['agent'],
       registers,
     });
+    this.configReloads = new Counter({
+      name: name(NAMES.configReloads),
+      help: 'Config reloads (SIGHUP or POST /v1/config/reload): ok, or error (the running config was kept).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // Both series exist from the start, so a first error shows as an increase rather than a new series.
+    for (const outcome of ['ok', 'error'] as const) this.configReloads.labels({ outcome });
     this.tickSeconds.set(options.tickSeconds ?? 30);
     const buildInfo = new Gauge({
       name: name(NAMES.buildInfo),
@@ -484,6 +494,11 @@ export class Metrics {
 
   setStoreUp(up: boolean): void {
     this.storeUp.set(up ? 1 : 0);
+  }
+
+  /** One config reload attempt; `error` when the file was refused and the running config kept. */
+  recordConfigReload(outcome: 'ok' | 'error'): void {
+    this.configReloads.inc({ outcome });
   }
 
   recordStoreError(): void {
