@@ -341,7 +341,7 @@ export class Metrics {
       registers,
     });
     // Both series exist from the start, so a first error shows as an increase rather than a new series.
-    for (const outcome of ['ok', 'error'] as const) this.configReloads.labels({ outcome });
+    for (const outcome of ['ok', 'error'] as const) this.configReloads.inc({ outcome }, 0);
     this.tickSeconds.set(options.tickSeconds ?? 30);
     const buildInfo = new Gauge({
       name: name(NAMES.buildInfo),
