@@ -1,3 +1,4 @@
+import type { ConfigReloadView } from '../admin/backend.js';
 import { AdminError } from '../admin/errors.js';
 import { ConfigError } from '../config/errors.js';
 import { configChanges, withReloaded } from '../config/reloadable.js';
@@ -7,15 +8,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { LiveConfig } from './live-config.js';
 
-/** What a reload did (the admin answer and the log line). */
-export interface ConfigReloadResult {
-  /** Reloadable top-level keys that changed, now in force. */
-  applied: string[];
-  /** Changed keys that need a restart; the running values stay. */
-  notReloadable: string[];
-  /** Hash of the reloadable settings now in force. */
-  configHash: string;
-}
+/** What a reload did: the admin answer, and the log line's fields. */
+export type ConfigReloadResult = ConfigReloadView;
 
 export interface ConfigReloaderDeps {
   live: LiveConfig;

@@ -22,6 +22,7 @@ export interface TickActivity {
 
 export interface ReallocatorDeps {
   store: Store;
+  /** The engine's policy at start (`setPolicy` replaces it on a config reload). */
   policy: AllocationPolicy;
   admission: Admission;
   metrics: Metrics;
