@@ -6,6 +6,9 @@ import type { UnitName } from '../domain/unit.js';
  * ISO-8601 strings (they are read by people and browsers); times in requests are unix milliseconds.
  */
 
+import type { AuditAction } from '../domain/audit.js';
+import type { JsonObject } from '../domain/json.js';
+
 /** A value or a promise of it: read methods may be answered from memory or from the store. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -69,7 +72,34 @@ export interface AllocationsView {
   mode?: 'enforce' | 'observe';
   /** True when operator overrides alone exceed the pool (every other agent is then held at the floor). */
   overcommitted?: boolean;
+  /** Hash of the reloadable config in force: proxies of a fleet with different hashes run different policies. */
+  configHash?: string;
   agents: AllocationRow[];
+}
+
+/** `POST /v1/config/reload`: what the reload put in force and what waits for a restart (DESIGN §10). */
+export interface ConfigReloadView {
+  /** Changed reloadable top-level keys, now in force. */
+  applied: string[];
+  /** Changed keys that need a restart (ports, host, store…); their running values stay. */
+  notReloadable: string[];
+  configHash: string;
+}
+
+/** One admin change of the audit trail. */
+export interface AuditEntryView {
+  at: string;
+  action: AuditAction;
+  /** The agent id, or the config file. */
+  target: string;
+  detail: JsonObject;
+  /** The admin client's address, or `signal:SIGHUP`. */
+  client: string;
+}
+
+/** `GET /v1/audit`: admin changes, newest first. */
+export interface AuditView {
+  entries: AuditEntryView[];
 }
 
 /** Why an agent got what it got: each input and the cap that bound it. */
@@ -190,13 +220,18 @@ export interface AdminBackend {
   agent(id: string): MaybePromise<AgentView | undefined>;
   /** Record an evaluator's report: `duplicate` when the task was already counted, `replaced` when it overruled the agent's own. */
   recordTask(report: TaskReport): Promise<TaskReportAnswer>;
-  setOverride(agent: string, override: OverrideRequest): Promise<OverrideView>;
+  /** `client` (here and below): the admin client's address, for the audit trail. */
+  setOverride(agent: string, override: OverrideRequest, client: string): Promise<OverrideView>;
   /** False when there was no override to delete. */
-  deleteOverride(agent: string): Promise<boolean>;
+  deleteOverride(agent: string, client: string): Promise<boolean>;
   /** Replace the agent's runtime policy (persisted; in force on this proxy at once, fleet-wide by the next tick). */
-  setAgentPolicy(agent: string, request: AgentPolicyRequest): Promise<AgentPolicyView>;
+  setAgentPolicy(agent: string, request: AgentPolicyRequest, client: string): Promise<AgentPolicyView>;
   /** False when the agent had no runtime policy. */
-  deleteAgentPolicy(agent: string): Promise<boolean>;
+  deleteAgentPolicy(agent: string, client: string): Promise<boolean>;
+  /** Re-read the config file and apply what is reloadable; rejects (invalid file, no file) with the running config kept. */
+  reloadConfig(client: string): Promise<ConfigReloadView>;
+  /** Up to `limit` admin changes, newest first. */
+  audit(limit: number): MaybePromise<AuditView>;
   /** Reallocate now and return the new table. */
   reallocate(): Promise<AllocationsView>;
   history(): MaybePromise<HistoryView>;

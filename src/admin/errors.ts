@@ -9,6 +9,9 @@ export const ADMIN_ERROR_CODES = {
   body_too_large: 413,
   invalid_body: 400,
   invalid_agent: 400,
+  invalid_query: 400,
+  invalid_config: 400,
+  no_config_file: 409,
   internal: 500,
 } as const;
 

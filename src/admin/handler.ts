@@ -12,6 +12,7 @@ import { AUTH_PLACEHOLDER, STATUS_PAGE_HTML } from './page/html.js';
 import { STATUS_PAGE_SCRIPT } from './page/script.js';
 import { STATUS_PAGE_STYLE } from './page/style.js';
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
+import { AUDIT_ENTRIES_KEPT } from '../domain/audit.js';
 import { adminTaskBodySchema, agentPolicyBodySchema, overrideBodySchema } from './schemas.js';
 
 export interface AdminHandlerOptions {
@@ -26,6 +27,9 @@ export interface AdminHandlerOptions {
   /** The budget's unit: which rate an override gives (default tokens). */
   unit?: UnitName;
 }
+
+/** Entries `GET /v1/audit` answers without `?limit`. */
+const DEFAULT_AUDIT_LIMIT = 100;
 
 /** Where the status page's assets are served. */
 export const STATUS_PAGE_PATHS = { page: '/', script: '/status.js', style: '/status.css' } as const;
@@ -98,12 +102,12 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
     '/v1/agents/{id}/policy': {
       PUT: async ({ req, res, agent }) => {
         const body = validate(agentPolicyBodySchema, await readJsonBody(req, maxBodyBytes));
-        const view = await backend.setAgentPolicy(agent, body);
+        const view = await backend.setAgentPolicy(agent, body, clientOf(req));
         logger.info({ agent, policy: body }, 'admin: agent policy set');
         json(res, 200, view);
       },
-      DELETE: async ({ res, agent }) => {
-        if (!(await backend.deleteAgentPolicy(agent))) throw new AdminError('not_found', `no runtime policy for ${agent}`);
+      DELETE: async ({ req, res, agent }) => {
+        if (!(await backend.deleteAgentPolicy(agent, clientOf(req)))) throw new AdminError('not_found', `no runtime policy for ${agent}`);
         logger.info({ agent }, 'admin: agent policy deleted');
         res.writeHead(204, { 'cache-control': 'no-store' });
         res.end();
@@ -135,17 +139,20 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
           request.expiresAt = at + Math.round(body.ttlSeconds * 1000);
         }
         if (body.reason !== undefined) request.reason = body.reason;
-        const view = await backend.setOverride(agent, request);
+        const view = await backend.setOverride(agent, request, clientOf(req));
         logger.info({ agent, override: request }, 'admin: override set');
         json(res, 200, view);
       },
-      DELETE: async ({ res, agent }) => {
-        if (!(await backend.deleteOverride(agent))) throw new AdminError('not_found', `no override for ${agent}`);
+      DELETE: async ({ req, res, agent }) => {
+        if (!(await backend.deleteOverride(agent, clientOf(req)))) throw new AdminError('not_found', `no override for ${agent}`);
         logger.info({ agent }, 'admin: override deleted');
         res.writeHead(204, { 'cache-control': 'no-store' });
         res.end();
       },
     },
+    // The reloader logs the outcome (also for SIGHUP), so this route does not.
+    '/v1/config/reload': { POST: async ({ req, res }) => json(res, 200, await backend.reloadConfig(clientOf(req))) },
+    '/v1/audit': { GET: async ({ req, res }) => json(res, 200, await backend.audit(auditLimit(req.url))) },
     '/v1/reallocate': {
       POST: async ({ res }) => {
         const table = await backend.reallocate();
@@ -195,6 +202,22 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
       json(res, 500, { error: { code: 'internal', message: 'internal error' } });
     });
   };
+}
+
+/** Who made an admin change, for the audit trail: the client's address as the socket saw it. */
+function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** `?limit=N` of `GET /v1/audit`: 1 to the entries kept, default 100. */
+function auditLimit(url: string | undefined): number {
+  const raw = new URL(url ?? '/', 'http://admin').searchParams.get('limit');
+  if (raw === null) return DEFAULT_AUDIT_LIMIT;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > AUDIT_ENTRIES_KEPT) {
+    throw new AdminError('invalid_query', `limit: must be a whole number from 1 to ${AUDIT_ENTRIES_KEPT}, got "${raw}"`);
+  }
+  return limit;
 }
 
 /** The path of a request URL, without query string. */

@@ -5,6 +5,8 @@ import type {
   AgentView,
   AllocationRow,
   AllocationsView,
+  AuditView,
+  ConfigReloadView,
   HealthView,
   HistoryView,
   OverrideRequest,
@@ -13,21 +15,26 @@ import type {
   TaskReport,
   TaskReportAnswer,
 } from '../admin/backend.js';
+import type { JsonObject } from '../domain/json.js';
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
 import type { Admission } from '../budget/admission.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
 import { floorAmount, type UnitName } from '../domain/unit.js';
-import type { Config } from '../config/schema.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
 import type { Reallocator } from './reallocator.js';
+import type { AuditTrail } from './audit-trail.js';
+import type { ConfigReloader } from './config-reload.js';
+import type { LiveConfig } from './live-config.js';
 import type { HistoryRecorder } from '../admin/history.js';
 
 export interface ProxyAdminBackendDeps {
-  config: Config;
+  live: LiveConfig;
+  reloader: ConfigReloader;
+  audit: AuditTrail;
   store: Store;
   admission: Admission;
   reallocator: Reallocator;
@@ -49,7 +56,7 @@ export class ProxyAdminBackend implements AdminBackend {
     return {
       status: 'ok',
       version: packageVersion(),
-      mode: deps.config.mode,
+      mode: deps.live.current.mode,
       uptimeSeconds: Math.round((deps.now() - deps.startedAt) / 1000),
       store: { kind: deps.store.kind, up: deps.storeUp() },
     };
@@ -76,7 +83,7 @@ export class ProxyAdminBackend implements AdminBackend {
     return {
       agent: id,
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
-      current: row ? this.row(row, override, unitOf(deps.config)) : undefined,
+      current: row ? this.row(row, override, unitOf(deps.live.current)) : undefined,
       explanation: row
         ? { boundBy: row.boundBy, summary: row.explanation.rule, inputs: flatten(row.explanation as unknown as Record<string, unknown>) }
         : undefined,
@@ -90,29 +97,44 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.deps.accountant.reportTask(report.agent, report.task, report.completed, report.quality ?? 1, false);
   }
 
-  async setOverride(agent: string, request: OverrideRequest): Promise<OverrideView> {
+  async setOverride(agent: string, request: OverrideRequest, client: string): Promise<OverrideView> {
     const override: Override = { agent, tokensPerMinute: request.tokensPerMinute, setAt: request.setAt, expiresAt: request.expiresAt, reason: request.reason };
     await this.deps.store.setOverride(override);
-    return overrideView(override);
+    const view = overrideView(override);
+    await this.deps.audit.record({ at: request.setAt, action: 'override.set', target: agent, detail: withoutUndefined(view), client });
+    return view;
   }
 
-  deleteOverride(agent: string): Promise<boolean> {
-    return this.deps.store.deleteOverride(agent);
+  async deleteOverride(agent: string, client: string): Promise<boolean> {
+    const deleted = await this.deps.store.deleteOverride(agent);
+    if (deleted) await this.deps.audit.record({ at: this.deps.now(), action: 'override.delete', target: agent, detail: {}, client });
+    return deleted;
   }
 
-  async setAgentPolicy(agent: string, request: AgentPolicyRequest): Promise<AgentPolicyView> {
+  async setAgentPolicy(agent: string, request: AgentPolicyRequest, client: string): Promise<AgentPolicyView> {
     const policy: AgentPolicy = { agent, setAt: this.deps.now() };
     if (request.criticality !== undefined) policy.criticality = request.criticality;
     if (request.ceiling !== undefined) policy.ceiling = request.ceiling;
     await this.deps.store.setAgentPolicy(policy);
     this.deps.policies.set(policy);
+    await this.deps.audit.record({ at: policy.setAt, action: 'policy.set', target: agent, detail: { ...request }, client });
     return this.policyView(agent);
   }
 
-  async deleteAgentPolicy(agent: string): Promise<boolean> {
+  async deleteAgentPolicy(agent: string, client: string): Promise<boolean> {
     const deleted = await this.deps.store.deleteAgentPolicy(agent);
     this.deps.policies.delete(agent);
+    if (deleted) await this.deps.audit.record({ at: this.deps.now(), action: 'policy.delete', target: agent, detail: {}, client });
     return deleted;
+  }
+
+  reloadConfig(client: string): Promise<ConfigReloadView> {
+    return this.deps.reloader.reload(client);
+  }
+
+  async audit(limit: number): Promise<AuditView> {
+    const entries = await this.deps.audit.recent(limit);
+    return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
   }
 
   private policyView(agent: string): AgentPolicyView {
@@ -136,18 +158,20 @@ export class ProxyAdminBackend implements AdminBackend {
     const { deps } = this;
     const now = deps.now();
     const byAgent = new Map(overrides.map((o) => [o.agent, o]));
-    const tickMs = deps.config.reallocateSeconds * 1000;
-    const unit = unitOf(deps.config);
+    const config = deps.live.current;
+    const tickMs = config.reallocateSeconds * 1000;
+    const unit = unitOf(config);
     return {
       unit,
       at: new Date(table?.at ?? now).toISOString(),
       tick: table?.tick ?? Math.floor(now / tickMs),
-      tickSeconds: deps.config.reallocateSeconds,
-      pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, unitAmounts(deps.config).perMinute),
+      tickSeconds: config.reallocateSeconds,
+      pool: table?.pool ?? perTick({ tickSeconds: config.reallocateSeconds }, unitAmounts(config).perMinute),
       burst: { capacity: table?.burst.capacity ?? 0, available: floorAmount(unit, deps.admission.burstPool.available(now)) },
       newcomers: { reserve: table?.newcomers.reserve ?? 0, available: floorAmount(unit, deps.admission.newcomerPool.available(now)) },
-      mode: deps.config.mode,
+      mode: config.mode,
       overcommitted: table?.overcommitted ?? false,
+      configHash: deps.live.hash,
       agents: (table?.agents ?? []).map((a) => this.row(a, byAgent.get(a.agent), unit)),
     };
   }
@@ -176,6 +200,11 @@ function overrideView(o: Override): OverrideView {
     expiresAt: o.expiresAt !== undefined ? new Date(o.expiresAt).toISOString() : undefined,
     reason: o.reason,
   };
+}
+
+/** A view as audit detail: JSON has no `undefined`, so absent fields are left out rather than stored as such. */
+function withoutUndefined(view: OverrideView): JsonObject {
+  return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined));
 }
 
 /** The engine's nested explanation as flat `a.b.c → value` pairs, as the admin view's `inputs` wants. */

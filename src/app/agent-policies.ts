@@ -2,6 +2,9 @@ import type { Config } from '../config/schema.js';
 import type { PriorityClass } from '../domain/priority.js';
 import type { AgentPolicy, Store } from '../store/store.js';
 
+/** The config's part in an agent's policy. */
+type PolicyConfig = Pick<Config, 'agents'> & { priority: Pick<Config['priority'], 'ceilings'> };
+
 /** Where an effective policy field came from (shown in `GET /v1/agents/{id}`). */
 export type PolicySource = 'runtime' | 'config.agents' | 'config.priority.ceilings' | 'default';
 
@@ -26,7 +29,12 @@ export interface EffectivePolicy {
 export class AgentPolicies {
   #runtime = new Map<string, AgentPolicy>();
 
-  constructor(private readonly config: Pick<Config, 'agents'> & { priority: Pick<Config['priority'], 'ceilings'> }) {}
+  constructor(private config: PolicyConfig) {}
+
+  /** A reload's `agents` and `priority.ceilings`, in force from the next request. */
+  reconfigure(config: PolicyConfig): void {
+    this.config = config;
+  }
 
   effective(agent: string): EffectivePolicy {
     const runtime = this.#runtime.get(agent);

@@ -36,6 +36,9 @@ import { AgentPolicies } from './agent-policies.js';
 import { HintBoard } from './hint-board.js';
 import { newcomerBaseline, Reallocator } from './reallocator.js';
 import { LoggingRequestObserver } from './request-observer.js';
+import { AuditTrail } from './audit-trail.js';
+import { ConfigReloader, type ConfigReloadResult, type ConfigReloaderDeps } from './config-reload.js';
+import { LiveConfig } from './live-config.js';
 
 export interface ProxyAppOptions {
   logger?: Logger;
@@ -45,13 +48,17 @@ export interface ProxyAppOptions {
   onRecord?: ReconciliationListener;
   /** An agent's team for the cost metric (default: everyone in `default`). */
   teamOf?: TeamOf;
+  /** The config file and how to re-read it (with the start's flags and environment over it), for reloads. */
+  reload?: ConfigReloaderDeps['load'];
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
 export interface ProxyApp {
   readonly url: string;
   readonly adminUrl: string;
+  /** The config in force (a reload replaces its reloadable keys). */
   readonly config: Config;
+  readonly live: LiveConfig;
   readonly metrics: Metrics;
   readonly admission: Admission;
   readonly reallocator: Reallocator;
@@ -64,6 +71,8 @@ export interface ProxyApp {
   readonly logger: Logger;
   /** DESIGN §9 alerts, where `alerts` is configured: period caps report to `observeCap`. */
   readonly alerts: Alerts | undefined;
+  /** Re-read the config file and apply what is reloadable (DESIGN §10); rejects with an `AdminError`, the running config kept. */
+  reloadConfig(client: string): Promise<ConfigReloadResult>;
   /** Drain and close everything; resolves true when every in-flight request finished in time. */
   stop(drainTimeoutMs?: number): Promise<boolean>;
 }
@@ -200,6 +209,15 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       },
     }),
   });
+  const live = new LiveConfig(config);
+  // What a reload changes, applied here; the rest reads `live.current` per request or per tick.
+  live.onChange((next) => {
+    reallocator.setPolicy(policyFromConfig(next));
+    admission.configure({ maxWaitMs: next.queue.maxWaitMs, maxQueueDepth: next.queue.maxDepth, burstMinPriority: next.burst.minPriority });
+    agentPolicies.reconfigure(next);
+  });
+  const audit = new AuditTrail({ store, logger, metrics });
+  const reloader = new ConfigReloader({ live, load: options.reload, reallocate: () => reallocator.reallocateNow(), record: (e) => audit.record(e), metrics, logger, now });
   metrics.setLiveSources({
     remaining: () => (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
     queueDepth: () => admission.queueDepth,
@@ -234,6 +252,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       now,
       draining: () => draining,
       claimPolicy: (agent) => agentPolicies.effective(agent),
+      taskTypes: () => live.current.priority.taskTypes,
     }),
   );
   const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, credentials);
@@ -244,7 +263,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));
@@ -295,7 +314,25 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, prices, store, logger, alerts, stop };
+  return {
+    url,
+    adminUrl,
+    get config() {
+      return live.current;
+    },
+    live,
+    metrics,
+    admission,
+    reallocator,
+    history,
+    accountant,
+    prices,
+    store,
+    logger,
+    alerts,
+    reloadConfig: (client) => reloader.reload(client),
+    stop,
+  };
 }
 
 /**

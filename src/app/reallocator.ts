@@ -22,6 +22,7 @@ export interface TickActivity {
 
 export interface ReallocatorDeps {
   store: Store;
+  /** The engine's policy at start (`setPolicy` replaces it on a config reload). */
   policy: AllocationPolicy;
   admission: Admission;
   metrics: Metrics;
@@ -80,11 +81,29 @@ export class Reallocator {
   /** Fleet mode: this proxy's part of each agent's allocation (absent: all of it). */
   private shares: ReadonlyMap<string, number> = new Map();
   private proxiesSeen = 1;
+  /** The engine's policy; a config reload replaces it (the tick length stays: it is not reloadable). */
+  private policy: AllocationPolicy;
 
-  constructor(private readonly deps: ReallocatorDeps) {}
+  constructor(private readonly deps: ReallocatorDeps) {
+    this.policy = deps.policy;
+  }
 
   get tickMs(): number {
-    return tickMs(this.deps.policy);
+    return tickMs(this.policy);
+  }
+
+  /** Puts a reloaded policy in force for every tick computed from now on. */
+  setPolicy(policy: AllocationPolicy): void {
+    this.policy = policy;
+  }
+
+  /**
+   * Runs a tick that sees every change made so far: a tick already running may have read the old policy,
+   * so this one starts after it.
+   */
+  async reallocateNow(): Promise<AllocationTable | undefined> {
+    await this.running;
+    return this.reallocate();
   }
 
   get current(): AllocationTable | undefined {
@@ -93,7 +112,7 @@ export class Reallocator {
 
   /** What an agent not in the table yet may draw from the newcomer reserve per tick. */
   newcomerAllowance(): number {
-    return newcomerBaseline(this.deps.policy, this.table);
+    return newcomerBaseline(this.policy, this.table);
   }
 
   start(): void {
@@ -192,7 +211,7 @@ export class Reallocator {
     const now = tickStart ?? Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
       await deps.policies.refresh(deps.store);
-      const input = await gatherInputs(deps.store, deps.policy, await this.signalsFor(now), now, (agent) => deps.policies.effective(agent));
+      const input = await gatherInputs(deps.store, this.policy, await this.signalsFor(now), now, (agent) => deps.policies.effective(agent));
       // Each phase runs synchronously; letting the event loop turn between them keeps a large fleet's tick
       // from holding up requests for the sum of the three (the previous table serves meanwhile).
       await nextTurn();

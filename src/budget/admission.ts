@@ -109,6 +109,14 @@ export interface AllocationUpdate {
   newcomerAllowance?: number;
 }
 
+/** The settings a config reload may change (DESIGN §10: queue, burst). */
+export interface AdmissionSettings {
+  maxWaitMs: number;
+  maxQueueDepth: number;
+  /** Least urgent class that may draw on the burst buffer. */
+  burstMinPriority: PriorityClass;
+}
+
 /** Counters for metrics (DESIGN §5 `requests_total`, `queue_depth`, observe mode). */
 export interface AdmissionStats {
   /** Admitted on the allocation at once. */
@@ -144,6 +152,10 @@ function invalid(message: string): TokenNinjaError {
   return new TokenNinjaError('TN_BUDGET_INVALID_REQUEST', 500, message);
 }
 
+function checkLimits(limits: Readonly<Record<string, number>>): void {
+  for (const [name, v] of Object.entries(limits)) if (!(v >= 0)) throw invalid(`${name} must be >= 0, got ${v}`);
+}
+
 function reservationId(r: Reservation | number): number {
   return typeof r === 'number' ? r : r.id;
 }
@@ -159,8 +171,10 @@ export class Admission {
   private readonly mode: 'enforce' | 'observe';
   private readonly clock: Clock;
   private readonly waiters: Waiters<AdmissionWaiter>;
-  private readonly maxWaitMs: number;
-  private readonly maxQueueDepth: number;
+  private maxWaitMs: number;
+  private maxQueueDepth: number;
+  /** The burst gate: the pool's own, until a reload changes it. */
+  private burstMinPriority: PriorityClass;
   private readonly maxQueueDepthPerAgent: number;
   private seq = 0;
   private closed = false;
@@ -195,18 +209,13 @@ export class Admission {
     this.burstPool =
       options.burstPool ??
       new LocalBurstPool({ tickMs: options.tickMs, capacity: this.burstCapacity, minPriority: options.burstMinPriority ?? 'high' });
+    this.burstMinPriority = this.burstPool.minPriority;
     this.mode = options.mode ?? 'enforce';
     this.clock = options.clock ?? systemClock;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULTS.maxWaitMs;
     this.maxQueueDepth = options.maxQueueDepth ?? DEFAULTS.maxQueueDepth;
     this.maxQueueDepthPerAgent = options.maxQueueDepthPerAgent ?? DEFAULTS.maxQueueDepthPerAgent;
-    for (const [name, v] of [
-      ['maxWaitMs', this.maxWaitMs],
-      ['maxQueueDepth', this.maxQueueDepth],
-      ['maxQueueDepthPerAgent', this.maxQueueDepthPerAgent],
-    ] as const) {
-      if (!(v >= 0)) throw invalid(`${name} must be >= 0, got ${v}`);
-    }
+    checkLimits({ maxWaitMs: this.maxWaitMs, maxQueueDepth: this.maxQueueDepth, maxQueueDepthPerAgent: this.maxQueueDepthPerAgent });
     this.waiters = new Waiters<AdmissionWaiter>(this.clock, options.scheduler ?? systemScheduler, {
       bucket: (agent, now) => this.ledger.view(agent, now),
       admit: (w, now) => {
@@ -253,6 +262,14 @@ export class Admission {
     }
     if (update.newcomerAllowance !== undefined) this.newcomerAllowance = update.newcomerAllowance;
     this.waiters.drainAll(now);
+  }
+
+  /** A config reload's queue limits and burst gate, for requests arriving from now on (waiters keep theirs). */
+  configure(settings: AdmissionSettings): void {
+    checkLimits({ maxWaitMs: settings.maxWaitMs, maxQueueDepth: settings.maxQueueDepth });
+    this.maxWaitMs = settings.maxWaitMs;
+    this.maxQueueDepth = settings.maxQueueDepth;
+    this.burstMinPriority = settings.burstMinPriority;
   }
 
   /** The agent's bucket now. */
@@ -302,7 +319,7 @@ export class Admission {
       cost: request.cost,
       priority,
       burstAvailable: pools.burst ? this.burstPool.available(now) : 0,
-      burstMinPriority: this.burstPool.minPriority,
+      burstMinPriority: this.burstMinPriority,
       agentWaiting: this.waiters.agentDepth(request.agent),
       queueDepth: this.waiters.depth,
       maxQueueDepth: this.maxQueueDepth,

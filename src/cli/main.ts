@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config/load.js';
+import { configFilePath, loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import type { LogLevel } from '../telemetry/logger.js';
 import { packageVersion } from '../telemetry/package-version.js';
@@ -43,10 +43,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runMockProviderCommand([...rest]);
       }
       default: {
-        const config = loadConfig({ argv: first === 'start' ? rest : argv });
+        const loadOptions = { argv: first === 'start' ? rest : argv };
+        const config = loadConfig(loadOptions);
         logLevel = config.logLevel;
+        const path = configFilePath(loadOptions.argv);
         const { runProxy } = await import('../app/run-proxy.js');
-        return await runProxy(config);
+        // A reload re-reads the file with the same flags and environment over it, as at start.
+        return await runProxy(config, path === undefined ? undefined : { path, read: () => loadConfig(loadOptions) });
       }
     }
   } catch (err) {

@@ -46,6 +46,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return deepFreeze(result.data);
 }
 
+/** The `--config` file named on the command line, if any (what a reload re-reads). */
+export function configFilePath(argv: readonly string[]): string | undefined {
+  return parseFlags(argv).configPath;
+}
+
 function parseFlags(argv: readonly string[]): { configPath?: string; flags: Map<string, { value: string; flag: string }> } {
   const flags = new Map<string, { value: string; flag: string }>();
   let configPath: string | undefined;

@@ -36,6 +36,8 @@ export interface AgentHandlerDeps {
   draining: () => boolean;
   /** What operators granted each agent (ceiling, criticality), read from memory on every request. */
   claimPolicy: (agent: string) => ClaimPolicy;
+  /** Task type → class as the config in force says (a reload may change it). */
+  taskTypes: () => Config['priority']['taskTypes'];
 }
 
 /** Per-request state shared by the route handlers. */
@@ -90,7 +92,7 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     if (path.route.kind === 'metered' || path.route.kind === 'passthrough') deps.credentials.authorize(path.route.provider, virtualKey);
     const identity = deps.identity.resolve(req.headers, path.agentFromPath, keyAgent);
     info.agent = identity.agent;
-    const hints = parseHints(req.headers, deps.now(), deps.config.priority.taskTypes, deps.claimPolicy(identity.agent));
+    const hints = parseHints(req.headers, deps.now(), deps.taskTypes(), deps.claimPolicy(identity.agent));
     if (hints.claimedPriority !== undefined) info.claim = { class: hints.claimedPriority, capped: hints.capped === true };
     const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, virtualKey, hints, info, started, abort };
     switch (path.route.kind) {

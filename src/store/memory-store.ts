@@ -1,3 +1,4 @@
+import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../domain/audit.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
 import { StoreClosedError } from './store-errors.js';
@@ -21,6 +22,8 @@ export class MemoryStore implements Store {
   readonly #overrides = new Map<string, Override>();
   readonly #policies = new Map<string, AgentPolicy>();
   readonly #agents = new Map<string, number>();
+  /** Oldest first. */
+  #audit: AuditEntry[] = [];
   /** Balance per pool and tick. */
   readonly #pools = new Map<TickPoolName, Map<number, number>>();
   /** tick → source → rows. */
@@ -116,6 +119,18 @@ export class MemoryStore implements Store {
   async agentPolicies(): Promise<AgentPolicy[]> {
     this.#open();
     return [...this.#policies.values()].map((p) => ({ ...p })).sort(byAgent);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.#open();
+    this.#audit.push(structuredClone(entry));
+    if (this.#audit.length > AUDIT_ENTRIES_KEPT) this.#audit = this.#audit.slice(-AUDIT_ENTRIES_KEPT);
+  }
+
+  async audit(limit: number): Promise<AuditEntry[]> {
+    this.#open();
+    const n = Math.min(Math.max(0, Math.floor(limit)), this.#audit.length);
+    return this.#audit.slice(this.#audit.length - n).reverse().map((e) => structuredClone(e));
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {

@@ -4,6 +4,8 @@ import { burstAvailable, nonNegative } from './burst-pool.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { APPLY_WRITES, BURST_RETURN, BURST_TAKE } from './redis-scripts.js';
 import { agentPolicyFrom } from './agent-policy-codec.js';
+import { decodeAuditEntry } from './audit-codec.js';
+import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../domain/audit.js';
 import { decodeSignals } from './signal-codec.js';
 import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
 import { taskKey } from './task-merge.js';
@@ -81,7 +83,7 @@ export interface RedisStoreOptions {
  * The fleet store: every sidecar of a fleet reads and writes the same Redis, so they compute the same
  * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
- * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `burst:<tick>`
+ * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `audit` list (newest first), `burst:<tick>`
  * and `newcomers:<tick>` balances, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
  * applied, `claim:<key>` one claimed event (an alert) until its TTL. Nothing queues while disconnected:
  * every call fails fast with `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
@@ -229,6 +231,22 @@ export class RedisStore implements Store {
       .map(decodeAgentPolicy)
       .filter((p): p is AgentPolicy => p !== undefined)
       .sort(byAgent);
+  }
+
+  /** A capped list, newest at the head: one LPUSH and LTRIM in a transaction. */
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    const key = this.#key('audit');
+    const tx = this.#tx();
+    tx.lpush(key, JSON.stringify(entry));
+    tx.ltrim(key, 0, AUDIT_ENTRIES_KEPT - 1);
+    await this.#exec(tx);
+  }
+
+  async audit(limit: number): Promise<AuditEntry[]> {
+    const n = Math.max(0, Math.floor(limit));
+    if (n === 0) return [];
+    const items = await this.#call(() => this.#client.lrange(this.#key('audit'), 0, n - 1));
+    return items.flatMap((json) => decodeRedisAudit(json) ?? []);
   }
 
   async touchAgents(seen: readonly AgentSeen[]): Promise<void> {
@@ -467,6 +485,15 @@ function decodeOverride(json: string): Override | undefined {
     if (typeof v.expiresAt === 'number') o.expiresAt = v.expiresAt;
     if (typeof v.reason === 'string') o.reason = v.reason;
     return o;
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeRedisAudit(json: string): AuditEntry | undefined {
+  try {
+    const v = JSON.parse(json) as Record<string, unknown> | null;
+    return v ? decodeAuditEntry({ at: v.at, action: v.action, target: v.target, detail: v.detail, client: v.client }) : undefined;
   } catch {
     return undefined;
   }

@@ -84,7 +84,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
   DROP TABLE burst;
   `,
-  // 5 → 6 (alert claims): one row per claimed one-off event (an alert), so one process of those sharing the
+  // 5 → 6: the audit trail of admin changes (GET /v1/audit); the newest entries are kept, detail as JSON.
+  `
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    action TEXT    NOT NULL,
+    target TEXT    NOT NULL,
+    detail TEXT    NOT NULL,
+    client TEXT    NOT NULL
+  );
+  `,
+  // 6 → 7 (alert claims): one row per claimed one-off event (an alert), so one process of those sharing the
   // file sends it; a claim past `expires_at` may be taken again.
   `
   CREATE TABLE event_claims (

@@ -1,6 +1,8 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../domain/audit.js';
+import { decodeAuditEntry } from './audit-codec.js';
 import { byAgentThenSource } from './by-agent.js';
 import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeSignals } from './signal-codec.js';
@@ -44,6 +46,13 @@ interface AgentPolicyRow {
   criticality: string | null;
   ceiling: string | null;
   set_at: number;
+}
+interface AuditRow {
+  at: number;
+  action: string;
+  target: string;
+  detail: string;
+  client: string;
 }
 interface OverrideRow {
   agent: string;
@@ -165,6 +174,21 @@ export class SqliteStore implements Store {
       (this.#st.agentPolicies.all() as AgentPolicyRow[]).map((r) =>
         agentPolicyFrom({ agent: r.agent, criticality: r.criticality ?? undefined, ceiling: r.ceiling ?? undefined, setAt: r.set_at }),
       ),
+    );
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    this.#run(() =>
+      this.#db.transaction(() => {
+        const { lastInsertRowid } = this.#st.auditAdd.run(e.at, e.action, e.target, JSON.stringify(e.detail), e.client);
+        this.#st.auditTrim.run(Number(lastInsertRowid) - AUDIT_ENTRIES_KEPT);
+      })(),
+    );
+  }
+
+  async audit(limit: number): Promise<AuditEntry[]> {
+    return this.#run(() =>
+      (this.#st.audit.all(Math.max(0, Math.floor(limit))) as AuditRow[]).flatMap((r) => decodeAuditEntry(r) ?? []),
     );
   }
 
@@ -321,6 +345,10 @@ function prepare(db: Database.Database) {
     ),
     deleteAgentPolicy: db.prepare('DELETE FROM agent_policies WHERE agent = ?'),
     agentPolicies: db.prepare('SELECT agent, criticality, ceiling, set_at FROM agent_policies ORDER BY agent'),
+    auditAdd: db.prepare('INSERT INTO audit (at, action, target, detail, client) VALUES (?, ?, ?, ?, ?)'),
+    // Ids only grow, so the newest N are the ids above the last one minus N.
+    auditTrim: db.prepare('DELETE FROM audit WHERE id <= ?'),
+    audit: db.prepare('SELECT at, action, target, detail, client FROM audit ORDER BY id DESC LIMIT ?'),
     touchAgent: db.prepare(
       `INSERT INTO agents (agent, first_seen) VALUES (?, ?)
        ON CONFLICT (agent) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)`,

@@ -4,6 +4,7 @@
  * Times are unix milliseconds; usage is kept in minute buckets (`minute = floor(ms / 60000)`).
  */
 
+import type { AuditEntry } from '../domain/audit.js';
 import type { PriorityClass } from '../domain/priority.js';
 
 /** Tokens added to one agent's minute bucket. `demand` counts what was asked (served, queued or refused, at estimated cost); `consumed` what was charged. */
@@ -150,6 +151,10 @@ export interface Store {
   deleteAgentPolicy(agent: string): Promise<boolean>;
   /** Every runtime policy, ordered by agent. */
   agentPolicies(): Promise<AgentPolicy[]>;
+  /** Record one admin change; the store keeps the newest `AUDIT_ENTRIES_KEPT` (src/domain/audit.ts). */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Up to `limit` audit entries, newest first. */
+  audit(limit: number): Promise<AuditEntry[]>;
   /** Record first-seen times; an agent already known keeps its earlier time. */
   touchAgents(seen: readonly AgentSeen[]): Promise<void>;
   agents(): Promise<AgentSeen[]>;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditEntry } from '../domain/audit.js';
 import { addToTotal, byAgent, sortedByAgent } from './by-agent.js';
 import { StoreClosedError } from './store-errors.js';
 import { mergeTaskReports, outcomesSince, taskKey } from './task-merge.js';
@@ -42,7 +43,8 @@ export interface WriteBehindOptions {
  * Task reports go straight through, because the answer depends on the store (DESIGN §3: a repeat is a
  * duplicate). When the store fails, a report is kept for the next flush instead (fail-open) and answered
  * from what this proxy holds; the store applies the same rule at the flush, so each task still counts once.
- * Overrides, the burst pool and event claims go straight through: they are rare, or must be atomic across processes.
+ * Overrides, agent policies, the audit trail, event claims and the burst pool go straight through: they are
+ * rare, or must be atomic across processes (an audit entry is written once, by the call that records it).
  */
 export class WriteBehindStore implements Store {
   readonly kind: string;
@@ -204,6 +206,16 @@ export class WriteBehindStore implements Store {
   async agentPolicies(): Promise<AgentPolicy[]> {
     this.#open();
     return this.#inner.agentPolicies();
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.#open();
+    return this.#inner.appendAudit(entry);
+  }
+
+  async audit(limit: number): Promise<AuditEntry[]> {
+    this.#open();
+    return this.#inner.audit(limit);
   }
 
   async burstTake(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<number> {

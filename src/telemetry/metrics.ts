@@ -105,6 +105,7 @@ const NAMES = {
   alerts: 'alerts_total',
   cost: 'cost_usd_total',
   unpriced: 'unpriced_requests_total',
+  configReloads: 'config_reloads_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -172,6 +173,7 @@ export class Metrics {
   private readonly alerts: Counter<'type' | 'outcome'>;
   private readonly cost: Counter<'agent' | 'team' | 'model'>;
   private readonly unpriced: Counter<'model'>;
+  private readonly configReloads: Counter<'outcome'>;
   private live: LiveSources = {};
 
   constructor(options: MetricsOptions = {}) {
@@ -357,6 +359,14 @@ export class Metrics {
       labelNames: ['model'],
       registers,
     });
+    this.configReloads = new Counter({
+      name: name(NAMES.configReloads),
+      help: 'Config reloads (SIGHUP or POST /v1/config/reload): ok, or error (the running config was kept).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    // Both series exist from the start, so a first error shows as an increase rather than a new series.
+    for (const outcome of ['ok', 'error'] as const) this.configReloads.inc({ outcome }, 0);
     this.tickSeconds.set(options.tickSeconds ?? 30);
     const buildInfo = new Gauge({
       name: name(NAMES.buildInfo),
@@ -531,6 +541,11 @@ export class Metrics {
   /** What became of one alert. */
   recordAlert(type: AlertType, outcome: AlertOutcome): void {
     this.alerts.inc({ type, outcome });
+  }
+
+  /** One config reload attempt; `error` when the file was refused and the running config kept. */
+  recordConfigReload(outcome: 'ok' | 'error'): void {
+    this.configReloads.inc({ outcome });
   }
 
   recordStoreError(): void {

@@ -5,6 +5,8 @@ import type {
   AgentView,
   AllocationRow,
   AllocationsView,
+  AuditView,
+  ConfigReloadView,
   HistoryPoint,
   HistoryView,
   OverrideRequest,
@@ -38,6 +40,10 @@ export class FakeBackend implements AdminBackend {
   readonly agents = new Map<string, FakeAgent>();
   readonly points: HistoryPoint[] = [];
   reallocations = 0;
+  /** The client address each change and reload was made from, in order. */
+  readonly clients: string[] = [];
+  /** The `limit` of each audit read. */
+  readonly auditLimits: number[] = [];
   failNext: Error | undefined;
 
   constructor(agents: readonly string[] = ['planner', 'coder', 'reviewer']) {
@@ -156,7 +162,8 @@ export class FakeBackend implements AdminBackend {
     return { duplicate, replaced: false };
   }
 
-  async setOverride(agent: string, override: OverrideRequest): Promise<OverrideView> {
+  async setOverride(agent: string, override: OverrideRequest, client: string): Promise<OverrideView> {
+    this.clients.push(client);
     this.overrides.set(agent, { ...override, setAt: this.now });
     const view = this.overrideView(agent);
     if (!view) throw new Error('override expired on arrival');
@@ -176,6 +183,16 @@ export class FakeBackend implements AdminBackend {
 
   async deleteAgentPolicy(agent: string): Promise<boolean> {
     return this.policies.delete(agent);
+  }
+
+  async reloadConfig(client: string): Promise<ConfigReloadView> {
+    this.clients.push(client);
+    return { applied: ['tokensPerMinute'], notReloadable: [], configHash: '0123456789abcdef' };
+  }
+
+  audit(limit: number): AuditView {
+    this.auditLimits.push(limit);
+    return { entries: [] };
   }
 
   async reallocate(): Promise<AllocationsView> {

@@ -306,6 +306,29 @@ describe('admin handler with a token', () => {
       expect(Object.keys(body.points[0]?.agents ?? {})).toEqual(['planner', 'coder', 'reviewer']);
     });
 
+    it('POST /v1/config/reload answers what the backend applied, naming the client for the audit trail', async () => {
+      const res = await call('/v1/config/reload', { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ applied: ['tokensPerMinute'], notReloadable: [], configHash: '0123456789abcdef' });
+      await send('PUT', '/v1/overrides/planner', { tokensPerMinute: 5 });
+      expect(backend.clients).toHaveLength(2);
+      for (const client of backend.clients) expect(client).toMatch(/127\.0\.0\.1$/);
+      expect((await call('/v1/config/reload')).status).toBe(405);
+    });
+
+    it('GET /v1/audit reads 100 entries by default, ?limit=N up to 1000, and refuses any other limit', async () => {
+      expect((await call('/v1/audit')).status).toBe(200);
+      expect((await call('/v1/audit?limit=7')).status).toBe(200);
+      expect((await call('/v1/audit?limit=1000')).status).toBe(200);
+      expect(backend.auditLimits).toEqual([100, 7, 1000]);
+      for (const bad of ['0', '1001', '2.5', 'ten', '', '-1']) {
+        const err = await expectError(await call(`/v1/audit?limit=${bad}`), 400, 'invalid_query');
+        expect(err.error.message).toContain('limit');
+      }
+      expect(backend.auditLimits).toHaveLength(3);
+      expect((await fetch(`${admin.url}/v1/audit`)).status).toBe(401);
+    });
+
     it('answers 500 internal without leaking the cause, and logs it', async () => {
       backend.failNext = new Error('database exploded at /secret/path');
       const err = await expectError(await call('/v1/allocations'), 500, 'internal');

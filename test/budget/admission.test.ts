@@ -132,6 +132,20 @@ describe('Admission', () => {
     admission.close();
   });
 
+  it('takes reloaded queue limits and burst gate for requests arriving from then on (configure)', async () => {
+    const { admission } = setup({ burstCapacity: 2_000, maxWaitMs: 60_000 });
+    await admission.acquire({ agent: 'a', cost: 1_500 }); // −500: 5 001 ms until positive
+    expect(await admission.acquire({ agent: 'b', cost: 1_500 })).toMatchObject({ admitted: true }); // b at −500 too
+    admission.configure({ maxWaitMs: 2_000, maxQueueDepth: 10_000, burstMinPriority: 'normal' });
+    // A normal request now draws on the burst buffer; with it empty, the shorter wait refuses it.
+    expect(await admission.acquire({ agent: 'a', cost: 1_500 })).toMatchObject({ admitted: true, source: 'burst' });
+    expect(await admission.acquire({ agent: 'a', cost: 1_000 })).toMatchObject({ admitted: false, reason: 'wait-too-long' });
+    admission.configure({ maxWaitMs: 60_000, maxQueueDepth: 0, burstMinPriority: 'critical' });
+    expect(await admission.acquire({ agent: 'b', cost: 1, priority: 'high' })).toMatchObject({ admitted: false, reason: 'queue-full' });
+    expect(() => admission.configure({ maxWaitMs: -1, maxQueueDepth: 0, burstMinPriority: 'high' })).toThrow(/maxWaitMs/);
+    admission.close();
+  });
+
   it('a refund releases waiters before the refill timer', async () => {
     const { admission } = setup();
     const first = await admission.acquire({ agent: 'a', cost: 1_500 });

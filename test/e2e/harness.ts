@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { startProxyApp, type ProxyApp } from '../../src/app/proxy-app.js';
+import { startProxyApp, type ProxyApp, type ProxyAppOptions } from '../../src/app/proxy-app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startMockProvider, type MockProvider, type MockBehaviour } from '../../src/mock/index.js';
@@ -25,6 +25,8 @@ export interface StackOptions {
   now?: () => number;
   /** Clock of the mock alone (fixes `created` fields so direct and proxied bodies compare equal). */
   mockNow?: () => number;
+  /** How the proxy re-reads its config file on a reload (absent: started without one). */
+  reload?: ProxyAppOptions['reload'];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -47,6 +49,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger: createLogger({ level: config.logLevel, destination }),
     store: options.store ?? new MemoryStore(),
     ...(options.now ? { now: options.now } : {}),
+    reload: options.reload,
   });
   return {
     mock,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../../src/domain/audit.js';
 import type { AgentSignal, Store, TaskOutcome, UsageDelta, WriteBatch } from '../../src/store/store.js';
 
 /** A fixed, recent-enough base time (2026-01-05T00:00Z): backends must not care what the wall clock says. */
@@ -241,6 +242,33 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.setAgentPolicy({ agent: 'a', ceiling: 'normal', setAt: T0 });
         await store.prune(T0 + 10 * 86_400_000);
         expect(await store.agentPolicies()).toEqual([{ agent: 'a', ceiling: 'normal', setAt: T0 }]);
+      });
+    });
+
+    describe('audit trail', () => {
+      const entry = (i: number): AuditEntry => ({
+        at: T0 + i,
+        action: i % 2 === 0 ? 'override.set' : 'policy.delete',
+        target: `agent-${i}`,
+        detail: { tokensPerMinute: i, nested: { reason: 'why' }, list: [1, 'two'] },
+        client: '127.0.0.1',
+      });
+
+      it('returns entries newest first, every field intact, up to the limit', async () => {
+        expect(await store.audit(10)).toEqual([]);
+        for (const i of [1, 2, 3]) await store.appendAudit(entry(i));
+        expect(await store.audit(10)).toEqual([entry(3), entry(2), entry(1)]);
+        expect(await store.audit(2)).toEqual([entry(3), entry(2)]);
+        expect(await store.audit(0)).toEqual([]);
+      });
+
+      it('keeps the newest entries only, and survives prune', async () => {
+        for (let i = 0; i < AUDIT_ENTRIES_KEPT + 5; i++) await store.appendAudit(entry(i));
+        await store.prune(T0 + 10 * 86_400_000);
+        const kept = await store.audit(AUDIT_ENTRIES_KEPT + 100);
+        expect(kept).toHaveLength(AUDIT_ENTRIES_KEPT);
+        expect(kept[0]).toEqual(entry(AUDIT_ENTRIES_KEPT + 4));
+        expect(kept.at(-1)).toEqual(entry(5));
       });
     });
 

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { Config } from './schema.js';
+
+/**
+ * Top-level config keys a reload applies at once (DESIGN §10); every other key needs a restart. A new
+ * reloadable setting is one line here plus reading it through the live config (src/app/live-config.ts).
+ */
+export const RELOADABLE_KEYS = [
+  'tokensPerMinute',
+  'priority',
+  'agents',
+  'calibration',
+  'queue',
+  'burst',
+  'baseline',
+  'demandWeights',
+  'newcomers',
+  'headroom',
+  'floorTokensPerMinute',
+  'scoringWindowSeconds',
+] as const satisfies readonly (keyof Config)[];
+
+/** A key a reload applies. */
+export type ReloadableKey = (typeof RELOADABLE_KEYS)[number];
+
+const RELOADABLE: ReadonlySet<string> = new Set(RELOADABLE_KEYS);
+
+/** What a reload changes: the reloadable keys it applies and the changed keys that wait for a restart. */
+export interface ConfigChanges {
+  applied: string[];
+  notReloadable: string[];
+}
+
+/** Top-level keys whose value differs between two validated configs, split by whether a reload applies them; sorted. */
+export function configChanges(running: Config, next: Config): ConfigChanges {
+  const keys = [...new Set([...Object.keys(running), ...Object.keys(next)])].sort();
+  const changes: ConfigChanges = { applied: [], notReloadable: [] };
+  for (const key of keys) {
+    if (canonicalJson(running[key as keyof Config]) === canonicalJson(next[key as keyof Config])) continue;
+    (RELOADABLE.has(key) ? changes.applied : changes.notReloadable).push(key);
+  }
+  return changes;
+}
+
+/** The running config with the reloadable keys taken from `next`: what a reload puts in force. */
+export function withReloaded(running: Config, next: Config): Config {
+  const merged: Record<string, unknown> = { ...running };
+  for (const key of RELOADABLE_KEYS) merged[key] = next[key];
+  return Object.freeze(merged) as Config;
+}
+
+/**
+ * A stable hash of the reloadable part of a config (canonical JSON, sha256, first 16 hex digits): proxies
+ * of a fleet with the same policy show the same hash, whatever key order their files use.
+ */
+export function configHash(config: Config): string {
+  const reloadable: Record<string, unknown> = {};
+  for (const key of RELOADABLE_KEYS) reloadable[key] = config[key];
+  return createHash('sha256').update(canonicalJson(reloadable)).digest('hex').slice(0, 16);
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
