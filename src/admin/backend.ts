@@ -34,6 +34,8 @@ export interface OverrideView {
 /** One agent's row of the allocation table. Amounts are tokens per tick unless named per minute. */
 export interface AllocationRow {
   agent: string;
+  /** Its team (DESIGN §9; `default` where no configured team names it). */
+  team: string;
   allocation: number;
   /** The same allocation in tokens per minute (what `x-ratelimit-limit-tokens` shows). */
   tokensPerMinute: number;
@@ -66,6 +68,35 @@ export interface AllocationsView {
   /** True when operator overrides alone exceed the pool (every other agent is then held at the floor). */
   overcommitted?: boolean;
   agents: AllocationRow[];
+}
+
+/** One team of `GET /v1/teams` (DESIGN §9). Amounts are tokens per tick. */
+export interface TeamView {
+  team: string;
+  /** How many agents of the current table are in it, and which. */
+  agentCount: number;
+  agents: string[];
+  /** The agent ids and globs config lists for it. */
+  patterns: string[];
+  /** As configured; null where not set. */
+  share: number | null;
+  tokensPerMinute: number | null;
+  strict: boolean;
+  /** Its part of the pool this tick (what it leaves unused flows to other teams unless strict). */
+  part: number;
+  /** Σ of its agents' allocations. */
+  allocation: number;
+  /** Σ of its agents' forecast demand. */
+  demand: number;
+}
+
+/** GET /v1/teams: the teams of the current table, by name. */
+export interface TeamsView {
+  at: string;
+  tick: number;
+  tickSeconds: number;
+  pool: number;
+  teams: TeamView[];
 }
 
 /** Why an agent got what it got: each input and the cap that bound it. */
@@ -115,6 +146,8 @@ export interface AgentPolicyRequest {
 /** GET /v1/agents/{id}. */
 export interface AgentView {
   agent: string;
+  /** Its team (DESIGN §9). */
+  team?: string;
   firstSeen?: string;
   /** Its row of the current table; absent when known but not allocated this tick. */
   current?: AllocationRow;
@@ -182,6 +215,7 @@ export interface AdminBackend {
   health(): MaybePromise<HealthView>;
   ready(): MaybePromise<ReadyState>;
   allocations(): MaybePromise<AllocationsView>;
+  teams(): MaybePromise<TeamsView>;
   /** Undefined for an agent the proxy has never seen. */
   agent(id: string): MaybePromise<AgentView | undefined>;
   /** Record an evaluator's report: `duplicate` when the task was already counted, `replaced` when it overruled the agent's own. */

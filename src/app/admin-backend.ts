@@ -12,6 +12,7 @@ import type {
   ReadyState,
   TaskReport,
   TaskReportAnswer,
+  TeamsView,
 } from '../admin/backend.js';
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
@@ -19,6 +20,7 @@ import type { Admission } from '../budget/admission.js';
 import type { Config } from '../config/schema.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
+import type { TeamOf } from '../domain/team.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
 import type { Reallocator } from './reallocator.js';
@@ -32,6 +34,8 @@ export interface ProxyAdminBackendDeps {
   history: HistoryRecorder;
   accountant: Accountant;
   policies: AgentPolicies;
+  /** Each agent's team, for agents the table does not name yet. */
+  teamOf: TeamOf;
   ready: () => ReadyState;
   storeUp: () => boolean;
   now: () => number;
@@ -61,6 +65,37 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.view(this.deps.reallocator.current, await this.deps.store.overrides(this.deps.now()));
   }
 
+  teams(): TeamsView {
+    const { deps } = this;
+    const table = deps.reallocator.current;
+    const base = this.view(table, []);
+    const members = new Map<string, string[]>();
+    for (const a of table?.agents ?? []) members.set(a.team, [...(members.get(a.team) ?? []), a.agent]);
+    const lines = table?.teams ?? [];
+    return {
+      at: base.at,
+      tick: base.tick,
+      tickSeconds: base.tickSeconds,
+      pool: base.pool,
+      teams: lines.map((line) => {
+        const configured = Object.hasOwn(deps.config.teams, line.team) ? deps.config.teams[line.team] : undefined;
+        const agents = members.get(line.team) ?? [];
+        return {
+          team: line.team,
+          agentCount: agents.length,
+          agents,
+          patterns: configured?.agents ?? [],
+          share: configured?.share ?? null,
+          tokensPerMinute: configured?.tokensPerMinute ?? null,
+          strict: line.strict,
+          part: line.part,
+          allocation: line.allocation,
+          demand: line.forecast,
+        };
+      }),
+    };
+  }
+
   async agent(id: string): Promise<AgentView | undefined> {
     const { deps } = this;
     const table = deps.reallocator.current;
@@ -73,6 +108,7 @@ export class ProxyAdminBackend implements AdminBackend {
     const history = deps.history.agentSamples(id);
     return {
       agent: id,
+      team: row?.team ?? deps.teamOf(id),
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
       current: row ? this.row(row, override) : undefined,
       explanation: row
@@ -151,6 +187,7 @@ export class ProxyAdminBackend implements AdminBackend {
   private row(a: AgentAllocation, override: Override | undefined): AllocationRow {
     return {
       agent: a.agent,
+      team: a.team,
       allocation: a.allocation,
       tokensPerMinute: a.tokensPerMinute,
       score: a.calibrating ? null : a.score,

@@ -11,6 +11,7 @@ import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import type { Config } from '../config/schema.js';
+import { teamResolver } from '../config/team-resolver.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
 import { IdentityResolver } from '../proxy/identity.js';
@@ -74,6 +75,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     headroom: config.headroom,
     floorTokensPerMinute: config.floorTokensPerMinute,
     newcomers: { reserveFraction: config.newcomers.reserveFraction },
+    teams: Object.fromEntries(Object.entries(config.teams).map(([name, t]) => [name, { share: t.share, tokensPerMinute: t.tokensPerMinute, strict: t.strict }])),
   });
 }
 
@@ -82,7 +84,8 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds });
+  const teamOf = teamResolver(config.teams);
+  const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds, teamOf });
   let storeUp = true;
   const store =
     options.store ??
@@ -154,6 +157,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     logger,
     hints,
     policies: agentPolicies,
+    teamOf,
     queuedDemand: () => accountant.usage.queuedDemand(),
     takeActivity: () => accountant.usage.takeActivity(),
     now,
@@ -210,7 +214,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));

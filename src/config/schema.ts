@@ -34,6 +34,37 @@ const upstreamPool = z
   .strict()
   .default({ connections: 256, allowH2: false });
 
+/** An agent id, or a glob of one (`*` any run of characters, `?` one character). */
+const agentPattern = z.string().regex(/^[A-Za-z0-9._*?-]{1,64}$/, 'must be an agent id or a glob of one ([A-Za-z0-9._-], * and ?), 1–64 characters');
+
+/** A team (DESIGN §9). `usdPerMinute` waits for the `usd` unit: it is refused by name until then. */
+const team = z
+  .object({
+    agents: z.array(agentPattern).default([]),
+    /** Fraction of the pool left after the burst and newcomer reserves. */
+    share: z.number().min(0).max(1).optional(),
+    tokensPerMinute: z.number().positive().optional(),
+    strict: z.boolean().default(false),
+  })
+  .strict()
+  .refine((t) => t.share === undefined || t.tokensPerMinute === undefined, { message: 'set share or tokensPerMinute, not both', path: ['share'] });
+
+/** Teams by name, matched in config order (the first team naming an agent wins); shares sum to at most 1. */
+const teams = z
+  .record(
+    z
+      .string()
+      .regex(AGENT_ID_PATTERN, AGENT_ID_RULE)
+      // Digit-only keys would lose their config order in a JavaScript object, and the order decides overlaps.
+      .refine((name) => !/^\d+$/.test(name), 'must not be digits only'),
+    team,
+  )
+  .superRefine((all, ctx) => {
+    const shares = Object.values(all).reduce((sum, t) => sum + (t.share ?? 0), 0);
+    if (shares > 1 + 1e-9) ctx.addIssue({ code: 'custom', message: `shares sum to ${shares}, more than 1` });
+  })
+  .default({});
+
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z
   .object({
@@ -147,6 +178,7 @@ export const configSchema = z
     floorTokensPerMinute: z.number().min(0).default(1000),
     scoringWindowSeconds: z.number().positive().default(3600),
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
+    teams,
   })
   .strict();
 

@@ -48,7 +48,7 @@ describe('admin handler with a token', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const text = await res.text();
-      expect(text).toContain('token_ninja_requests_total{agent="planner",route="/v1/messages",outcome="forwarded"} 1');
+      expect(text).toContain('token_ninja_requests_total{agent="planner",team="default",route="/v1/messages",outcome="forwarded"} 1');
     });
 
     it('serves a /metrics that passes promtool check metrics after traffic', async () => {
