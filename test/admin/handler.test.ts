@@ -144,6 +144,20 @@ describe('admin handler with a token', () => {
       expect(body.agents.map((a) => a.agent)).toEqual(['planner', 'coder', 'reviewer']);
     });
 
+    it('GET /v1/teams returns the teams, behind the token', async () => {
+      await expectError(await fetch(`${admin.url}/v1/teams`), 401, 'unauthorized');
+      backend.addAgent('web-1', 10_000, 1, 'search');
+      const res = await call('/v1/teams');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { pool: number; teams: { team: string; agents: string[]; allocation: number }[] };
+      expect(body.pool).toBe(500_000);
+      expect(body.teams.map((t) => [t.team, t.agents])).toEqual([
+        ['default', ['planner', 'coder', 'reviewer']],
+        ['search', ['web-1']],
+      ]);
+      expect(body.teams[1]?.allocation).toBe(10_000);
+    });
+
     it('GET /v1/agents/{id}: 200 known, 404 unknown, 400 invalid id', async () => {
       const res = await call('/v1/agents/planner');
       expect(res.status).toBe(200);
