@@ -68,16 +68,15 @@ export class ProxyAdminBackend implements AdminBackend {
   teams(): TeamsView {
     const { deps } = this;
     const table = deps.reallocator.current;
-    const base = this.view(table, []);
     const members = new Map<string, string[]>();
-    for (const a of table?.agents ?? []) members.set(a.team, [...(members.get(a.team) ?? []), a.agent]);
-    const lines = table?.teams ?? [];
+    for (const a of table?.agents ?? []) {
+      const list = members.get(a.team);
+      if (list === undefined) members.set(a.team, [a.agent]);
+      else list.push(a.agent);
+    }
     return {
-      at: base.at,
-      tick: base.tick,
-      tickSeconds: base.tickSeconds,
-      pool: base.pool,
-      teams: lines.map((line) => {
+      ...this.header(table),
+      teams: (table?.teams ?? []).map((line) => {
         const configured = Object.hasOwn(deps.config.teams, line.team) ? deps.config.teams[line.team] : undefined;
         const agents = members.get(line.team) ?? [];
         return {
@@ -166,16 +165,25 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.deps.history.view();
   }
 
-  private view(table: AllocationTable | undefined, overrides: Override[]): AllocationsView {
+  /** When and for which tick a view was computed, and the pool it shared (before any table: now and the configured pool). */
+  private header(table: AllocationTable | undefined): Pick<AllocationsView, 'at' | 'tick' | 'tickSeconds' | 'pool'> {
     const { deps } = this;
     const now = deps.now();
-    const byAgent = new Map(overrides.map((o) => [o.agent, o]));
     const tickMs = deps.config.reallocateSeconds * 1000;
     return {
       at: new Date(table?.at ?? now).toISOString(),
       tick: table?.tick ?? Math.floor(now / tickMs),
       tickSeconds: deps.config.reallocateSeconds,
       pool: table?.pool ?? perTick({ tickSeconds: deps.config.reallocateSeconds }, deps.config.tokensPerMinute),
+    };
+  }
+
+  private view(table: AllocationTable | undefined, overrides: Override[]): AllocationsView {
+    const { deps } = this;
+    const now = deps.now();
+    const byAgent = new Map(overrides.map((o) => [o.agent, o]));
+    return {
+      ...this.header(table),
       burst: { capacity: table?.burst.capacity ?? 0, available: Math.floor(deps.admission.burstPool.available(now)) },
       newcomers: { reserve: table?.newcomers.reserve ?? 0, available: Math.floor(deps.admission.newcomerPool.available(now)) },
       mode: deps.config.mode,
