@@ -47,6 +47,13 @@ const teamInputArb: fc.Arbitrary<AllocationInput> = inputArb.chain((input) =>
     })),
 );
 
+/** A small string hash, to shuffle agents deterministically per seed. */
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+}
+
 const noOverride = (a: AgentInput): AgentInput => ({ ...a, override: undefined });
 const sumOf = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
 const teamable = (t: AllocationTable) => t.pool - t.burst.reserve - t.newcomers.reserve;
@@ -77,6 +84,19 @@ describe('teams (DESIGN §9)', () => {
           expect(line.agents).toBe(rows.length);
           expect(line.allocation).toBeCloseTo(sumOf(rows.map((a) => a.allocation)), 6);
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('same inputs give the same table whatever the agents’ order (every proxy of a fleet computes the same)', () => {
+    fc.assert(
+      fc.property(teamInputArb, fc.integer(), (input, seed) => {
+        const shuffled = [...input.agents].sort((a, b) => ((hash(a.agent) ^ seed) >>> 0) - ((hash(b.agent) ^ seed) >>> 0));
+        const a = allocate(input, NOW);
+        const b = allocate({ ...input, agents: shuffled }, NOW);
+        expect(b.agents.map((r) => [r.agent, r.team, r.allocation])).toEqual(a.agents.map((r) => [r.agent, r.team, r.allocation]));
+        expect(b.teams).toEqual(a.teams);
       }),
       RUNS,
     );
