@@ -39,6 +39,8 @@ export interface OverrideView {
 /** One agent's row of the allocation table. Amounts are tokens per tick unless named per minute. */
 export interface AllocationRow {
   agent: string;
+  /** Its team (DESIGN §9; `default` where no configured team names it). */
+  team: string;
   allocation: number;
   /** The same allocation in tokens per minute (what `x-ratelimit-limit-tokens` shows). */
   tokensPerMinute: number;
@@ -102,6 +104,35 @@ export interface AuditView {
   entries: AuditEntryView[];
 }
 
+/** One team of `GET /v1/teams` (DESIGN §9). Amounts are tokens per tick. */
+export interface TeamView {
+  team: string;
+  /** How many agents of the current table are in it, and which. */
+  agentCount: number;
+  agents: string[];
+  /** The agent ids and globs config lists for it. */
+  patterns: string[];
+  /** As configured; null where not set. */
+  share: number | null;
+  tokensPerMinute: number | null;
+  strict: boolean;
+  /** Its part of the pool this tick (what it leaves unused flows to other teams unless strict). */
+  part: number;
+  /** Σ of its agents' allocations. */
+  allocation: number;
+  /** Σ of its agents' forecast demand. */
+  demand: number;
+}
+
+/** GET /v1/teams: the teams of the current table, by name. */
+export interface TeamsView {
+  at: string;
+  tick: number;
+  tickSeconds: number;
+  pool: number;
+  teams: TeamView[];
+}
+
 /** Why an agent got what it got: each input and the cap that bound it. */
 export interface AllocationExplanation {
   boundBy: string;
@@ -149,6 +180,8 @@ export interface AgentPolicyRequest {
 /** GET /v1/agents/{id}. */
 export interface AgentView {
   agent: string;
+  /** Its team (DESIGN §9). */
+  team?: string;
   firstSeen?: string;
   /** Its row of the current table; absent when known but not allocated this tick. */
   current?: AllocationRow;
@@ -216,6 +249,7 @@ export interface AdminBackend {
   health(): MaybePromise<HealthView>;
   ready(): MaybePromise<ReadyState>;
   allocations(): MaybePromise<AllocationsView>;
+  teams(): MaybePromise<TeamsView>;
   /** Undefined for an agent the proxy has never seen. */
   agent(id: string): MaybePromise<AgentView | undefined>;
   /** Record an evaluator's report: `duplicate` when the task was already counted, `replaced` when it overruled the agent's own. */

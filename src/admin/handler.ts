@@ -91,6 +91,7 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
 
   const api: Record<string, Partial<Record<Method, Handle>>> = {
     '/v1/allocations': { GET: async ({ res }) => json(res, 200, await backend.allocations()) },
+    '/v1/teams': { GET: async ({ res }) => json(res, 200, await backend.teams()) },
     '/v1/history': { GET: async ({ res }) => json(res, 200, await backend.history()) },
     '/v1/agents/{id}': {
       GET: async ({ res, agent }) => {

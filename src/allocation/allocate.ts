@@ -6,8 +6,10 @@ import { priorityWeight } from './priority.js';
 import { priorityRank } from '../domain/priority.js';
 import { ageSeconds, blankProductivity, calibrationGaps, calibrationStatus, meanDecayOverWindow, MISSING_SECONDS, productivityScore, productivityScorer, scoreEvidence } from './productivity.js';
 import type { RawProductivity } from './productivity.js';
-import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy } from './types.js';
-import { waterFillArrays } from './water-fill.js';
+import type { AgentAllocation, AgentInput, AllocationExplanation, AllocationInput, AllocationPolicy, AllocationTable, BoundBy, TeamAllocation } from './types.js';
+import { fillWithHeadroom, type HeadroomFill } from './headroom-fill.js';
+import { fillByTeam, teamLayer, type TeamFill } from './team-split.js';
+import { DEFAULT_TEAM } from '../domain/team.js';
 
 /** Two inputs for the same agent: the caller must merge them first. */
 export class DuplicateAgentError extends TokenNinjaError {
@@ -73,8 +75,8 @@ function idOrder(agents: readonly AgentInput[]): IdOrder {
  * baselines of calibrating agents and the floors of the rest (scaled down together if they do not fit,
  * after the burst and newcomer reserves have given way); then the newcomer reserve (DESIGN §8: what agents
  * the table does not name may draw this tick); then the burst reserve; then weighted water-filling of the
- * remainder by score × priority weight, each capped at forecast × (1 + headroom); what nobody can use
- * joins the burst buffer.
+ * remainder by score × priority weight, each capped at forecast × (1 + headroom) — team by team where
+ * `policy.teams` configures teams (team-split.ts); what nobody can use joins the burst buffer.
  *
  * The input is treated as immutable: each row's explanation is derived from it when first read, so a
  * tick for 10k agents keeps one object per agent alive instead of a dozen (see `bench/tick.bench.mjs`).
@@ -183,14 +185,32 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     forecastHis[k] = Math.max(floorNow, Math.min(his[k] as number, forecasts[i] as number));
   }
   const fillTotal = () => Math.max(overcommitted ? 0 : available - baselineTotal * minimumScale, m * floorNow);
-  let filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal(), floorNow, policy.headroomFromSlackOnly);
+  const layer = teamLayer(policy, agents);
+  // Teams: what each team's agents hold outside the fill (overrides, baselines), and each fill item's team.
+  const held = new Float64Array(layer?.names.length ?? 0);
+  const itemTeam = new Int32Array(m);
+  if (layer !== undefined) {
+    for (let i = 0; i < n; i++) {
+      const t = layer.teamOf[i] as number;
+      if (itemOf[i] !== -1) itemTeam[itemOf[i] as number] = t;
+      else if (!Number.isNaN(overrides[i])) held[t] = (held[t] as number) + (overrides[i] as number);
+      else held[t] = (held[t] as number) + (overcommitted ? floor : (baselineClaims[i] as number) * minimumScale);
+    }
+  }
+  const fill = (): HeadroomFill | TeamFill =>
+    layer === undefined
+      ? fillWithHeadroom(weights, los, his, forecastHis, fillTotal(), floorNow, policy.headroomFromSlackOnly)
+      : fillByTeam(layer, itemTeam, held, { weights, los, his, forecastHis }, fillTotal(), floorNow, policy.headroomFromSlackOnly);
+  let filled = fill();
   // A reserve larger than what the agents allowed to burst lack of their forecasts would idle while others wait: the rest is shared.
   const spare = policy.burst.minClass === undefined ? 0 : reserve - burstShortfall(filled.amounts, itemOf, mayBurst, forecasts);
   if (spare > 0) {
     reserve -= spare;
     available += spare;
-    filled = fillWithHeadroom(weights, los, his, forecastHis, fillTotal(), floorNow, policy.headroomFromSlackOnly);
+    filled = fill();
   }
+  const teams = teamLines(layer, filled, held, available + overrideTotal);
+  const teamIndexOf = (i: number): number => (layer === undefined ? 0 : (layer.teamOf[i] as number));
 
   const explainer = new Explainer(policy, now, agents, score, {
     meanP,
@@ -200,6 +220,7 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     floor: overcommitted ? floor : floorNow,
     baseline: baseline * minimumScale,
     overrideActive: (i) => !Number.isNaN(overrides[i]),
+    teamOf: (i) => teams[teamIndexOf(i)] as TeamAllocation,
   });
   const rows: AgentAllocation[] = new Array<AgentAllocation>(n);
   let allocatedNonOverride = 0;
@@ -223,8 +244,13 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
       boundBy = b === 0 || (filled.caps[k] as number) <= floorNow ? 'floor' : b === 2 ? 'cap' : 'share';
     }
     if (boundBy !== 'override') allocatedNonOverride += allocation;
+    const team = teams[teamIndexOf(i)] as TeamAllocation;
+    team.allocation += allocation;
+    team.forecast += forecasts[i] as number;
+    team.agents += 1;
     rows[i] = new AllocationRow(
       (agents[i] as AgentInput).agent,
+      team.team,
       allocation,
       (allocation * 60) / policy.tickSeconds,
       scores[i] as number,
@@ -246,9 +272,23 @@ export function allocate(input: AllocationInput, now: number): AllocationTable {
     burst: { capacity: reserve + leftover, reserve, leftover, demandStdDev },
     newcomers: { reserve: newcomerReserve },
     agents: rows,
+    teams,
     overcommitted,
     minimumScale,
   };
+}
+
+/**
+ * The table's team lines, agent sums still zero: without a team layer one `default` team holding the teamable
+ * pool (the pool less the burst and newcomer reserves); with one, each team's held claims plus its fill part.
+ */
+function teamLines(layer: ReturnType<typeof teamLayer>, filled: HeadroomFill | TeamFill, held: Float64Array, teamable: number): TeamAllocation[] {
+  const line = (team: string, part: number, fixedPart: number | null, strict: boolean): TeamAllocation => ({ team, part, allocation: 0, forecast: 0, agents: 0, fixedPart, strict });
+  if (layer === undefined || !('parts' in filled)) return [line(DEFAULT_TEAM, teamable, null, false)];
+  return layer.names.map((team, t) => {
+    const fixed = filled.fixedParts[t] as number;
+    return line(team, (held[t] as number) + (filled.parts[t] as number), Number.isNaN(fixed) ? null : fixed, layer.strict[t] === 1);
+  });
 }
 
 /**
@@ -274,6 +314,7 @@ interface TickFacts {
   floor: number;
   baseline: number;
   overrideActive: (i: number) => boolean;
+  teamOf: (i: number) => TeamAllocation;
 }
 
 /** Builds a row's explanation on demand from the same pure functions the tick ran. */
@@ -307,6 +348,8 @@ class Explainer {
       headroomCap: forecast.forecast * (1 + Math.max(0, policy.headroom)),
       baseline: facts.baseline,
       override: o === undefined ? null : { ...o, active: facts.overrideActive(i) },
+      team: facts.teamOf(i).team,
+      teamPart: facts.teamOf(i).part,
       rule: RULES[boundBy],
     };
   }
@@ -320,6 +363,7 @@ class AllocationRow implements AgentAllocation {
 
   constructor(
     readonly agent: string,
+    readonly team: string,
     readonly allocation: number,
     readonly tokensPerMinute: number,
     readonly score: number,
@@ -340,57 +384,7 @@ class AllocationRow implements AgentAllocation {
   }
 
   toJSON(): AgentAllocation {
-    const { agent, allocation, tokensPerMinute, score, productivity, priorityWeight, forecast, boundBy, calibrating } = this;
-    return { agent, allocation, tokensPerMinute, score, productivity, priorityWeight, forecast, boundBy, calibrating, explanation: this.explanation };
+    const { agent, team, allocation, tokensPerMinute, score, productivity, priorityWeight, forecast, boundBy, calibrating } = this;
+    return { agent, team, allocation, tokensPerMinute, score, productivity, priorityWeight, forecast, boundBy, calibrating, explanation: this.explanation };
   }
-}
-
-/**
- * Water-fill the scored agents. With `slackOnly`, a first pass caps every share at its forecast; only if
- * the pool still has room does a second pass continue the same fill level up to forecast × (1 + headroom).
- * Headroom then never goes to one agent while another is held below its forecast: in scarcity it is the
- * fleet-wide burst buffer, not a per-agent margin, that absorbs surprises.
- */
-export function fillWithHeadroom(
-  weights: Float64Array,
-  los: Float64Array,
-  his: Float64Array,
-  forecastHis: Float64Array,
-  total: number,
-  floor: number,
-  slackOnly: boolean,
-): { amounts: Float64Array; bound: Uint8Array; caps: Float64Array } {
-  if (!slackOnly) return { ...spreadLeftover(waterFillArrays(weights, los, his, total), forecastHis, total), caps: his };
-  // Every agent's forecast first (the weighted ones by weight, then those with no score from what is left), and
-  // only then headroom: no agent gets a margin while another is held below what it is forecast to use.
-  const first = spreadLeftover(waterFillArrays(weights, los, forecastHis, total), forecastHis, total);
-  let used = 0;
-  for (const a of first.amounts) used += a;
-  if (used < total * (1 - 1e-12)) {
-    const second = waterFillArrays(weights, first.amounts, his, total);
-    // An agent still at its phase-one amount is held by its forecast cap, not by the floor.
-    for (let k = 0; k < weights.length; k++) if (second.bound[k] === 0 && (second.amounts[k] as number) > floor) second.bound[k] = first.bound[k] === 1 ? 1 : 2;
-    return { amounts: second.amounts, bound: second.bound, caps: his };
-  }
-  return { ...first, caps: forecastHis };
-}
-
-/**
- * Work conservation: what every weighted agent left (each at its cap) goes to the agents held at the floor
- * by a zero weight (P = 0: nothing reported), equally up to their forecasts, instead of idling while they
- * are throttled (no headroom: what they may not use stays in the burst buffer). It only ever reaches them after every agent with a score has all it can use, so an agent
- * that reports nothing still never gets more than it would reporting poor work.
- */
-function spreadLeftover(fill: { amounts: Float64Array; bound: Uint8Array }, caps: Float64Array, total: number): { amounts: Float64Array; bound: Uint8Array } {
-  let used = 0;
-  for (const a of fill.amounts) used += a;
-  if (!(used < total * (1 - 1e-12))) return fill;
-  // Never below what the weighted fill gave (an agent's forecast cap can sit under its floor).
-  const his = caps.map((c, k) => Math.max(c, fill.amounts[k] as number));
-  const lifted = waterFillArrays(new Float64Array(his.length).fill(1), fill.amounts, his, total);
-  const bound = fill.bound.slice();
-  for (let k = 0; k < his.length; k++) {
-    if ((lifted.amounts[k] as number) > (fill.amounts[k] as number)) bound[k] = lifted.bound[k] === 2 ? 2 : 1;
-  }
-  return { amounts: lifted.amounts, bound };
 }

@@ -1,7 +1,7 @@
 import { burstReserve } from './burst.js';
 import { forecastTokens } from './forecast.js';
 import { perTick } from './policy.js';
-import { fillWithHeadroom } from './allocate.js';
+import { fillWithHeadroom } from './headroom-fill.js';
 import type { AllocationInput } from './types.js';
 
 /** One tick of max-min fair sharing: allocations in input order, and the burst buffer beside them. */

@@ -47,6 +47,18 @@ export interface NewcomerPolicy {
   reserveFraction: number;
 }
 
+/**
+ * A team's claim on the pool (DESIGN §9): a fixed part (`share` or `tokensPerMinute`, at most one), or none (the
+ * engine splits what fixed parts leave among such teams by their agents' weights and demand).
+ */
+export interface TeamPolicy {
+  /** Fraction (0–1) of the pool left after the burst and newcomer reserves. */
+  share?: number;
+  tokensPerMinute?: number;
+  /** Its agents never get more than its part, and what it leaves unused does not flow to other teams. */
+  strict: boolean;
+}
+
 /** Everything the engine is configured with. Build one with `allocationPolicy()` to get the defaults. */
 export interface AllocationPolicy {
   /** The pool rate shared by all agents. */
@@ -85,6 +97,8 @@ export interface AllocationPolicy {
   headroomFromSlackOnly: boolean;
   floorTokensPerMinute: number;
   newcomers: NewcomerPolicy;
+  /** Teams by name (DESIGN §9); absent or empty: no team layer, every agent in `default`. */
+  teams?: Readonly<Record<string, TeamPolicy>>;
 }
 
 /** Demand seen over one history window, and how much of the window the history actually covers. */
@@ -145,6 +159,8 @@ export interface AgentInput {
   /** Demand waiting in queues right now, at estimated cost. */
   queuedDemandTokens?: number;
   override?: AllocationOverride;
+  /** Its team (DESIGN §9); absent, or a name `policy.teams` does not hold: `default`. */
+  team?: string;
 }
 
 /** Fleet-wide figures. */
@@ -271,12 +287,16 @@ export interface AllocationExplanation {
   headroomCap: number;
   baseline: number;
   override: (AllocationOverride & { active: boolean }) | null;
+  team: string;
+  /** Its team's part of the pool this tick, tokens per tick. */
+  teamPart: number;
   /** One sentence on the rule that bound the allocation. */
   rule: string;
 }
 
 export interface AgentAllocation {
   agent: string;
+  team: string;
   /** Tokens per tick. */
   allocation: number;
   tokensPerMinute: number;
@@ -310,6 +330,24 @@ export interface NewcomerAllocation {
   reserve: number;
 }
 
+/** One team's line of the table (DESIGN §9). Amounts are tokens per tick. */
+export interface TeamAllocation {
+  team: string;
+  /**
+   * What the team was given: its agents' overrides and baselines plus its part of the shared fill, after what
+   * non-strict teams left unused flowed to the others (a strict team keeps its whole part, used or not).
+   */
+  part: number;
+  /** Σ of its agents' allocations. */
+  allocation: number;
+  /** Σ of its agents' forecast demand. */
+  forecast: number;
+  agents: number;
+  /** The configured fixed part (share or tokensPerMinute) after scaling to the pool; null where the engine splits. */
+  fixedPart: number | null;
+  strict: boolean;
+}
+
 /** The engine's output: one table per tick. */
 export interface AllocationTable {
   at: number;
@@ -320,6 +358,8 @@ export interface AllocationTable {
   newcomers: NewcomerAllocation;
   /** Sorted by agent id. */
   agents: AgentAllocation[];
+  /** Sorted by name; `default` always present. */
+  teams: TeamAllocation[];
   /** True when overrides alone exceed the pool (Σ allocations is then above the pool; no newcomer reserve). */
   overcommitted: boolean;
   /** Scale applied to baselines and floors when they did not fit (1 normally). */

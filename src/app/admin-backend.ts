@@ -14,6 +14,7 @@ import type {
   ReadyState,
   TaskReport,
   TaskReportAnswer,
+  TeamsView,
 } from '../admin/backend.js';
 import type { JsonObject } from '../domain/json.js';
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
@@ -23,6 +24,7 @@ import { unitAmounts, unitOf } from '../config/unit.js';
 import { floorAmount, type UnitName } from '../domain/unit.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
+import type { TeamOf } from '../domain/team.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
 import type { Reallocator } from './reallocator.js';
@@ -41,6 +43,8 @@ export interface ProxyAdminBackendDeps {
   history: HistoryRecorder;
   accountant: Accountant;
   policies: AgentPolicies;
+  /** Each agent's team, for agents the table does not name yet. */
+  teamOf: TeamOf;
   ready: () => ReadyState;
   storeUp: () => boolean;
   now: () => number;
@@ -70,6 +74,36 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.view(this.deps.reallocator.current, await this.deps.store.overrides(this.deps.now()));
   }
 
+  teams(): TeamsView {
+    const { deps } = this;
+    const table = deps.reallocator.current;
+    const members = new Map<string, string[]>();
+    for (const a of table?.agents ?? []) {
+      const list = members.get(a.team);
+      if (list === undefined) members.set(a.team, [a.agent]);
+      else list.push(a.agent);
+    }
+    return {
+      ...this.header(table),
+      teams: (table?.teams ?? []).map((line) => {
+        const configured = Object.hasOwn(deps.live.current.teams, line.team) ? deps.live.current.teams[line.team] : undefined;
+        const agents = members.get(line.team) ?? [];
+        return {
+          team: line.team,
+          agentCount: agents.length,
+          agents,
+          patterns: configured?.agents ?? [],
+          share: configured?.share ?? null,
+          tokensPerMinute: configured?.tokensPerMinute ?? null,
+          strict: line.strict,
+          part: line.part,
+          allocation: line.allocation,
+          demand: line.forecast,
+        };
+      }),
+    };
+  }
+
   async agent(id: string): Promise<AgentView | undefined> {
     const { deps } = this;
     const table = deps.reallocator.current;
@@ -82,6 +116,7 @@ export class ProxyAdminBackend implements AdminBackend {
     const history = deps.history.agentSamples(id);
     return {
       agent: id,
+      team: row?.team ?? deps.teamOf(id),
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
       current: row ? this.row(row, override, unitOf(deps.live.current)) : undefined,
       explanation: row
@@ -154,19 +189,29 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.deps.history.view();
   }
 
+  /** When and for which tick a view was computed, and the pool it shared (before any table: now and the configured pool). */
+  private header(table: AllocationTable | undefined): Pick<AllocationsView, 'unit' | 'at' | 'tick' | 'tickSeconds' | 'pool'> {
+    const { deps } = this;
+    const now = deps.now();
+    const config = deps.live.current;
+    const tickMs = config.reallocateSeconds * 1000;
+    return {
+      unit: unitOf(config),
+      at: new Date(table?.at ?? now).toISOString(),
+      tick: table?.tick ?? Math.floor(now / tickMs),
+      tickSeconds: config.reallocateSeconds,
+      pool: table?.pool ?? perTick({ tickSeconds: config.reallocateSeconds }, unitAmounts(config).perMinute),
+    };
+  }
+
   private view(table: AllocationTable | undefined, overrides: Override[]): AllocationsView {
     const { deps } = this;
     const now = deps.now();
     const byAgent = new Map(overrides.map((o) => [o.agent, o]));
     const config = deps.live.current;
-    const tickMs = config.reallocateSeconds * 1000;
     const unit = unitOf(config);
     return {
-      unit,
-      at: new Date(table?.at ?? now).toISOString(),
-      tick: table?.tick ?? Math.floor(now / tickMs),
-      tickSeconds: config.reallocateSeconds,
-      pool: table?.pool ?? perTick({ tickSeconds: config.reallocateSeconds }, unitAmounts(config).perMinute),
+      ...this.header(table),
       burst: { capacity: table?.burst.capacity ?? 0, available: floorAmount(unit, deps.admission.burstPool.available(now)) },
       newcomers: { reserve: table?.newcomers.reserve ?? 0, available: floorAmount(unit, deps.admission.newcomerPool.available(now)) },
       mode: config.mode,
@@ -179,6 +224,7 @@ export class ProxyAdminBackend implements AdminBackend {
   private row(a: AgentAllocation, override: Override | undefined, unit: UnitName): AllocationRow {
     return {
       agent: a.agent,
+      team: a.team,
       allocation: a.allocation,
       tokensPerMinute: a.tokensPerMinute,
       score: a.calibrating ? null : a.score,

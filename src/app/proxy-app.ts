@@ -14,6 +14,7 @@ import type { ReconciliationListener } from '../accounting/record.js';
 import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../accounting/charge-unit.js';
 import type { Config } from '../config/schema.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
+import { teamResolver } from '../config/team-resolver.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
 import { IdentityResolver } from '../proxy/identity.js';
@@ -25,7 +26,6 @@ import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, TickPoolName } from '../store/store.js';
 import type { PriorityClass } from '../domain/priority.js';
-import type { TeamOf } from '../domain/team.js';
 import { createPriceBook, type PriceBook } from '../pricing/price-book.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
@@ -46,8 +46,6 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
-  /** An agent's team for the cost metric (default: everyone in `default`). */
-  teamOf?: TeamOf;
   /** The config file and how to re-read it (with the start's flags and environment over it), for reloads. */
   reload?: ConfigReloaderDeps['load'];
 }
@@ -96,6 +94,7 @@ export function policyFromConfig(config: Config): AllocationPolicy {
     headroom: config.headroom,
     floorTokensPerMinute: amounts.floorPerMinute,
     newcomers: { reserveFraction: config.newcomers.reserveFraction },
+    teams: Object.fromEntries(Object.entries(config.teams).map(([name, t]) => [name, { share: t.share, tokensPerMinute: amounts.unit === 'usd' ? t.usdPerMinute : t.tokensPerMinute, strict: t.strict }])),
   });
 }
 
@@ -109,7 +108,8 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds });
+  const teamOf = teamResolver(config.teams);
+  const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds, teamOf });
   let storeUp = true;
   const store =
     options.store ??
@@ -180,7 +180,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     hints,
     unit,
     prices,
-    teamOf: options.teamOf,
+    teamOf,
     now,
     onRecord: options.onRecord,
     onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
@@ -197,6 +197,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     logger,
     hints,
     policies: agentPolicies,
+    teamOf,
     queuedDemand: () => accountant.usage.queuedDemand(),
     takeActivity: () => accountant.usage.takeActivity(),
     now,
@@ -263,7 +264,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));

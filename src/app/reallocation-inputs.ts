@@ -21,6 +21,8 @@ export interface PartialUsage {
 export interface OperatorPolicy {
   ceiling?: PriorityClass;
   criticality?: PriorityClass;
+  /** Its team from config `teams` (DESIGN §9); absent: `default`. */
+  team?: string;
 }
 
 /** What the reallocation loop knows beside the store: this proxy's own view, or (fleet mode) the fleet's merged signals. */
@@ -181,6 +183,7 @@ export function assembleInputs(
       // The engine caps every class source at the ceiling, and uses the criticality where the agent claims none.
       priorityCeiling: granted.ceiling,
       criticality: granted.criticality,
+      team: granted.team,
       hints: signals.hints.get(agent),
       usage,
       // Made here, agent by agent in id order, so they lie in memory in the order the engine reads them: at

@@ -11,6 +11,7 @@ import type { HistoryPoint } from '../admin/backend.js';
 import type { HistoryRecorder } from '../admin/history.js';
 import type { HintBoard } from './hint-board.js';
 import type { AgentPolicies } from './agent-policies.js';
+import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
 import { localShares, mergeSignals, signalRows } from './fleet-signals.js';
 import { gatherInputs, type LocalSignals, type PartialUsage } from './reallocation-inputs.js';
 
@@ -30,6 +31,8 @@ export interface ReallocatorDeps {
   hints: HintBoard;
   /** Operators' policy per agent; its runtime part is re-read from the store each tick. */
   policies: AgentPolicies;
+  /** Each agent's team (config `teams`; default: everyone in `default`). */
+  teamOf?: TeamOf;
   /** Demand waiting in queues now, per agent. */
   queuedDemand: () => ReadonlyMap<string, number>;
   /** Drains the activity counters of the tick. */
@@ -211,7 +214,10 @@ export class Reallocator {
     const now = tickStart ?? Math.floor(deps.now() / this.tickMs) * this.tickMs;
     try {
       await deps.policies.refresh(deps.store);
-      const input = await gatherInputs(deps.store, this.policy, await this.signalsFor(now), now, (agent) => deps.policies.effective(agent));
+      const input = await gatherInputs(deps.store, this.policy, await this.signalsFor(now), now, (agent) => {
+        const { ceiling, criticality } = deps.policies.effective(agent);
+        return { ceiling, criticality, team: (deps.teamOf ?? everyoneInDefaultTeam)(agent) };
+      });
       // Each phase runs synchronously; letting the event loop turn between them keeps a large fleet's tick
       // from holding up requests for the sum of the three (the previous table serves meanwhile).
       await nextTurn();
@@ -239,7 +245,7 @@ export class Reallocator {
       newcomerAllowance: this.newcomerAllowance(),
     });
     deps.metrics.setAllocationTable(
-      table.agents.map((a) => ({ agent: a.agent, allocation: a.allocation, score: a.calibrating ? null : a.score, priorityWeight: a.priorityWeight, forecast: a.forecast })),
+      table.agents.map((a) => ({ agent: a.agent, team: a.team, allocation: a.allocation, score: a.calibrating ? null : a.score, priorityWeight: a.priorityWeight, forecast: a.forecast })),
     );
     deps.metrics.setBurstPool({ available: deps.admission.burstPool.available(now), capacity: table.burst.capacity });
     const activity = deps.takeActivity();

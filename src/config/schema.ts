@@ -74,6 +74,41 @@ const priceRates = z
   })
   .strict();
 
+/** An agent id, or a glob of one (`*` any run of characters, `?` one character). */
+const agentPattern = z.string().regex(/^[A-Za-z0-9._*?-]{1,64}$/, 'must be an agent id or a glob of one ([A-Za-z0-9._-], * and ?), 1–64 characters');
+
+/** A team (DESIGN §9): a share of the pool, or a fixed rate in the budget's unit (`tokensPerMinute` or `usdPerMinute`). */
+const team = z
+  .object({
+    agents: z.array(agentPattern).default([]),
+    /** Fraction of the pool left after the burst and newcomer reserves. */
+    share: z.number().min(0).max(1).optional(),
+    tokensPerMinute: z.number().positive().optional(),
+    usdPerMinute: z.number().positive().optional(),
+    strict: z.boolean().default(false),
+  })
+  .strict()
+  .refine((t) => [t.share, t.tokensPerMinute, t.usdPerMinute].filter((v) => v !== undefined).length <= 1, {
+    message: 'set one of share, tokensPerMinute and usdPerMinute',
+    path: ['share'],
+  });
+
+/** Teams by name, matched in config order (the first team naming an agent wins); shares sum to at most 1. */
+const teams = z
+  .record(
+    z
+      .string()
+      .regex(AGENT_ID_PATTERN, AGENT_ID_RULE)
+      // Digit-only keys would lose their config order in a JavaScript object, and the order decides overlaps.
+      .refine((name) => !/^\d+$/.test(name), 'must not be digits only'),
+    team,
+  )
+  .superRefine((all, ctx) => {
+    const shares = Object.values(all).reduce((sum, t) => sum + (t.share ?? 0), 0);
+    if (shares > 1 + 1e-9) ctx.addIssue({ code: 'custom', message: `shares sum to ${shares}, more than 1` });
+  })
+  .default({});
+
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z
   .object({
@@ -198,11 +233,18 @@ export const configSchema = z
     scoringWindowSeconds: z.number().positive().default(3600),
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
     alerts: alerts.optional(),
+    teams,
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.unit === 'usd' && c.usdPerMinute === undefined) ctx.addIssue({ code: 'custom', path: ['usdPerMinute'], message: 'required when unit is usd (the pool in dollars per minute)' });
     if (c.unit === 'tokens' && c.usdPerMinute !== undefined) ctx.addIssue({ code: 'custom', path: ['usdPerMinute'], message: 'set, but unit is tokens: remove it or set unit: usd' });
+    // A team's fixed rate is in the budget's unit; the other unit's key would be silently ignored.
+    const usd = c.unit === 'usd' || (c.unit === undefined && c.usdPerMinute !== undefined);
+    for (const [name, t] of Object.entries(c.teams)) {
+      const wrong = usd ? (t.tokensPerMinute !== undefined ? 'tokensPerMinute' : undefined) : t.usdPerMinute !== undefined ? 'usdPerMinute' : undefined;
+      if (wrong !== undefined) ctx.addIssue({ code: 'custom', path: ['teams', name, wrong], message: `the budget's unit is ${usd ? 'usd' : 'tokens'}: use ${usd ? 'usdPerMinute' : 'tokensPerMinute'}` });
+    }
   });
 
 /** The `alerts` section, validated. */

@@ -4,6 +4,7 @@ import type { AlertOutcome, AlertType } from '../domain/alert.js';
 import type { PriorityClass } from '../domain/priority.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
 import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
 import { packageVersion } from './package-version.js';
 
@@ -33,6 +34,8 @@ export type TokenKind = 'input' | 'output';
 /** One row of the allocation table as the gauges need it. */
 export interface AllocationMetricRow {
   agent: string;
+  /** Its team (default: the `teamOf` option's answer). */
+  team?: string;
   /** Tokens per tick. */
   allocation: number;
   /** Productivity score (null or undefined while calibrating: the gauge is left unset). */
@@ -67,6 +70,8 @@ export interface MetricsOptions {
   version?: string;
   /** Reallocation tick length for `tick_seconds` (default 30; dashboards turn per-tick figures into per-minute). */
   tickSeconds?: number;
+  /** Each agent's team, for the `team` label of the per-agent metrics (default: everyone in `default`). */
+  teamOf?: TeamOf;
   /** Process and Node.js runtime metrics, event-loop lag included (default true). */
   defaultMetrics?: boolean;
 }
@@ -142,16 +147,18 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly agents: LabelBound;
   private readonly models: LabelBound;
+  private readonly teams: LabelBound;
+  private readonly teamOf: TeamOf;
 
-  private readonly tokens: Counter<'agent' | 'provider' | 'model' | 'kind'>;
-  private readonly requests: Counter<'agent' | 'route' | 'outcome'>;
+  private readonly tokens: Counter<'agent' | 'team' | 'provider' | 'model' | 'kind'>;
+  private readonly requests: Counter<'agent' | 'team' | 'route' | 'outcome'>;
   /** Labelled children of the per-request counters, by raw key: prom-client hashes labels on every call otherwise. */
   private readonly children = new Map<string, Counter.Internal>();
-  private readonly allocation: Gauge<'agent'>;
-  private readonly remaining: Gauge<'agent'>;
-  private readonly productivity: Gauge<'agent'>;
-  private readonly forecast: Gauge<'agent'>;
-  private readonly priority: Gauge<'agent'>;
+  private readonly allocation: Gauge<'agent' | 'team'>;
+  private readonly remaining: Gauge<'agent' | 'team'>;
+  private readonly productivity: Gauge<'agent' | 'team'>;
+  private readonly forecast: Gauge<'agent' | 'team'>;
+  private readonly priority: Gauge<'agent' | 'team'>;
   private readonly burstPool: Gauge<'state'>;
   private readonly queueDepth: Gauge;
   private readonly queueWait: Histogram;
@@ -160,7 +167,7 @@ export class Metrics {
   private readonly upstream: Histogram<'provider'>;
   private readonly overhead: Histogram;
   private readonly estimateError: Histogram;
-  private readonly tasks: Counter<'agent'>;
+  private readonly tasks: Counter<'agent' | 'team'>;
   private readonly burstDraws: Counter<'agent'>;
   private readonly newAgents: Counter;
   private readonly storeUp: Gauge;
@@ -183,6 +190,9 @@ export class Metrics {
     if (!Number.isInteger(maxModels) || maxModels < 0) throw new RangeError('maxModelLabels must be an integer >= 0');
     this.agents = new LabelBound(maxAgents, sanitiseAgent);
     this.models = new LabelBound(maxModels, sanitiseModel);
+    // Team names come from config, but are bounded like agents all the same.
+    this.teams = new LabelBound(maxAgents, sanitiseAgent);
+    this.teamOf = options.teamOf ?? everyoneInDefaultTeam;
 
     const registers = [this.registry];
     const name = (n: string): string => METRIC_PREFIX + n;
@@ -190,25 +200,25 @@ export class Metrics {
     this.tokens = new Counter({
       name: name(NAMES.tokens),
       help: 'Tokens charged, by agent, provider, model and kind (input|output).',
-      labelNames: ['agent', 'provider', 'model', 'kind'],
+      labelNames: ['agent', 'team', 'provider', 'model', 'kind'],
       registers,
     });
     this.requests = new Counter({
       name: name(NAMES.requests),
       help: 'Requests on metered routes, by agent, route and outcome.',
-      labelNames: ['agent', 'route', 'outcome'],
+      labelNames: ['agent', 'team', 'route', 'outcome'],
       registers,
     });
     this.allocation = new Gauge({
       name: name(NAMES.allocation),
       help: "Agent's current allocation, tokens per tick.",
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
     });
     this.remaining = new Gauge({
       name: name(NAMES.remaining),
       help: "Tokens in the agent's bucket now (negative while it repays a reservation's overshoot).",
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
       // An arrow: prom-client calls collect with the gauge as `this`; we need the Metrics instance.
       collect: () => {
@@ -218,19 +228,19 @@ export class Metrics {
     this.productivity = new Gauge({
       name: name(NAMES.productivity),
       help: 'Productivity score: completed tasks times quality per token, over the scoring window.',
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
     });
     this.forecast = new Gauge({
       name: name(NAMES.forecast),
       help: "Forecast of the agent's demand for the tick, tokens.",
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
     });
     this.priority = new Gauge({
       name: name(NAMES.priority),
       help: "Agent's priority weight in the last reallocation.",
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
     });
     this.burstPool = new Gauge({
@@ -289,7 +299,7 @@ export class Metrics {
     this.tasks = new Counter({
       name: name(NAMES.tasks),
       help: 'Task outcomes reported with completed: true.',
-      labelNames: ['agent'],
+      labelNames: ['agent', 'team'],
       registers,
     });
     this.burstDraws = new Counter({
@@ -389,13 +399,23 @@ export class Metrics {
     return this.agents.label(agent);
   }
 
+  /** The bounded label for a team name (DESIGN §9). */
+  teamLabel(team: string): string {
+    return this.teams.label(team);
+  }
+
+  /** The per-agent labels of an agent: its bounded id and its team's bounded name. */
+  private agentLabels(agent: string, team = this.teamOf(agent)): { agent: string; team: string } {
+    return { agent: this.agentLabel(agent), team: this.teamLabel(team) };
+  }
+
   /** Tokens charged to an agent for one reconciled request. */
   recordTokens(agent: string, provider: ProviderName, model: string, kind: TokenKind, n: number): void {
     if (!(n > 0)) return;
     const key = 't\u0000' + agent + '\u0000' + provider + '\u0000' + model + '\u0000' + kind;
     let child = this.children.get(key);
     if (child === undefined) {
-      child = this.tokens.labels({ agent: this.agentLabel(agent), provider: providerLabel(provider), model: this.models.label(model), kind });
+      child = this.tokens.labels({ ...this.agentLabels(agent), provider: providerLabel(provider), model: this.models.label(model), kind });
       this.cacheChild(key, child);
     }
     child.inc(n);
@@ -436,7 +456,7 @@ export class Metrics {
     const key = 'r\u0000' + agent + '\u0000' + route + '\u0000' + outcome;
     let child = this.children.get(key);
     if (child === undefined) {
-      child = this.requests.labels({ agent: this.agentLabel(agent), route: routeLabel(route), outcome });
+      child = this.requests.labels({ ...this.agentLabels(agent), route: routeLabel(route), outcome });
       this.cacheChild(key, child);
     }
     child.inc();
@@ -455,21 +475,21 @@ export class Metrics {
     const score = new Map<string, number[]>();
     const weight = new Map<string, number[]>();
     for (const row of rows) {
-      const label = this.agentLabel(row.agent);
+      const key = seriesKey(this.agentLabels(row.agent, row.team));
       // Agents folded into `other` add up where the figure is an amount, and average where it is a rate.
-      add(allocation, label, row.allocation);
-      add(forecast, label, row.forecast);
-      if (row.score !== null && row.score !== undefined && Number.isFinite(row.score)) push(score, label, row.score);
-      push(weight, label, row.priorityWeight);
+      add(allocation, key, row.allocation);
+      add(forecast, key, row.forecast);
+      if (row.score !== null && row.score !== undefined && Number.isFinite(row.score)) push(score, key, row.score);
+      push(weight, key, row.priorityWeight);
     }
     this.allocation.reset();
     this.forecast.reset();
     this.productivity.reset();
     this.priority.reset();
-    for (const [agent, v] of allocation) this.allocation.set({ agent }, v);
-    for (const [agent, v] of forecast) this.forecast.set({ agent }, v);
-    for (const [agent, vs] of score) this.productivity.set({ agent }, mean(vs));
-    for (const [agent, vs] of weight) this.priority.set({ agent }, mean(vs));
+    for (const [key, v] of allocation) this.allocation.set(seriesLabels(key), v);
+    for (const [key, v] of forecast) this.forecast.set(seriesLabels(key), v);
+    for (const [key, vs] of score) this.productivity.set(seriesLabels(key), mean(vs));
+    for (const [key, vs] of weight) this.priority.set(seriesLabels(key), mean(vs));
   }
 
   /** Replace the bucket balances (agents folded into `other` add up). */
@@ -531,7 +551,7 @@ export class Metrics {
 
   /** A task reported with completed: true. */
   recordTaskCompleted(agent: string): void {
-    this.tasks.inc({ agent: this.agentLabel(agent) });
+    this.tasks.inc(this.agentLabels(agent));
   }
 
   setStoreUp(up: boolean): void {
@@ -578,9 +598,9 @@ export class Metrics {
 
   private applyRemaining(rows: Iterable<RemainingRow>): void {
     const sums = new Map<string, number>();
-    for (const row of rows) add(sums, this.agentLabel(row.agent), row.remaining);
+    for (const row of rows) add(sums, seriesKey(this.agentLabels(row.agent)), row.remaining);
     this.remaining.reset();
-    for (const [agent, v] of sums) this.remaining.set({ agent }, v);
+    for (const [key, v] of sums) this.remaining.set(seriesLabels(key), v);
   }
 }
 
@@ -590,6 +610,16 @@ function providerLabel(provider: string): string {
 
 function routeLabel(route: string): string {
   return (METRIC_ROUTES as readonly string[]).includes(route) ? route : OTHER_LABEL;
+}
+
+/** One per-agent series as a map key (labels never hold a NUL). */
+function seriesKey(labels: { agent: string; team: string }): string {
+  return labels.agent + '\u0000' + labels.team;
+}
+
+function seriesLabels(key: string): { agent: string; team: string } {
+  const cut = key.indexOf('\u0000');
+  return { agent: key.slice(0, cut), team: key.slice(cut + 1) };
 }
 
 function add(map: Map<string, number>, key: string, v: number): void {

@@ -14,12 +14,14 @@ import type {
   ReadyState,
   TaskReport,
   TaskReportAnswer,
+  TeamsView,
 } from '../../src/admin/backend.js';
 
 const TICK_SECONDS = 30;
 
 interface FakeAgent {
   agent: string;
+  team: string;
   allocation: number;
   score: number | null;
   priorityWeight: number;
@@ -51,8 +53,8 @@ export class FakeBackend implements AdminBackend {
     for (let i = 0; i < 5; i++) this.advance();
   }
 
-  addAgent(agent: string, allocation: number, score: number | null = 1): void {
-    this.agents.set(agent, { agent, allocation, score, priorityWeight: 1, forecast: allocation * 0.9, boundBy: 'share' });
+  addAgent(agent: string, allocation: number, score: number | null = 1, team = 'default'): void {
+    this.agents.set(agent, { agent, team, allocation, score, priorityWeight: 1, forecast: allocation * 0.9, boundBy: 'share' });
   }
 
   private tick(): number {
@@ -98,6 +100,7 @@ export class FakeBackend implements AdminBackend {
     const perTick = override ? (override.tokensPerMinute * TICK_SECONDS) / 60 : a.allocation;
     const row: AllocationRow = {
       agent: a.agent,
+      team: a.team,
       allocation: perTick,
       tokensPerMinute: (perTick * 60) / TICK_SECONDS,
       score: a.score,
@@ -134,6 +137,34 @@ export class FakeBackend implements AdminBackend {
       newcomers: { reserve: 0, available: 0 },
       mode: 'enforce',
       agents: [...this.agents.values()].map((a) => this.row(a)),
+    };
+  }
+
+  /** Teams as the proxy shows them: one line per team of the agents, its part the sum of its allocations. */
+  async teams(): Promise<TeamsView> {
+    const table = await this.allocations();
+    const names = [...new Set(table.agents.map((a) => a.team))].sort();
+    return {
+      at: table.at,
+      tick: table.tick,
+      tickSeconds: table.tickSeconds,
+      pool: table.pool,
+      teams: names.map((team) => {
+        const rows = table.agents.filter((a) => a.team === team);
+        const allocation = rows.reduce((s, a) => s + a.allocation, 0);
+        return {
+          team,
+          agentCount: rows.length,
+          agents: rows.map((a) => a.agent),
+          patterns: [],
+          share: null,
+          tokensPerMinute: null,
+          strict: false,
+          part: allocation,
+          allocation,
+          demand: rows.reduce((s, a) => s + a.forecast, 0),
+        };
+      }),
     };
   }
 

@@ -48,7 +48,7 @@ describe('admin handler with a token', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
       const text = await res.text();
-      expect(text).toContain('token_ninja_requests_total{agent="planner",route="/v1/messages",outcome="forwarded"} 1');
+      expect(text).toContain('token_ninja_requests_total{agent="planner",team="default",route="/v1/messages",outcome="forwarded"} 1');
     });
 
     it('serves a /metrics that passes promtool check metrics after traffic', async () => {
@@ -142,6 +142,20 @@ describe('admin handler with a token', () => {
       const body = (await res.json()) as { tick: number; pool: number; burst: unknown; agents: { agent: string }[] };
       expect(body).toMatchObject({ pool: 500_000, burst: { capacity: 50_000 } });
       expect(body.agents.map((a) => a.agent)).toEqual(['planner', 'coder', 'reviewer']);
+    });
+
+    it('GET /v1/teams returns the teams, behind the token', async () => {
+      await expectError(await fetch(`${admin.url}/v1/teams`), 401, 'unauthorized');
+      backend.addAgent('web-1', 10_000, 1, 'search');
+      const res = await call('/v1/teams');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { pool: number; teams: { team: string; agents: string[]; allocation: number }[] };
+      expect(body.pool).toBe(500_000);
+      expect(body.teams.map((t) => [t.team, t.agents])).toEqual([
+        ['default', ['planner', 'coder', 'reviewer']],
+        ['search', ['web-1']],
+      ]);
+      expect(body.teams[1]?.allocation).toBe(10_000);
     });
 
     it('GET /v1/agents/{id}: 200 known, 404 unknown, 400 invalid id', async () => {

@@ -18,6 +18,7 @@ describe('status page in headless Chromium', () => {
 
   beforeAll(async () => {
     backend = new FakeBackend(['planner', 'coder', 'reviewer', 'triage']);
+    backend.addAgent('web-1', 50_000, 1, 'search');
     for (let i = 0; i < 25; i++) backend.advance();
     admin = await startAdmin(backend, { token: TOKEN });
     try {
@@ -62,6 +63,11 @@ describe('status page in headless Chromium', () => {
       }
       expect(await page.locator('#allocations tbody tr[data-agent="triage"] td').nth(3).textContent()).toBe('calibrating');
       expect(await page.locator('#status').textContent()).toContain('Live');
+      // The team view: one row per team, with its agents counted.
+      await page.locator('#teams tbody tr[data-team="search"]').waitFor({ timeout: 8000 });
+      expect(await page.locator('#teams tbody tr td:first-child').allTextContents()).toEqual(['default', 'search']);
+      expect(await page.locator('#teams tbody tr[data-team="default"] td').nth(1).textContent()).toBe('4');
+      expect(await page.locator('#teams tbody tr[data-team="search"] td').nth(2).textContent()).toBe('split by the engine');
 
       const usage = page.locator('#chart-usage svg');
       const tickBefore = await usage.getAttribute('data-last-tick');

@@ -46,7 +46,7 @@ describe('failures named as what they are, and what each is charged', () => {
     expect(await res.body.json()).toMatchObject({ error: { code: 'token_count_failed' } });
     await until('the request is logged', () => logLine('counting') !== undefined);
     expect(logLine('counting')).toMatchObject({ outcome: 'error', code: 'token_count_failed' });
-    expect(await scrape('token_ninja_requests_total{agent="counting",route="/v1/chat/completions",outcome="error"}')).toBe(1);
+    expect(await scrape('token_ninja_requests_total{agent="counting",team="default",route="/v1/chat/completions",outcome="error"}')).toBe(1);
     expect(stack.mock.requests.some((r) => r.body.includes('count me'))).toBe(false);
   });
 

@@ -22,7 +22,7 @@ function evaluatorReport(stack: Stack, body: Record<string, unknown>) {
 
 async function completedCounter(stack: Stack, agent: string): Promise<number> {
   const text = (await raw(`${stack.app.adminUrl}/metrics`)).body.toString('utf8');
-  const line = text.split('\n').find((l) => l.startsWith(`token_ninja_tasks_completed_total{agent="${agent}"}`));
+  const line = text.split('\n').find((l) => l.startsWith(`token_ninja_tasks_completed_total{agent="${agent}",team="default"}`));
   return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 

@@ -55,6 +55,7 @@ describe('deploy/grafana dashboard', () => {
       'histogram_quantile(0.99, sum by (le) (rate(token_ninja_proxy_overhead_seconds_bucket',
       'token_ninja_upstream_duration_seconds_bucket',
       'token_ninja_estimate_error_ratio_bucket',
+      'sum by (team) (max by (agent, team) (token_ninja_allocation_tokens))',
     ]) {
       expect(joined).toContain(needed);
     }

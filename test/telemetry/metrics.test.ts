@@ -31,18 +31,18 @@ describe('Metrics', () => {
     for (const name of METRIC_NAMES) expect(text, name).toContain(`# TYPE ${name} `);
     for (const name of HISTOGRAM_NAMES) expect(text, name).toContain(`# TYPE ${name} histogram`);
     expect(text).toContain(
-      'token_ninja_tokens_total{agent="planner",provider="openai",model="gpt-4o-mini",kind="input"} 1200',
+      'token_ninja_tokens_total{agent="planner",team="default",provider="openai",model="gpt-4o-mini",kind="input"} 1200',
     );
     expect(text).toContain(
-      'token_ninja_requests_total{agent="coder",route="/v1/messages",outcome="queued"} 1',
+      'token_ninja_requests_total{agent="coder",team="default",route="/v1/messages",outcome="queued"} 1',
     );
-    expect(sample(text, 'token_ninja_allocation_tokens{agent="planner"}')).toBe(250_000);
-    expect(sample(text, 'token_ninja_remaining_tokens{agent="coder"}')).toBe(-300);
-    expect(sample(text, 'token_ninja_productivity_score{agent="planner"}')).toBe(1.4);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="planner",team="default"}')).toBe(250_000);
+    expect(sample(text, 'token_ninja_remaining_tokens{agent="coder",team="default"}')).toBe(-300);
+    expect(sample(text, 'token_ninja_productivity_score{agent="planner",team="default"}')).toBe(1.4);
     // A calibrating agent (score null) has no productivity series rather than a fake 0.
-    expect(sample(text, 'token_ninja_productivity_score{agent="reviewer"}')).toBeUndefined();
-    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="coder"}')).toBe(180_000);
-    expect(sample(text, 'token_ninja_priority_weight{agent="planner"}')).toBe(2);
+    expect(sample(text, 'token_ninja_productivity_score{agent="reviewer",team="default"}')).toBeUndefined();
+    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="coder",team="default"}')).toBe(180_000);
+    expect(sample(text, 'token_ninja_priority_weight{agent="planner",team="default"}')).toBe(2);
     expect(sample(text, 'token_ninja_burst_pool_tokens{state="available"}')).toBe(40_000);
     expect(sample(text, 'token_ninja_burst_pool_tokens{state="capacity"}')).toBe(50_000);
     expect(sample(text, 'token_ninja_queue_depth')).toBe(3);
@@ -52,7 +52,7 @@ describe('Metrics', () => {
     expect(sample(text, 'token_ninja_upstream_duration_seconds_count{provider="anthropic"}')).toBe(1);
     expect(sample(text, 'token_ninja_proxy_overhead_seconds_bucket{le="0.0001"}')).toBe(1);
     expect(sample(text, 'token_ninja_estimate_error_ratio_sum')).toBeCloseTo(1.9);
-    expect(sample(text, 'token_ninja_tasks_completed_total{agent="planner"}')).toBe(1);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="planner",team="default"}')).toBe(1);
     expect(sample(text, 'token_ninja_burst_draws_total{agent="coder"}')).toBe(1);
     expect(sample(text, 'token_ninja_store_up')).toBe(0);
     expect(sample(text, 'token_ninja_store_errors_total')).toBe(1);
@@ -74,7 +74,7 @@ describe('Metrics', () => {
     const a = new Metrics({ defaultMetrics: false });
     const b = new Metrics({ defaultMetrics: false });
     a.recordTaskCompleted('x');
-    expect(await a.exposition()).toContain('token_ninja_tasks_completed_total{agent="x"} 1');
+    expect(await a.exposition()).toContain('token_ninja_tasks_completed_total{agent="x",team="default"} 1');
     expect(await b.exposition()).not.toContain('agent="x"');
   });
 
@@ -83,17 +83,17 @@ describe('Metrics', () => {
     m.setAllocationTable([{ agent: 'a', allocation: 1, score: 1, priorityWeight: 1, forecast: 1 }]);
     m.setAllocationTable([{ agent: 'b', allocation: 2, score: 1, priorityWeight: 1, forecast: 1 }]);
     const text = await m.exposition();
-    expect(text).not.toContain('token_ninja_allocation_tokens{agent="a"}');
-    expect(sample(text, 'token_ninja_allocation_tokens{agent="b"}')).toBe(2);
+    expect(text).not.toContain('token_ninja_allocation_tokens{agent="a",team="default"}');
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="b",team="default"}')).toBe(2);
   });
 
   it('reads bucket balances from a source at scrape time', async () => {
     const m = new Metrics({ defaultMetrics: false });
     let balance = 10;
     m.setLiveSources({ remaining: () => [{ agent: 'a', remaining: balance }] });
-    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a"}')).toBe(10);
+    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a",team="default"}')).toBe(10);
     balance = 7;
-    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a"}')).toBe(7);
+    expect(sample(await m.exposition(), 'token_ninja_remaining_tokens{agent="a",team="default"}')).toBe(7);
   });
 
   it('never lets an unchecked string become a label', async () => {
@@ -103,8 +103,8 @@ describe('Metrics', () => {
     m.recordTokens('ok', 'mystery' as 'openai', 'gpt 4"\n{evil}', 'input', 5);
     m.recordTokens('ok', 'openai', 'gpt-4o', 'output', 0); // zero: nothing recorded
     const text = await m.exposition();
-    expect(text).toContain('token_ninja_requests_total{agent="other",route="other",outcome="forwarded"} 1');
-    expect(text).toContain('token_ninja_requests_total{agent="ok",route="other",outcome="forwarded"} 1');
+    expect(text).toContain('token_ninja_requests_total{agent="other",team="default",route="other",outcome="forwarded"} 1');
+    expect(text).toContain('token_ninja_requests_total{agent="ok",team="default",route="other",outcome="forwarded"} 1');
     expect(text).toContain('provider="other",model="gpt_4___evil_",kind="input"} 5');
     expect(text).not.toContain('kind="output"');
   });
@@ -117,11 +117,43 @@ describe('Metrics', () => {
       { agent: 'c', allocation: 30, score: 4, priorityWeight: 2, forecast: 7 },
     ]);
     const text = await m.exposition();
-    expect(sample(text, 'token_ninja_allocation_tokens{agent="a"}')).toBe(10);
-    expect(sample(text, 'token_ninja_allocation_tokens{agent="other"}')).toBe(50);
-    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="other"}')).toBe(13);
-    expect(sample(text, 'token_ninja_productivity_score{agent="other"}')).toBe(3);
-    expect(sample(text, 'token_ninja_priority_weight{agent="other"}')).toBe(3);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="a",team="default"}')).toBe(10);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="other",team="default"}')).toBe(50);
+    expect(sample(text, 'token_ninja_demand_forecast_tokens{agent="other",team="default"}')).toBe(13);
+    expect(sample(text, 'token_ninja_productivity_score{agent="other",team="default"}')).toBe(3);
+    expect(sample(text, 'token_ninja_priority_weight{agent="other",team="default"}')).toBe(3);
+  });
+
+  it('labels every per-agent series with its team; agents folded into other stay apart by team', async () => {
+    const teamOf = (agent: string) => (agent.startsWith('web-') ? 'search' : 'default');
+    const m = new Metrics({ maxAgentLabels: 2, defaultMetrics: false, teamOf });
+    m.setAllocationTable([
+      { agent: 'web-1', allocation: 10, score: 1, priorityWeight: 1, forecast: 5 },
+      { agent: 'batch', allocation: 20, score: 1, priorityWeight: 1, forecast: 6 },
+      { agent: 'web-2', allocation: 30, score: 1, priorityWeight: 1, forecast: 7 },
+      { agent: 'job', allocation: 40, score: 1, priorityWeight: 1, forecast: 8 },
+      // The table's own team wins over the resolver's.
+      { agent: 'moved', team: 'search', allocation: 1, score: 1, priorityWeight: 1, forecast: 1 },
+    ]);
+    m.setLiveSources({ remaining: () => [{ agent: 'web-1', remaining: 3 }] });
+    m.recordTokens('web-1', 'openai', 'gpt-4o', 'input', 5);
+    m.recordRequest('web-1', '/v1/chat/completions', 'forwarded');
+    m.recordTaskCompleted('web-1');
+    const text = await m.exposition();
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="web-1",team="search"}')).toBe(10);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="batch",team="default"}')).toBe(20);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="other",team="search"}')).toBe(31);
+    expect(sample(text, 'token_ninja_allocation_tokens{agent="other",team="default"}')).toBe(40);
+    expect(sample(text, 'token_ninja_remaining_tokens{agent="web-1",team="search"}')).toBe(3);
+    expect(sample(text, 'token_ninja_tokens_total{agent="web-1",team="search",provider="openai",model="gpt-4o",kind="input"}')).toBe(5);
+    expect(sample(text, 'token_ninja_requests_total{agent="web-1",team="search",route="/v1/chat/completions",outcome="forwarded"}')).toBe(1);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="web-1",team="search"}')).toBe(1);
+  });
+
+  it('bounds the team label like the agent label', async () => {
+    const m = new Metrics({ maxAgentLabels: 2, defaultMetrics: false, teamOf: (agent) => `t${agent}` });
+    m.setAllocationTable(Array.from({ length: 50 }, (_, i) => ({ agent: String(i), allocation: 1, score: 1, priorityWeight: 1, forecast: 1 })));
+    expect(labelValues(await m.exposition(), 'token_ninja_allocation_tokens', 'team')).toEqual(new Set(['t0', 't1', 'other']));
   });
 
   it('bounds the agent label: 10,000 distinct agents give at most maxAgentLabels + 1 values', async () => {
@@ -144,8 +176,8 @@ describe('Metrics', () => {
       expect(values.has('other')).toBe(true);
     }
     // Nothing is lost: the folded agents are counted under `other`.
-    expect(sample(text, 'token_ninja_tasks_completed_total{agent="other"}')).toBe(9_000);
-    expect(sample(text, 'token_ninja_tasks_completed_total{agent="agent-0"}')).toBe(1);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="other",team="default"}')).toBe(9_000);
+    expect(sample(text, 'token_ninja_tasks_completed_total{agent="agent-0",team="default"}')).toBe(1);
   });
 
   it('bounds the model label', async () => {
@@ -194,7 +226,7 @@ describe('Metrics.recordReconciliation', () => {
       at: 0,
     });
     const text = await m.exposition();
-    expect(text).toContain('token_ninja_tokens_total{agent="coder",provider="anthropic",model="claude-sonnet-4-5",kind="input"} 1000');
+    expect(text).toContain('token_ninja_tokens_total{agent="coder",team="default",provider="anthropic",model="claude-sonnet-4-5",kind="input"} 1000');
     expect(text).toContain('kind="output"} 200');
     expect(text).toContain('token_ninja_estimate_error_ratio_sum 1\n');
     expect(text).toContain('token_ninja_estimate_error_ratio_count 1\n');

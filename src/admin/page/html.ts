@@ -38,6 +38,17 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
     </table>
   </section>
   <section>
+    <h2>Teams</h2>
+    <table id="teams">
+      <thead><tr>
+        <th scope="col">Team</th><th scope="col">Agents</th><th scope="col">Configured</th><th scope="col">Strict</th>
+        <th scope="col">Part <small>tokens/tick</small></th><th scope="col">Allocation <small>tokens/tick</small></th>
+        <th scope="col">Demand <small>tokens/tick</small></th>
+      </tr></thead>
+      <tbody></tbody>
+    </table>
+  </section>
+  <section>
     <h2>Over time</h2>
     <div id="legend" class="legend"></div>
     <div class="charts">

@@ -1,5 +1,5 @@
 /**
- * The status page's script (GET /status.js): polls /v1/allocations and /v1/history and draws the table
+ * The status page's script (GET /status.js): polls /v1/allocations, /v1/teams and /v1/history and draws the tables
  * and SVG charts itself; no libraries, nothing fetched from elsewhere. Plain ES2017 kept as a string so
  * it ships inside dist/ with the compiled code; it avoids backticks and template interpolation.
  */
@@ -100,6 +100,20 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
       tr.appendChild(name);
       [fmt(r.allocation), fmt(r.tokensPerMinute), r.score === null ? 'calibrating' : fmt(r.score),
         fmt(r.priorityWeight), fmt(r.forecast), r.boundBy + (r.override ? ' (override)' : '')]
+        .forEach(function (v) { tr.appendChild(el('td', v)); });
+      body.appendChild(tr);
+    });
+  }
+
+  function renderTeams(t) {
+    var body = $('teams').tBodies[0];
+    body.textContent = '';
+    t.teams.forEach(function (r) {
+      var tr = el('tr');
+      tr.setAttribute('data-team', r.team);
+      var configured = r.share !== null ? Math.round(r.share * 1000) / 10 + '% of the pool'
+        : r.tokensPerMinute !== null ? fmt(r.tokensPerMinute) + ' tokens/min' : 'split by the engine';
+      [r.team, String(r.agentCount), configured, r.strict ? 'yes' : 'no', fmt(r.part), fmt(r.allocation), fmt(r.demand)]
         .forEach(function (v) { tr.appendChild(el('td', v)); });
       body.appendChild(tr);
     });
@@ -209,10 +223,11 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   function refresh() {
-    Promise.all([api('/v1/allocations'), api('/v1/history')]).then(function (r) {
+    Promise.all([api('/v1/allocations'), api('/v1/history'), api('/v1/teams')]).then(function (r) {
       renderSummary(r[0]);
       renderTable(r[0]);
       renderCharts(r[1]);
+      renderTeams(r[2]);
       setStatus('Live · updated ' + new Date().toLocaleTimeString(), 'ok');
     }).catch(function (err) {
       if (err.auth) { stop(); askToken('Admin token: ' + err.message + '.'); }
