@@ -84,6 +84,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
   DROP TABLE burst;
   `,
+  // 5 → 6 (period caps): usage toward each cap scope per UTC period, kept until `expires_at` (past the period's end).
+  `
+  CREATE TABLE cap_counters (
+    scope      TEXT    NOT NULL,
+    period_id  TEXT    NOT NULL,
+    used       REAL    NOT NULL DEFAULT 0,
+    reserved   REAL    NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, period_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

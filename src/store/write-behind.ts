@@ -6,6 +6,11 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  CapCounterKey,
+  CapCounterRef,
+  CapCounterState,
+  CapDelta,
+  CapReserveResult,
   TickPoolName,
   Override,
   AgentPolicy,
@@ -42,7 +47,7 @@ export interface WriteBehindOptions {
  * Task reports go straight through, because the answer depends on the store (DESIGN §3: a repeat is a
  * duplicate). When the store fails, a report is kept for the next flush instead (fail-open) and answered
  * from what this proxy holds; the store applies the same rule at the flush, so each task still counts once.
- * Overrides and the burst pool go straight through: they are rare, or must be atomic across processes.
+ * Overrides, the burst pool and period-cap counters go straight through: they are rare, or must be atomic across processes.
  */
 export class WriteBehindStore implements Store {
   readonly kind: string;
@@ -219,6 +224,22 @@ export class WriteBehindStore implements Store {
   async burstState(tick: number, capacity: number, pool?: TickPoolName): Promise<BurstState> {
     this.#open();
     return this.#inner.burstState(tick, capacity, pool);
+  }
+
+  // Period caps go straight through: a check-and-reserve must be atomic across processes.
+  async capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult> {
+    this.#open();
+    return this.#inner.capReserve(refs, amount);
+  }
+
+  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+    this.#open();
+    return this.#inner.capAdd(deltas);
+  }
+
+  async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {
+    this.#open();
+    return this.#inner.capCounters(keys);
   }
 
   // Signals go straight through: they are read by other proxies within the tick.
