@@ -5,6 +5,7 @@ import type {
   AgentView,
   AllocationRow,
   AllocationsView,
+  CapsView,
   HealthView,
   HistoryView,
   OverrideRequest,
@@ -16,6 +17,7 @@ import type {
 import type { AgentAllocation, AllocationTable } from '../allocation/types.js';
 import { perTick } from '../allocation/policy.js';
 import type { Admission } from '../budget/admission.js';
+import type { PeriodCaps } from '../budget/period-caps.js';
 import type { Config } from '../config/schema.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
@@ -31,6 +33,8 @@ export interface ProxyAdminBackendDeps {
   reallocator: Reallocator;
   history: HistoryRecorder;
   accountant: Accountant;
+  /** Period caps, where config has any. */
+  caps: PeriodCaps | undefined;
   policies: AgentPolicies;
   ready: () => ReadyState;
   storeUp: () => boolean;
@@ -71,6 +75,7 @@ export class ProxyAdminBackend implements AdminBackend {
     const runtimePolicy = deps.policies.runtime(id);
     if (row === undefined && seen === undefined && override === undefined && runtimePolicy === undefined) return undefined;
     const history = deps.history.agentSamples(id);
+    const spend = deps.caps === undefined ? undefined : await deps.caps.agentSpend(id, deps.now());
     return {
       agent: id,
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
@@ -80,7 +85,27 @@ export class ProxyAdminBackend implements AdminBackend {
         : undefined,
       override: override ? overrideView(override) : undefined,
       policy: this.policyView(id),
+      spend: spend && { unit: CAP_UNIT, today: spend.day.used, thisMonth: spend.month.used, day: spend.day.periodId, month: spend.month.periodId },
       history,
+    };
+  }
+
+  async caps(): Promise<CapsView> {
+    const { caps, now } = this.deps;
+    const snapshot = caps === undefined ? [] : await caps.snapshot(now());
+    return {
+      unit: CAP_UNIT,
+      caps: snapshot.map((c) => ({
+        scope: c.scope,
+        period: c.period,
+        periodId: c.periodId,
+        used: c.used,
+        reserved: c.reserved,
+        limit: c.limit,
+        share: c.used / c.limit,
+        action: c.action,
+        resetsAt: new Date(c.resetsAt).toISOString(),
+      })),
     };
   }
 
@@ -163,6 +188,9 @@ export class ProxyAdminBackend implements AdminBackend {
     };
   }
 }
+
+/** Caps count what the ledger charges: tokens until the `usd` unit exists. */
+const CAP_UNIT = 'tokens';
 
 function overrideView(o: Override): OverrideView {
   return {

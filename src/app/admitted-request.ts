@@ -2,6 +2,7 @@ import { chargedTokens } from '../accounting/charge.js';
 import type { ReconciliationListener, ReconciliationRecord } from '../accounting/record.js';
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import type { Reservation } from '../budget/ledger.js';
+import type { CapHold } from '../budget/period-caps.js';
 import type { Config } from '../config/schema.js';
 import { adapterFor } from '../providers/registry.js';
 import type { Admission } from '../proxy/metering.js';
@@ -21,8 +22,9 @@ export interface SettleDeps {
 }
 
 /**
- * One admitted request and the reservation it holds: the only thing that can end that reservation, and it
- * ends it once — settled with the charged tokens (recorded as consumption) or released in full.
+ * One admitted request and the reservation it holds (and its hold on period caps, if any): the only thing
+ * that can end them, and it ends them once — settled with the charged tokens (recorded as consumption) or
+ * released in full.
  */
 export class AdmittedRequest implements Admission {
   headers: Record<string, string> = {};
@@ -34,6 +36,7 @@ export class AdmittedRequest implements Admission {
     private readonly reservation: Reservation,
     readonly source: 'allocation' | 'burst',
     readonly queuedMs: number,
+    private readonly caps?: CapHold,
   ) {}
 
   settle(record: ReconciliationRecord): void {
@@ -45,6 +48,7 @@ export class AdmittedRequest implements Admission {
       deps.counting,
     );
     deps.admission.settle(this.reservation, record.charged);
+    this.caps?.settle(record.charged);
     deps.usage.consumed(record.agent, record.charged, deps.now());
     if (record.source === 'provider') {
       deps.metrics.recordReconciliation(record);
@@ -61,5 +65,6 @@ export class AdmittedRequest implements Admission {
     if (this.ended) return;
     this.ended = true;
     this.deps.admission.release(this.reservation);
+    this.caps?.release();
   }
 }

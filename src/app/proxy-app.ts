@@ -9,6 +9,8 @@ import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
+import { PeriodCaps, type CapUsageListener } from '../budget/period-caps.js';
+import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import type { Config } from '../config/schema.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
@@ -26,6 +28,7 @@ import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
+import { FailoverCapCounters } from './failover-cap-counters.js';
 import { ProxyAdminBackend } from './admin-backend.js';
 import { AgentPolicies } from './agent-policies.js';
 import { HintBoard } from './hint-board.js';
@@ -38,6 +41,10 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
+  /** Each agent's team, for `team:<name>` cap scopes (default: everyone in the default team). */
+  teamOf?: TeamOf;
+  /** Told after a settlement changed a period cap's usage (alerts). */
+  onCapUsage?: CapUsageListener;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -51,6 +58,8 @@ export interface ProxyApp {
   /** The bounded per-tick history behind the status page. */
   readonly history: HistoryRecorder;
   readonly accountant: Accountant;
+  /** Period caps (DESIGN §9); undefined when config has none. */
+  readonly caps: PeriodCaps | undefined;
   readonly store: Store;
   readonly logger: Logger;
   /** Drain and close everything; resolves true when every in-flight request finished in time. */
@@ -141,8 +150,28 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, onRecord: options.onRecord });
-  onStoreBack = () => accountant.usage.retouchAgents();
+  // Cap usage is shared through the store; while it fails (fail-open) each proxy decides on its part of the room left.
+  const capCounters = new FailoverCapCounters(store, {
+    isUp: () => isStoreUp(),
+    failOpen: config.storeFailure === 'open',
+    fleetSize: (): number => reallocator.fleetSize,
+  });
+  const caps =
+    config.caps.length > 0
+      ? new PeriodCaps({
+          rules: config.caps,
+          counters: capCounters,
+          teamOf: options.teamOf ?? everyoneInDefaultTeam,
+          enforce: config.mode === 'enforce',
+          onUsage: options.onCapUsage,
+          onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'could not record a period-cap settlement'),
+        })
+      : undefined;
+  const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, caps, onRecord: options.onRecord });
+  onStoreBack = () => {
+    accountant.usage.retouchAgents();
+    capCounters.reconcile().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'period-cap usage not reconciled yet; retried on the next request'));
+  };
   // Bounded: the largest allocations of each tick, so memory does not grow with the fleet.
   const history = new HistoryRecorder({ tickSeconds: config.reallocateSeconds, maxAgentsPerPoint: Math.min(config.maxAgentLabels, 1000) });
   const reallocator: Reallocator = new Reallocator({
@@ -170,6 +199,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     remaining: () => (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
     queueDepth: () => admission.queueDepth,
     burstAvailable: () => admission.burstPool.available(now()),
+    ...(caps && { caps: () => caps.lastSeen(now()).map((c) => ({ scope: c.scope, period: c.period, used: c.used + c.reserved, limit: c.limit })) }),
   });
 
   // In fail-closed mode, a down store refuses metered traffic with 503 until it is back.
@@ -210,7 +240,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ config, store, admission, reallocator, history, accountant, caps, policies: agentPolicies, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now }));
@@ -256,7 +286,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     })();
     return stopping;
   };
-  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, store, logger, stop };
+  return { url, adminUrl, config, metrics, admission, reallocator, history, accountant, caps, store, logger, stop };
 }
 
 /**

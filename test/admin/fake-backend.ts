@@ -5,6 +5,7 @@ import type {
   AgentView,
   AllocationRow,
   AllocationsView,
+  CapsView,
   HistoryPoint,
   HistoryView,
   OverrideRequest,
@@ -185,5 +186,9 @@ export class FakeBackend implements AdminBackend {
 
   history(): HistoryView {
     return { tickSeconds: TICK_SECONDS, points: this.points.slice(-120) };
+  }
+
+  caps(): CapsView {
+    return { unit: 'tokens', caps: [] };
   }
 }
