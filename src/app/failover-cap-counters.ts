@@ -1,5 +1,5 @@
 import type { CapCounters } from '../budget/period-caps.js';
-import { capKey, capUnder } from '../store/cap-counter.js';
+import { capKey, capOpId, capUnder } from '../store/cap-counter.js';
 import type { CapCounterKey, CapCounterRef, CapCounterState, CapDelta, CapReserveResult } from '../store/store.js';
 
 export interface FailoverCapCountersOptions {
@@ -15,14 +15,17 @@ export interface FailoverCapCountersOptions {
  * The period-cap counters of the shared store, and while it fails (fail-open) local counts: each cap's last
  * seen state plus what this proxy reserved and charged since, admitting up to this proxy's part of the
  * room that was left (room / proxies, as the burst pool does). What could not be written — local
- * reservations, settlements — is kept as deltas and added to the store once it answers again, before
- * anything newer, so a restart-free outage loses no usage. In fail-closed mode a failed reservation
- * throws (the request gets 503); a failed settlement is still kept and reconciled.
+ * reservations, settlements — is added to the store once it answers again, before anything newer. An
+ * addition that failed may have landed unseen (a timeout): it is retried unchanged under its op id, which
+ * the store applies once. In fail-closed mode a failed reservation throws (the request gets 503); a failed
+ * settlement is still kept and reconciled.
  */
 export class FailoverCapCounters implements CapCounters {
   /** The store's last answer per counter that has a limit (only those are decided locally). */
   private readonly seen = new Map<string, CapCounterState>();
-  /** Deltas not yet in the store, per counter. */
+  /** Additions sent that failed (they may have landed), oldest first: retried as they are. */
+  private unsent: Array<{ opId: string; deltas: readonly CapDelta[] }> = [];
+  /** Local reservations and settlements never sent, merged per counter. */
   private pending = new Map<string, CapDelta>();
 
   constructor(
@@ -56,11 +59,13 @@ export class FailoverCapCounters implements CapCounters {
     return { blocked, counters: refs.map((r) => this.local(r)) };
   }
 
-  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    let sent = false;
     if (this.options.isUp()) {
       try {
         await this.reconcile();
-        const states = await this.shared.capAdd(deltas);
+        sent = true;
+        const states = await this.shared.capAdd(deltas, opId);
         deltas.forEach((d, i) => {
           const state = states[i];
           if (state !== undefined && this.seen.has(capKey(d))) this.seen.set(capKey(d), state);
@@ -70,7 +75,8 @@ export class FailoverCapCounters implements CapCounters {
         // Kept below and added once the store answers.
       }
     }
-    for (const d of deltas) this.addPending(d);
+    if (sent) this.unsent.push({ opId, deltas });
+    else for (const d of deltas) this.addPending(d);
     return deltas.map((d) => this.local(d));
   }
 
@@ -86,28 +92,41 @@ export class FailoverCapCounters implements CapCounters {
     return keys.map((k) => this.local(k));
   }
 
-  /** Add what could not be written to the store; on failure it stays pending (and the error is thrown). */
+  /**
+   * Add what could not be written to the store, oldest first; on failure the rest stays (and the error is
+   * thrown). Safe to run concurrently: a batch sent twice is applied once (its op id).
+   */
   async reconcile(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    try {
-      await this.shared.capAdd(batch);
-    } catch (err) {
-      for (const d of batch) this.addPending(d);
-      throw err;
+    if (this.pending.size > 0) {
+      this.unsent.push({ opId: capOpId(), deltas: [...this.pending.values()] });
+      this.pending = new Map();
+    }
+    for (const batch of [...this.unsent]) {
+      await this.shared.capAdd(batch.deltas, batch.opId);
+      this.unsent = this.unsent.filter((b) => b !== batch);
     }
   }
 
-  /** Last seen plus pending: this proxy's view of a counter while the store is away. */
+  /** Last seen plus what is not written yet: this proxy's view of a counter while the store is away. */
   private local(key: CapCounterKey): CapCounterState {
     const seen = this.seen.get(capKey(key));
     const p = this.pendingOf(key);
     return { scope: key.scope, periodId: key.periodId, used: (seen?.used ?? 0) + p.used, reserved: (seen?.reserved ?? 0) + p.reserved };
   }
 
+  /** This proxy's additions to a counter not known to be in the store (pending or failed). */
   private pendingOf(key: CapCounterKey): { used: number; reserved: number } {
-    return this.pending.get(capKey(key)) ?? { used: 0, reserved: 0 };
+    const k = capKey(key);
+    const p = this.pending.get(k);
+    const sum = { used: p?.used ?? 0, reserved: p?.reserved ?? 0 };
+    for (const batch of this.unsent) {
+      for (const d of batch.deltas) {
+        if (capKey(d) !== k) continue;
+        sum.used += d.used;
+        sum.reserved += d.reserved;
+      }
+    }
+    return sum;
   }
 
   private addPending(d: CapDelta): void {

@@ -1,5 +1,6 @@
 import { agentScope, CAP_PERIODS, FLEET_SCOPE, teamScope, type CapAction, type CapPeriod, type CapRule } from '../domain/cap-rule.js';
 import type { TeamOf } from '../domain/team.js';
+import { capOpId } from '../store/cap-counter.js';
 import type { CapCounterRef, CapCounterState, Store } from '../store/store.js';
 import { periodId, periodResetAt } from './cap-period.js';
 
@@ -129,7 +130,7 @@ export class PeriodCaps {
   /** End a hold: add `used` and take back its reservation on every counter it touched, then tell the listener. */
   end(touches: readonly Touch[], used: number, reserved: number): void {
     const deltas = touches.map((t) => ({ scope: t.ref.scope, periodId: t.ref.periodId, expiresAt: t.ref.expiresAt, used, reserved: -reserved }));
-    this.options.counters.capAdd(deltas).then(
+    this.options.counters.capAdd(deltas, capOpId()).then(
       (states) => {
         this.see(touches, states);
         const listener = this.options.onUsage;

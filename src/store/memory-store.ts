@@ -26,6 +26,8 @@ export class MemoryStore implements Store {
   readonly #pools = new Map<TickPoolName, Map<number, number>>();
   /** Period-cap counters by `capKey`. */
   readonly #caps = new Map<string, CapCounterState & { expiresAt: number }>();
+  /** `capAdd` op ids applied, with when (dropped by prune). */
+  readonly #capOps = new Map<string, number>();
   /** tick → source → rows. */
   readonly #signals = new Map<number, Map<string, AgentSignal[]>>();
   #closed = false;
@@ -156,9 +158,12 @@ export class MemoryStore implements Store {
     return { blocked, counters: refs.map((r) => this.#cap(r)) };
   }
 
-  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
     this.#open();
-    for (const d of deltas) this.#capAdd(d);
+    if (!this.#capOps.has(opId)) {
+      this.#capOps.set(opId, Date.now());
+      for (const d of deltas) this.#capAdd(d);
+    }
     return deltas.map((d) => this.#cap(d));
   }
 
@@ -191,6 +196,7 @@ export class MemoryStore implements Store {
       if (o.expiresAt !== undefined && o.expiresAt <= beforeMs) this.#overrides.delete(agent);
     }
     for (const [key, c] of this.#caps) if (c.expiresAt <= beforeMs) this.#caps.delete(key);
+    for (const [op, at] of this.#capOps) if (at < beforeMs) this.#capOps.delete(op);
   }
 
   async close(): Promise<void> {

@@ -139,17 +139,22 @@ return out
 `;
 
 /**
- * Period caps: add to counters atomically. KEYS: one hash per counter. ARGV per key i: [3i-2] settled delta,
- * [3i-1] reserved delta, [3i] unix ms the key expires at. Returns `{u1, r1, u2, r2, …}` after, as strings.
+ * Period caps: add to counters atomically, once per op id. KEYS: [1] the op id's mark, then one hash per
+ * counter. ARGV: [1] how long the mark lives (ms), then per counter i: [3i-1] settled delta, [3i] reserved
+ * delta, [3i+1] unix ms the key expires at. Returns `{u1, r1, u2, r2, …}` after, as strings.
  */
 export const CAP_ADD = `
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1])
 local out = {}
-for i = 1, #KEYS do
-  redis.call('HINCRBYFLOAT', KEYS[i], 'u', ARGV[3 * i - 2])
-  redis.call('HINCRBYFLOAT', KEYS[i], 'r', ARGV[3 * i - 1])
-  redis.call('PEXPIREAT', KEYS[i], ARGV[3 * i])
-  out[#out + 1] = redis.call('HGET', KEYS[i], 'u')
-  out[#out + 1] = redis.call('HGET', KEYS[i], 'r')
+for i = 2, #KEYS do
+  local a = 3 * (i - 1)
+  if first then
+    redis.call('HINCRBYFLOAT', KEYS[i], 'u', ARGV[a - 1])
+    redis.call('HINCRBYFLOAT', KEYS[i], 'r', ARGV[a])
+    redis.call('PEXPIREAT', KEYS[i], ARGV[a + 1])
+  end
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'u') or '0'
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'r') or '0'
 end
 return out
 `;

@@ -3,7 +3,7 @@ import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { APPLY_WRITES, BURST_RETURN, BURST_TAKE, CAP_ADD, CAP_RESERVE } from './redis-scripts.js';
-import { finiteAmount } from './cap-counter.js';
+import { CAP_OP_TTL_MS, finiteAmount } from './cap-counter.js';
 import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeSignals } from './signal-codec.js';
 import { messageOf, StoreClosedError, StoreUnavailableError } from './store-errors.js';
@@ -91,7 +91,7 @@ export interface RedisStoreOptions {
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
  * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `burst:<tick>`
  * and `newcomers:<tick>` balances, `cap:<period id>:<scope>` hashes of period-cap usage (`u` settled, `r` reserved;
- * expiring after the period), `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
+ * expiring after the period) and `capop:<id>` marks of the additions applied, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
  * applied. Nothing queues while disconnected: every call fails fast with
  * `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
@@ -281,10 +281,11 @@ export class RedisStore implements Store {
     return { blocked: Number(blocked), counters: capStates(refs, values) };
   }
 
-  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
     if (deltas.length === 0) return [];
-    const args = deltas.flatMap((d) => [String(finiteAmount(d.used)), String(finiteAmount(d.reserved)), String(Math.round(d.expiresAt))]);
-    const values = (await this.#script(SCRIPTS.capAdd, deltas.map((d) => this.#capKey(d)), args)) as string[];
+    const args = [String(CAP_OP_TTL_MS), ...deltas.flatMap((d) => [String(finiteAmount(d.used)), String(finiteAmount(d.reserved)), String(Math.round(d.expiresAt))])];
+    const keys = [this.#key(`capop:${opId}`), ...deltas.map((d) => this.#capKey(d))];
+    const values = (await this.#script(SCRIPTS.capAdd, keys, args)) as string[];
     return capStates(deltas, values);
   }
 

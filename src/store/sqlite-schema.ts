@@ -84,7 +84,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO tick_pools (pool, tick, available) SELECT 'burst', tick, available FROM burst;
   DROP TABLE burst;
   `,
-  // 5 → 6 (period caps): usage toward each cap scope per UTC period, kept until `expires_at` (past the period's end).
+  // 5 → 6 (period caps): usage toward each cap scope per UTC period, kept until `expires_at` (past the period's end);
+  // `cap_ops` remembers applied additions so a retried one counts once.
   `
   CREATE TABLE cap_counters (
     scope      TEXT    NOT NULL,
@@ -94,6 +95,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (scope, period_id)
   ) WITHOUT ROWID;
+  CREATE TABLE cap_ops (
+    op_id TEXT    PRIMARY KEY,
+    at    INTEGER NOT NULL
+  );
   `,
 ];
 

@@ -221,11 +221,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    const at = Date.now();
     return this.#run(() =>
       this.#db
         .transaction(() => {
-          for (const d of deltas) this.#st.capAdd.run(d.scope, d.periodId, finiteAmount(d.used), finiteAmount(d.reserved), d.expiresAt);
+          // Applied before: the counters as they are.
+          if (this.#st.capOpAdd.run(opId, at).changes === 1) for (const d of deltas) this.#st.capAdd.run(d.scope, d.periodId, finiteAmount(d.used), finiteAmount(d.reserved), d.expiresAt);
           return deltas.map((d) => this.#cap(d));
         })
         .immediate(),
@@ -259,6 +261,7 @@ export class SqliteStore implements Store {
         this.#st.pruneOverrides.run(beforeMs);
         this.#st.pruneBatches.run(beforeMs);
         this.#st.pruneCaps.run(beforeMs);
+        this.#st.pruneCapOps.run(beforeMs);
       })(),
     );
   }
@@ -373,6 +376,8 @@ function prepare(db: Database.Database) {
          expires_at = MAX(expires_at, excluded.expires_at)`,
     ),
     pruneCaps: db.prepare('DELETE FROM cap_counters WHERE expires_at <= ?'),
+    capOpAdd: db.prepare('INSERT INTO cap_ops (op_id, at) VALUES (?, ?) ON CONFLICT (op_id) DO NOTHING'),
+    pruneCapOps: db.prepare('DELETE FROM cap_ops WHERE at < ?'),
     pruneUsage: db.prepare('DELETE FROM usage WHERE minute < ?'),
     pruneTasks: db.prepare('DELETE FROM tasks WHERE at < ?'),
     pruneOverrides: db.prepare('DELETE FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ?'),

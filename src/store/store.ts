@@ -200,8 +200,12 @@ export interface Store {
    * `used + reserved >= limit`, add `amount` to the `reserved` of every ref's counter.
    */
   capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult>;
-  /** Add deltas to counters atomically; returns each counter after, in delta order. */
-  capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]>;
+  /**
+   * Add deltas to counters atomically, at most once per `opId` (a retry of a call that failed, or landed
+   * unseen, changes nothing the second time; ids are remembered at least a day). Returns each counter after,
+   * in delta order.
+   */
+  capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]>;
   /** Counters as stored (zero when never touched), in key order. */
   capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]>;
   /**

@@ -232,9 +232,9 @@ export class WriteBehindStore implements Store {
     return this.#inner.capReserve(refs, amount);
   }
 
-  async capAdd(deltas: readonly CapDelta[]): Promise<CapCounterState[]> {
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
     this.#open();
-    return this.#inner.capAdd(deltas);
+    return this.#inner.capAdd(deltas, opId);
   }
 
   async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {

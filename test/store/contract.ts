@@ -334,9 +334,9 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
       it('settles a reservation into used; a release frees room under the limit again', async () => {
         await store.capReserve([day('team:x', 50)], 50);
         expect((await store.capReserve([day('team:x', 50)], 1)).blocked).toBe(0);
-        expect(await store.capAdd([{ ...day('team:x'), used: 30, reserved: -50 }])).toEqual([state('team:x', 30, 0)]);
+        expect(await store.capAdd([{ ...day('team:x'), used: 30, reserved: -50 }], 'op-1')).toEqual([state('team:x', 30, 0)]);
         expect((await store.capReserve([day('team:x', 50)], 10)).blocked).toBe(-1);
-        expect(await store.capAdd([{ ...day('team:x'), used: 0, reserved: -10 }])).toEqual([state('team:x', 30, 0)]);
+        expect(await store.capAdd([{ ...day('team:x'), used: 0, reserved: -10 }], 'op-2')).toEqual([state('team:x', 30, 0)]);
         expect(await store.capCounters([day('team:x')])).toEqual([state('team:x', 30, 0)]);
       });
 
@@ -344,12 +344,20 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store.capAdd([
           { ...day('fleet'), used: 0.25, reserved: 0 },
           { scope: 'fleet', periodId: 'month:2026-01', used: 1.5, reserved: 0, expiresAt: EXP },
-        ]);
+        ], 'op-3');
         expect(await store.capCounters([day('fleet'), { scope: 'fleet', periodId: 'month:2026-01' }, day('agent:fleet')])).toEqual([
           state('fleet', 0.25, 0),
           state('fleet', 1.5, 0, 'month:2026-01'),
           state('agent:fleet', 0, 0),
         ]);
+      });
+
+      it('applies an addition once per op id: a retry of one that landed changes nothing', async () => {
+        const add = [{ ...day('agent:c'), used: 12, reserved: -20 }, { ...day('fleet'), used: 12, reserved: -20 }];
+        await store.capReserve([day('agent:c'), day('fleet', 100)], 20);
+        expect(await store.capAdd(add, 'settle-1')).toEqual([state('agent:c', 12, 0), state('fleet', 12, 0)]);
+        expect(await store.capAdd(add, 'settle-1')).toEqual([state('agent:c', 12, 0), state('fleet', 12, 0)]);
+        expect(await store.capAdd([{ ...day('fleet'), used: 1, reserved: 0 }], 'settle-2')).toEqual([state('fleet', 13, 0)]);
       });
 
       it('never lets concurrent reservers past the limit by more than one reservation', async () => {

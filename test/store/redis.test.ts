@@ -62,6 +62,10 @@ describe('RedisStore layout', () => {
       const ttl = await raw.pttl(`${p}cap:day:2026-12-06:team:x`);
       expect(ttl).toBeGreaterThan(80_000);
       expect(ttl).toBeLessThanOrEqual(90_000);
+      // An addition's op id is remembered for a day, then forgotten.
+      await store.capAdd([{ scope: 'team:x', periodId: 'day:2026-12-06', used: 2, reserved: -3, expiresAt }], 'op-7');
+      expect(await raw.pttl(`${p}capop:op-7`)).toBeGreaterThan(23 * 3_600_000);
+      expect(await raw.pttl(`${p}capop:op-7`)).toBeLessThanOrEqual(24 * 3_600_000);
     } finally {
       await store.close();
     }
