@@ -95,7 +95,7 @@ export class PeriodCaps {
     this.see(touches, result.counters);
     const blocked = touches[result.blocked];
     if (blocked?.rule !== undefined) return { admitted: false, cap: snapshotOf(blocked.rule, blocked, result.counters[result.blocked]) };
-    const hold = new CapHold(this, touches, amount);
+    const hold = new CapHold((charged) => this.end(touches, charged, amount), amount);
     if (this.options.enforce) return { admitted: true, hold };
     // Observe mode reserves without limits: a cap was already reached if it was before this reservation.
     const i = touches.findIndex((t, j) => t.rule?.action === 'block' && total(result.counters[j]) - amount >= t.rule.limit);
@@ -128,7 +128,7 @@ export class PeriodCaps {
   }
 
   /** End a hold: add `used` and take back its reservation on every counter it touched, then tell the listener. */
-  end(touches: readonly Touch[], used: number, reserved: number): void {
+  private end(touches: readonly Touch[], used: number, reserved: number): void {
     const deltas = touches.map((t) => ({ scope: t.ref.scope, periodId: t.ref.periodId, expiresAt: t.ref.expiresAt, used, reserved: -reserved }));
     this.options.counters.capAdd(deltas, capOpId()).then(
       (states) => {
@@ -171,23 +171,22 @@ export class CapHold {
   private ended = false;
 
   constructor(
-    private readonly caps: PeriodCaps,
-    private readonly touches: readonly Touch[],
+    /** Replaces the reservation with `charged` on every counter, in the periods it was reserved in. */
+    private readonly finish: (charged: number) => void,
     /** What was reserved on each counter. */
     readonly amount: number,
   ) {}
 
-  /** Charge `charged` (the pool's unit) in place of the reservation, in the periods it was reserved in. */
+  /** Charge `charged` (the pool's unit) in place of the reservation. */
   settle(charged: number): void {
     if (this.ended) return;
     this.ended = true;
-    this.caps.end(this.touches, charged, this.amount);
+    this.finish(charged);
   }
 
+  /** Charge nothing. */
   release(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.caps.end(this.touches, 0, this.amount);
+    this.settle(0);
   }
 }
 
