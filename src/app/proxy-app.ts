@@ -164,7 +164,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
           teamOf: options.teamOf ?? everyoneInDefaultTeam,
           enforce: config.mode === 'enforce',
           onUsage: options.onCapUsage,
-          onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'could not record a period-cap settlement'),
+          onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'period caps: a settlement was not recorded, or its usage listener failed'),
         })
       : undefined;
   const accountant = new Accountant({ config, admission, store, metrics, logger, hints, now, caps, onRecord: options.onRecord });

@@ -53,7 +53,7 @@ export interface PeriodCapsOptions {
   /** False in observe mode: never refuse; say which cap would have. */
   enforce: boolean;
   onUsage?: CapUsageListener;
-  /** Told when a settlement could not be written (the counters keep the reservation then). */
+  /** Told when a settlement could not be written (the counters keep the reservation then), or a listener threw. */
   onError?: (err: unknown) => void;
 }
 
@@ -81,17 +81,10 @@ export class PeriodCaps {
 
   constructor(private readonly options: PeriodCapsOptions) {}
 
-  get rules(): readonly CapRule[] {
-    return this.options.rules;
-  }
-
   /** Check every cap `agent` falls in and reserve `amount` on each; refused when a blocking cap is at or over its limit. */
   async reserve(agent: string, amount: number, now: number): Promise<CapAdmitted | CapRefused> {
     const touches = this.touchesOf(agent, now);
-    const result = await this.options.counters.capReserve(
-      touches.map((t) => t.ref),
-      amount,
-    );
+    const result = await this.options.counters.capReserve(touches.map((t) => t.ref), amount);
     this.see(touches, result.counters);
     const blocked = touches[result.blocked];
     if (blocked?.rule !== undefined) return { admitted: false, cap: snapshotOf(blocked.rule, blocked, result.counters[result.blocked]) };
@@ -136,7 +129,13 @@ export class PeriodCaps {
         const listener = this.options.onUsage;
         if (listener === undefined || used === 0) return;
         touches.forEach((t, i) => {
-          if (t.rule !== undefined) listener(snapshotOf(t.rule, t, states[i]));
+          if (t.rule === undefined) return;
+          try {
+            listener(snapshotOf(t.rule, t, states[i]));
+          } catch (err) {
+            // A listener's failure is its own: never an unhandled rejection on the request path.
+            this.options.onError?.(err);
+          }
         });
       },
       (err: unknown) => this.options.onError?.(err),
