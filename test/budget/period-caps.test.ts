@@ -6,7 +6,7 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 const NOW = Date.UTC(2026, 11, 31, 23, 0);
 const teams: Record<string, string> = { alice: 'research', bob: 'ops' };
 
-function caps(rules: CapRule[], options: { enforce?: boolean; onUsage?: (c: CapSnapshot) => void } = {}) {
+function caps(rules: CapRule[], options: { enforce?: boolean; onUsage?: (c: CapSnapshot) => void; onError?: (err: unknown) => void } = {}) {
   const store = new MemoryStore();
   const periodCaps = new PeriodCaps({
     rules,
@@ -14,6 +14,7 @@ function caps(rules: CapRule[], options: { enforce?: boolean; onUsage?: (c: CapS
     teamOf: (agent) => teams[agent] ?? 'default',
     enforce: options.enforce ?? true,
     ...(options.onUsage && { onUsage: options.onUsage }),
+    ...(options.onError && { onError: options.onError }),
   });
   return { store, periodCaps };
 }
@@ -88,5 +89,19 @@ describe('PeriodCaps', () => {
     const second = (await periodCaps.reserve('bob', 60, NOW)) as CapAdmitted;
     expect(second.admitted).toBe(true);
     expect(second.wouldBlock).toMatchObject({ scope: 'fleet', limit: 50, reserved: 120 });
+  });
+
+  it('reports a listener that throws instead of failing the settlement', async () => {
+    const errors: unknown[] = [];
+    const { periodCaps } = caps([{ scope: 'fleet', period: 'day', limit: 500, action: 'alert' }], {
+      onUsage: () => {
+        throw new Error('alerts are down');
+      },
+      onError: (err) => errors.push(err),
+    });
+    const r = (await periodCaps.reserve('bob', 30, NOW)) as CapAdmitted;
+    r.hold.settle(10);
+    expect((await settled(periodCaps))[0]).toMatchObject({ used: 10 });
+    expect(errors).toEqual([new Error('alerts are down')]);
   });
 });
