@@ -177,6 +177,41 @@ export interface AgentPolicyRequest {
   ceiling?: 'critical' | 'high' | 'normal' | 'low';
 }
 
+/** One period cap in its current period (DESIGN §9). Amounts in the pool's unit. */
+export interface CapView {
+  /** `fleet`, `team:<name>` or `agent:<id>`. */
+  scope: string;
+  period: 'day' | 'month';
+  /** `day:2026-12-06` or `month:2026-12` (UTC). */
+  periodId: string;
+  /** Charged by settled requests. */
+  used: number;
+  /** Held by admitted requests still running. */
+  reserved: number;
+  limit: number;
+  /** used / limit. */
+  share: number;
+  action: 'block' | 'alert';
+  /** The next UTC reset. */
+  resetsAt: string;
+}
+
+/** GET /v1/caps. */
+export interface CapsView {
+  unit: string;
+  caps: CapView[];
+}
+
+/** An agent's settled spend in the current UTC day and month (tracked only where period caps are configured). */
+export interface AgentSpendView {
+  unit: string;
+  today: number;
+  thisMonth: number;
+  /** The periods they count: `day:…`, `month:…`. */
+  day: string;
+  month: string;
+}
+
 /** GET /v1/agents/{id}. */
 export interface AgentView {
   agent: string;
@@ -188,6 +223,7 @@ export interface AgentView {
   explanation?: AllocationExplanation;
   override?: OverrideView;
   policy?: AgentPolicyView;
+  spend?: AgentSpendView;
   /** Oldest first. */
   history: AgentSample[];
 }
@@ -269,4 +305,6 @@ export interface AdminBackend {
   /** Reallocate now and return the new table. */
   reallocate(): Promise<AllocationsView>;
   history(): MaybePromise<HistoryView>;
+  /** Each period cap with its usage in the current period. */
+  caps(): MaybePromise<CapsView>;
 }

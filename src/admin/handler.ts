@@ -93,6 +93,7 @@ export function createAdminHandler(backend: AdminBackend, options: AdminHandlerO
     '/v1/allocations': { GET: async ({ res }) => json(res, 200, await backend.allocations()) },
     '/v1/teams': { GET: async ({ res }) => json(res, 200, await backend.teams()) },
     '/v1/history': { GET: async ({ res }) => json(res, 200, await backend.history()) },
+    '/v1/caps': { GET: async ({ res }) => json(res, 200, await backend.caps()) },
     '/v1/agents/{id}': {
       GET: async ({ res, agent }) => {
         const view = await backend.agent(agent);

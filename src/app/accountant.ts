@@ -6,6 +6,7 @@ import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import { retryAfterHeaders } from '../budget/retry-after.js';
 import { rateLimitHeaders } from '../budget/rate-limit-headers.js';
 import { clampMaxTokens } from '../budget/max-tokens-clamp.js';
+import type { CapHold, PeriodCaps } from '../budget/period-caps.js';
 import type { Config } from '../config/schema.js';
 import type { Estimate } from '../domain/estimate.js';
 import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
@@ -41,6 +42,8 @@ export interface AccountantDeps {
   /** An agent's team for the cost metric (default: everyone in `default`). */
   teamOf?: TeamOf;
   now: () => number;
+  /** Period caps, where config has any (without, no request touches the store for them). */
+  caps?: PeriodCaps;
   /** Called once per reconciled request (after the ledger settled it). */
   onRecord?: ReconciliationListener;
   /** Told each time an agent is refused or had to wait for its budget (the alerts' throttle watch). */
@@ -94,6 +97,8 @@ export class Accountant implements Metering {
     const fingerprint = new Fingerprint(request.body);
     deps.hints.note(agent, hints, now);
     usage.touch(agent, now);
+    // A scope at its period cap is refused before it queues: waiting would not help before the reset.
+    const caps = deps.caps === undefined ? undefined : await this.holdCaps(deps.caps, agent, cost, now);
     // An SDK retrying a refused request asks for the same tokens again, not for more (DESIGN §8).
     if (this.refused.isRetry(agent, fingerprint, now)) deps.metrics.recordDemandRetry(agent);
     else usage.asked(agent, cost, now);
@@ -101,6 +106,9 @@ export class Accountant implements Metering {
     let result;
     try {
       result = await deps.admission.acquire({ agent, cost, priority: hints.priority, deadline: hints.deadline, signal: request.signal });
+    } catch (err) {
+      caps?.release();
+      throw err;
     } finally {
       usage.dequeue(agent, cost);
     }
@@ -113,6 +121,7 @@ export class Accountant implements Metering {
       deps.logger.info({ agent, wouldBe: decision.wouldBe, cost }, 'observe mode: request would have been throttled');
     }
     if (!result.admitted) {
+      caps?.release();
       if (result.reason === 'aborted') throw new ProxyError('client_closed', 'the client went away while queued');
       const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), deps.unit.tokensPerUnit(estimate)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
@@ -121,7 +130,7 @@ export class Accountant implements Metering {
       this.refused.refused(agent, fingerprint, deps.now());
       throw new ProxyError('token_budget_exceeded', `${deps.unit.name === 'usd' ? 'dollar' : 'token'} budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
     }
-    const admitted = new AdmittedRequest(this.settleDeps, result.reservation, result.source, result.queuedMs);
+    const admitted = new AdmittedRequest(this.settleDeps, result.reservation, result.source, result.queuedMs, caps);
     // From here the reservation is the caller's to end; until it is handed over, a throw must release it.
     try {
       this.refused.admitted(agent, fingerprint);
@@ -152,6 +161,26 @@ export class Accountant implements Metering {
       throw err;
     }
     return admitted;
+  }
+
+  /** Reserve `cost` on every period cap the agent falls in, or refuse with `budget_cap_reached` until the cap's reset. */
+  private async holdCaps(caps: PeriodCaps, agent: string, cost: number, now: number): Promise<CapHold> {
+    const { deps } = this;
+    const result = await caps.reserve(agent, cost, now);
+    if (!result.admitted) {
+      const { cap } = result;
+      deps.metrics.recordCapBlock(cap.scope);
+      this.usage.throttled(agent);
+      const resets = new Date(cap.resetsAt).toISOString();
+      throw new ProxyError('budget_cap_reached', `the ${cap.period} cap of ${cap.scope} is reached (${Math.ceil(cap.used + cap.reserved)} of ${cap.limit}); it resets at ${resets}`, {
+        headers: retryAfterHeaders(cap.resetsAt - now),
+      });
+    }
+    if (result.wouldBlock !== undefined) {
+      deps.metrics.recordWouldBe(agent, 'rejected');
+      deps.logger.info({ agent, cap: result.wouldBlock, cost }, 'observe mode: request would have been refused by a period cap');
+    }
+    return result.hold;
   }
 
   /** Record a task report (self-reported on the agents' port, else an evaluator's); a repeat counts nothing (DESIGN §3). */

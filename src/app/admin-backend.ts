@@ -7,6 +7,7 @@ import type {
   AllocationsView,
   AuditView,
   ConfigReloadView,
+  CapsView,
   HealthView,
   HistoryView,
   OverrideRequest,
@@ -22,6 +23,7 @@ import { perTick } from '../allocation/policy.js';
 import type { Admission } from '../budget/admission.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
 import { floorAmount, type UnitName } from '../domain/unit.js';
+import type { PeriodCaps } from '../budget/period-caps.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
 import type { AgentPolicies } from './agent-policies.js';
 import type { TeamOf } from '../domain/team.js';
@@ -42,6 +44,8 @@ export interface ProxyAdminBackendDeps {
   reallocator: Reallocator;
   history: HistoryRecorder;
   accountant: Accountant;
+  /** Period caps, where config has any. */
+  caps: PeriodCaps | undefined;
   policies: AgentPolicies;
   /** Each agent's team, for agents the table does not name yet. */
   teamOf: TeamOf;
@@ -114,6 +118,7 @@ export class ProxyAdminBackend implements AdminBackend {
     const runtimePolicy = deps.policies.runtime(id);
     if (row === undefined && seen === undefined && override === undefined && runtimePolicy === undefined) return undefined;
     const history = deps.history.agentSamples(id);
+    const spend = deps.caps === undefined ? undefined : await deps.caps.agentSpend(id, deps.now());
     return {
       agent: id,
       team: row?.team ?? deps.teamOf(id),
@@ -124,7 +129,27 @@ export class ProxyAdminBackend implements AdminBackend {
         : undefined,
       override: override ? overrideView(override) : undefined,
       policy: this.policyView(id),
+      spend: spend && { unit: CAP_UNIT, today: spend.day.used, thisMonth: spend.month.used, day: spend.day.periodId, month: spend.month.periodId },
       history,
+    };
+  }
+
+  async caps(): Promise<CapsView> {
+    const { caps, now } = this.deps;
+    const snapshot = caps === undefined ? [] : await caps.snapshot(now());
+    return {
+      unit: CAP_UNIT,
+      caps: snapshot.map((c) => ({
+        scope: c.scope,
+        period: c.period,
+        periodId: c.periodId,
+        used: c.used,
+        reserved: c.reserved,
+        limit: c.limit,
+        share: c.used / c.limit,
+        action: c.action,
+        resetsAt: new Date(c.resetsAt).toISOString(),
+      })),
     };
   }
 
@@ -237,6 +262,9 @@ export class ProxyAdminBackend implements AdminBackend {
     };
   }
 }
+
+/** Caps count what the ledger charges: tokens until the `usd` unit exists. */
+const CAP_UNIT = 'tokens';
 
 function overrideView(o: Override): OverrideView {
   return {

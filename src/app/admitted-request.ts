@@ -5,6 +5,7 @@ import type { Reservation } from '../budget/ledger.js';
 import type { TeamOf } from '../domain/team.js';
 import type { UsageReport } from '../domain/usage-report.js';
 import type { PriceBook } from '../pricing/price-book.js';
+import type { CapHold } from '../budget/period-caps.js';
 import { adapterFor } from '../providers/registry.js';
 import type { Admission } from '../proxy/metering.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -26,8 +27,9 @@ export interface SettleDeps {
 }
 
 /**
- * One admitted request and the reservation it holds: the only thing that can end that reservation, and it
- * ends it once — settled with the charge in the budget's unit (recorded as consumption) or released in full.
+ * One admitted request and the reservation it holds (and its hold on period caps, if any): the only thing
+ * that can end them, and it ends them once — settled with the charge in the budget's unit (recorded as
+ * consumption) or released in full.
  */
 export class AdmittedRequest implements Admission {
   headers: Record<string, string> = {};
@@ -39,6 +41,7 @@ export class AdmittedRequest implements Admission {
     private readonly reservation: Reservation,
     readonly source: 'allocation' | 'burst',
     readonly queuedMs: number,
+    private readonly caps?: CapHold,
   ) {}
 
   settle(record: ReconciliationRecord): void {
@@ -60,6 +63,7 @@ export class AdmittedRequest implements Admission {
     deps.metrics.recordCost(record.agent, deps.teamOf(record.agent), record.model, record.costUsd);
     // Counted where something was charged: an upstream error bills nothing, whatever its model.
     if (!price.priced && record.actualInput + record.actualOutput > 0) deps.metrics.recordUnpriced(record.model);
+    this.caps?.settle(record.charged);
     deps.usage.consumed(record.agent, record.charged, deps.now());
     if (record.source === 'provider') {
       deps.metrics.recordReconciliation(record);
@@ -76,5 +80,6 @@ export class AdmittedRequest implements Admission {
     if (this.ended) return;
     this.ended = true;
     this.deps.admission.release(this.reservation);
+    this.caps?.release();
   }
 }

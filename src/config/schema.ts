@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_ALLOCATION_POLICY } from '../allocation/policy.js';
 import { PRIORITIES } from '../domain/priority.js';
 import { UNITS } from '../domain/unit.js';
+import { CAP_ACTIONS, CAP_PERIODS } from '../domain/cap-rule.js';
 import { parseStoreSpec } from '../store/store-spec.js';
 
 const agentId = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
@@ -108,6 +109,29 @@ const teams = z
     if (shares > 1 + 1e-9) ctx.addIssue({ code: 'custom', message: `shares sum to ${shares}, more than 1` });
   })
   .default({});
+
+/** DESIGN §9 period caps; one cap per (scope, period). */
+const caps = z
+  .array(
+    z
+      .object({
+        scope: z.string().regex(/^(fleet|team:[A-Za-z0-9._-]{1,64}|agent:[A-Za-z0-9._-]{1,64})$/, 'must be fleet, team:<name> or agent:<id> (names and ids match [A-Za-z0-9._-]{1,64})'),
+        period: z.enum(CAP_PERIODS),
+        /** In the budget's unit (tokens, or dollars with unit usd). */
+        limit: z.number().positive(),
+        action: z.enum(CAP_ACTIONS).default('block'),
+      })
+      .strict(),
+  )
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      const key = `${c.scope} ${c.period}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'scope'], message: `a second ${c.period} cap for ${c.scope}: one cap per scope and period` });
+      seen.add(key);
+    });
+  })
+  .default([]);
 
 /** The whole configuration. Unknown keys are refused by name (`strict`). */
 export const configSchema = z
@@ -234,6 +258,7 @@ export const configSchema = z
     trustSelfReportedQuality: z.number().min(0).max(1).default(1),
     alerts: alerts.optional(),
     teams,
+    caps,
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -128,7 +128,7 @@ const PROXY_ENDED = new Set<RequestOutcome>(['rejected', 'upstream_error', 'erro
 
 /** The `outcome` of a request the proxy answered with an error of its own. */
 function outcomeOf(code: ProxyErrorCode): RequestOutcome {
-  if (code === 'token_budget_exceeded') return 'rejected';
+  if (code === 'token_budget_exceeded' || code === 'budget_cap_reached') return 'rejected';
   if (code === 'upstream_unreachable' || code === 'upstream_timeout') return 'upstream_error';
   return 'error';
 }

@@ -15,6 +15,8 @@ export const PROXY_ERROR_CODES = {
   body_too_large: 413,
   method_not_allowed: 405,
   token_budget_exceeded: 429,
+  /** A period cap (DESIGN §9) of a scope the request falls in is reached; retry-after runs to its UTC reset. */
+  budget_cap_reached: 429,
   upstream_unreachable: 502,
   upstream_timeout: 504,
   store_unavailable: 503,

@@ -1,9 +1,10 @@
 import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../domain/audit.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { capBlocked, capKey, finiteAmount } from './cap-counter.js';
 import { StoreClosedError } from './store-errors.js';
 import { mergeTaskReports, outcomesSince } from './task-merge.js';
-import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, Override, Store, TaskOutcome, TaskRecordResult, TickPoolName, UsageDelta, UsageTotal, WriteBatch } from './store.js';
+import type { AgentPolicy, AgentSeen, AgentSignal, BurstState, CapCounterKey, CapCounterRef, CapCounterState, CapDelta, CapReserveResult, Override, Store, TaskOutcome, TaskRecordResult, TickPoolName, UsageDelta, UsageTotal, WriteBatch } from './store.js';
 
 interface Bucket {
   demand: number;
@@ -26,6 +27,10 @@ export class MemoryStore implements Store {
   #audit: AuditEntry[] = [];
   /** Balance per pool and tick. */
   readonly #pools = new Map<TickPoolName, Map<number, number>>();
+  /** Period-cap counters by `capKey`. */
+  readonly #caps = new Map<string, CapCounterState & { expiresAt: number }>();
+  /** `capAdd` op ids applied, with when (dropped by prune). */
+  readonly #capOps = new Map<string, number>();
   /** tick → source → rows. */
   readonly #signals = new Map<number, Map<string, AgentSignal[]>>();
   /** Claimed event key → when the claim ends. */
@@ -163,6 +168,27 @@ export class MemoryStore implements Store {
     return { tick, capacity, available: burstAvailable(this.#pool(pool).get(tick), capacity) };
   }
 
+  async capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult> {
+    this.#open();
+    const blocked = capBlocked(refs, refs.map((r) => this.#cap(r)));
+    if (blocked < 0) for (const r of refs) this.#capAdd({ ...r, used: 0, reserved: Math.max(0, finiteAmount(amount)) });
+    return { blocked, counters: refs.map((r) => this.#cap(r)) };
+  }
+
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    this.#open();
+    if (!this.#capOps.has(opId)) {
+      this.#capOps.set(opId, Date.now());
+      for (const d of deltas) this.#capAdd(d);
+    }
+    return deltas.map((d) => this.#cap(d));
+  }
+
+  async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {
+    this.#open();
+    return keys.map((k) => this.#cap(k));
+  }
+
   async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
     this.#open();
     let bySource = this.#signals.get(tick);
@@ -194,10 +220,23 @@ export class MemoryStore implements Store {
     for (const [agent, o] of this.#overrides) {
       if (o.expiresAt !== undefined && o.expiresAt <= beforeMs) this.#overrides.delete(agent);
     }
+    for (const [key, c] of this.#caps) if (c.expiresAt <= beforeMs) this.#caps.delete(key);
+    for (const [op, at] of this.#capOps) if (at < beforeMs) this.#capOps.delete(op);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  #cap(key: CapCounterKey): CapCounterState {
+    const c = this.#caps.get(capKey(key));
+    return { scope: key.scope, periodId: key.periodId, used: c?.used ?? 0, reserved: c?.reserved ?? 0 };
+  }
+
+  #capAdd(d: CapDelta): void {
+    const c = this.#cap(d);
+    const expiresAt = Math.max(d.expiresAt, this.#caps.get(capKey(d))?.expiresAt ?? 0);
+    this.#caps.set(capKey(d), { ...c, used: c.used + finiteAmount(d.used), reserved: c.reserved + finiteAmount(d.reserved), expiresAt });
   }
 
   #pool(pool: TickPoolName): Map<number, number> {

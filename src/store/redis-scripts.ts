@@ -105,3 +105,56 @@ if ARGV[5] ~= '' then
 end
 return result
 `;
+
+/**
+ * Period caps: check every counter with a limit, then reserve on all of them, in one atomic step (mirrors
+ * `capBlocked` in cap-counter.ts). KEYS: one hash per counter (`u` settled, `r` reserved). ARGV: [1] amount,
+ * then per key i: [2i] limit ('' = none), [2i+1] unix ms the key expires at. Returns
+ * `{blocked (0-based index, -1 = reserved), u1, r1, u2, r2, …}` as strings, the counters after the call.
+ */
+export const CAP_RESERVE = `
+local blocked = -1
+for i = 1, #KEYS do
+  local limit = tonumber(ARGV[2 * i])
+  if limit then
+    local used = tonumber(redis.call('HGET', KEYS[i], 'u') or '0') + tonumber(redis.call('HGET', KEYS[i], 'r') or '0')
+    if used >= limit then
+      blocked = i - 1
+      break
+    end
+  end
+end
+if blocked < 0 then
+  for i = 1, #KEYS do
+    redis.call('HINCRBYFLOAT', KEYS[i], 'r', ARGV[1])
+    redis.call('PEXPIREAT', KEYS[i], ARGV[2 * i + 1])
+  end
+end
+local out = {tostring(blocked)}
+for i = 1, #KEYS do
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'u') or '0'
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'r') or '0'
+end
+return out
+`;
+
+/**
+ * Period caps: add to counters atomically, once per op id. KEYS: [1] the op id's mark, then one hash per
+ * counter. ARGV: [1] how long the mark lives (ms), then per counter i: [3i-1] settled delta, [3i] reserved
+ * delta, [3i+1] unix ms the key expires at. Returns `{u1, r1, u2, r2, …}` after, as strings.
+ */
+export const CAP_ADD = `
+local first = redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1])
+local out = {}
+for i = 2, #KEYS do
+  local a = 3 * (i - 1)
+  if first then
+    redis.call('HINCRBYFLOAT', KEYS[i], 'u', ARGV[a - 1])
+    redis.call('HINCRBYFLOAT', KEYS[i], 'r', ARGV[a])
+    redis.call('PEXPIREAT', KEYS[i], ARGV[a + 1])
+  end
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'u') or '0'
+  out[#out + 1] = redis.call('HGET', KEYS[i], 'r') or '0'
+end
+return out
+`;

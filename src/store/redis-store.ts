@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import { burstAvailable, nonNegative } from './burst-pool.js';
 import { addToTotal, byAgent, byAgentThenSource, sortedByAgent } from './by-agent.js';
-import { APPLY_WRITES, BURST_RETURN, BURST_TAKE } from './redis-scripts.js';
+import { APPLY_WRITES, BURST_RETURN, BURST_TAKE, CAP_ADD, CAP_RESERVE } from './redis-scripts.js';
+import { CAP_OP_TTL_MS, finiteAmount } from './cap-counter.js';
 import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeAuditEntry } from './audit-codec.js';
 import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../domain/audit.js';
@@ -13,6 +14,11 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  CapCounterKey,
+  CapCounterRef,
+  CapCounterState,
+  CapDelta,
+  CapReserveResult,
   TickPoolName,
   Override,
   AgentPolicy,
@@ -36,6 +42,8 @@ const SCRIPTS = {
   burstTake: luaScript(BURST_TAKE),
   burstReturn: luaScript(BURST_RETURN),
   applyWrites: luaScript(APPLY_WRITES),
+  capReserve: luaScript(CAP_RESERVE),
+  capAdd: luaScript(CAP_ADD),
 };
 
 /** What one run of the APPLY_WRITES script writes; everything optional. */
@@ -84,9 +92,10 @@ export interface RedisStoreOptions {
  * allocation table and share one burst pool. Layout (after the prefix): `u:<minute>` hash of `d:<agent>`
  * / `c:<agent>` sums, `u:idx` sorted set of minutes written, `task:out` hash of one outcome
  * per (agent, task) with `task:at` indexing it by time, `overrides` and `agents` hashes, `audit` list (newest first), `burst:<tick>`
- * and `newcomers:<tick>` balances, `sig:<tick>` hash of each proxy's signals (JSON), `b:<writer>` the last batch each write-behind
- * applied, `claim:<key>` one claimed event (an alert) until its TTL. Nothing queues while disconnected:
- * every call fails fast with `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
+ * and `newcomers:<tick>` balances, `cap:<period id>:<scope>` hashes of period-cap usage (`u` settled, `r` reserved;
+ * expiring after the period) and `capop:<id>` marks of the additions applied, `sig:<tick>` hash of each proxy's signals (JSON),
+ * `b:<writer>` the last batch each write-behind applied, `claim:<key>` one claimed event (an alert) until its TTL. Nothing queues
+ * while disconnected: every call fails fast with `store_unavailable`, and `isHealthy()` / `onStatus()` say when the connection is back.
  */
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -282,6 +291,30 @@ export class RedisStore implements Store {
     return { tick, capacity, available: burstAvailable(stored === null ? undefined : Number(stored), capacity) };
   }
 
+  async capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult> {
+    if (refs.length === 0) return { blocked: -1, counters: [] };
+    const args = [String(Math.max(0, finiteAmount(amount)))];
+    for (const r of refs) args.push(r.limit === undefined ? '' : String(r.limit), String(Math.round(r.expiresAt)));
+    const [blocked, ...values] = (await this.#script(SCRIPTS.capReserve, refs.map((r) => this.#capKey(r)), args)) as string[];
+    return { blocked: Number(blocked), counters: capStates(refs, values) };
+  }
+
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    if (deltas.length === 0) return [];
+    const args = [String(CAP_OP_TTL_MS), ...deltas.flatMap((d) => [String(finiteAmount(d.used)), String(finiteAmount(d.reserved)), String(Math.round(d.expiresAt))])];
+    const keys = [this.#key(`capop:${opId}`), ...deltas.map((d) => this.#capKey(d))];
+    const values = (await this.#script(SCRIPTS.capAdd, keys, args)) as string[];
+    return capStates(deltas, values);
+  }
+
+  async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {
+    if (keys.length === 0) return [];
+    const pipe = this.#pipeline();
+    for (const k of keys) pipe.hmget(this.#capKey(k), 'u', 'r');
+    const rows = (await this.#exec(pipe)) as Array<[string | null, string | null]>;
+    return capStates(keys, rows.flatMap(([u, r]) => [u ?? '0', r ?? '0']));
+  }
+
   async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
     const key = this.#key(`sig:${tick}`);
     const tx = this.#tx();
@@ -344,6 +377,10 @@ export class RedisStore implements Store {
   /** `burst:<tick>` for the burst buffer, `newcomers:<tick>` for the newcomer reserve. */
   #poolKey(pool: TickPoolName, tick: number): string {
     return this.#key(`${pool}:${tick}`);
+  }
+
+  #capKey(key: CapCounterKey): string {
+    return this.#key(`cap:${key.periodId}:${key.scope}`);
   }
 
   #tx(): ChainableCommander {
@@ -473,6 +510,11 @@ function decodeTask(member: string, value: string | null): TaskOutcome | undefin
     quality: Number(quality),
     source: source === 'evaluator' ? 'evaluator' : 'agent',
   };
+}
+
+/** Counters from a script's flat `[u1, r1, u2, r2, …]` reply, in key order. */
+function capStates(keys: readonly CapCounterKey[], values: readonly string[]): CapCounterState[] {
+  return keys.map((k, i) => ({ scope: k.scope, periodId: k.periodId, used: Number(values[2 * i] ?? 0), reserved: Number(values[2 * i + 1] ?? 0) }));
 }
 
 function decodeOverride(json: string): Override | undefined {

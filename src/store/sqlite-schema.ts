@@ -103,6 +103,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 7 → 8 (period caps): usage toward each cap scope per UTC period, kept until `expires_at` (past the period's end);
+  // `cap_ops` remembers applied additions so a retried one counts once.
+  `
+  CREATE TABLE cap_counters (
+    scope      TEXT    NOT NULL,
+    period_id  TEXT    NOT NULL,
+    used       REAL    NOT NULL DEFAULT 0,
+    reserved   REAL    NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, period_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE cap_ops (
+    op_id TEXT    PRIMARY KEY,
+    at    INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

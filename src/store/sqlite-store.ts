@@ -7,6 +7,7 @@ import { byAgentThenSource } from './by-agent.js';
 import { agentPolicyFrom } from './agent-policy-codec.js';
 import { decodeSignals } from './signal-codec.js';
 import { BURST_TICKS_KEPT, burstAvailable, burstReturn, burstTake } from './burst-pool.js';
+import { capBlocked, finiteAmount } from './cap-counter.js';
 import { errorCode, toStoreError, UNWRITABLE_FIX } from './sqlite-errors.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { messageOf, StoreClosedError, StoreCorruptError, StoreSchemaTooNewError, StoreUnwritableError } from './store-errors.js';
@@ -16,6 +17,11 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  CapCounterKey,
+  CapCounterRef,
+  CapCounterState,
+  CapDelta,
+  CapReserveResult,
   Override,
   Store,
   TaskOutcome,
@@ -225,6 +231,37 @@ export class SqliteStore implements Store {
     return this.#run(() => ({ tick, capacity, available: burstAvailable(this.#poolStored(pool, tick), capacity) }));
   }
 
+  async capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult> {
+    const reserved = Math.max(0, finiteAmount(amount));
+    return this.#run(() =>
+      // IMMEDIATE: two processes sharing the file cannot both see room under the same limit.
+      this.#db
+        .transaction(() => {
+          const blocked = capBlocked(refs, refs.map((r) => this.#cap(r)));
+          if (blocked < 0) for (const r of refs) this.#st.capAdd.run(r.scope, r.periodId, 0, reserved, r.expiresAt);
+          return { blocked, counters: refs.map((r) => this.#cap(r)) };
+        })
+        .immediate(),
+    );
+  }
+
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    const at = Date.now();
+    return this.#run(() =>
+      this.#db
+        .transaction(() => {
+          // Applied before: the counters as they are.
+          if (this.#st.capOpAdd.run(opId, at).changes === 1) for (const d of deltas) this.#st.capAdd.run(d.scope, d.periodId, finiteAmount(d.used), finiteAmount(d.reserved), d.expiresAt);
+          return deltas.map((d) => this.#cap(d));
+        })
+        .immediate(),
+    );
+  }
+
+  async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {
+    return this.#run(() => keys.map((k) => this.#cap(k)));
+  }
+
   async putSignals(tick: number, source: string, rows: readonly AgentSignal[]): Promise<void> {
     this.#run(() =>
       this.#db.transaction(() => {
@@ -253,6 +290,8 @@ export class SqliteStore implements Store {
         this.#st.pruneOverrides.run(beforeMs);
         this.#st.pruneBatches.run(beforeMs);
         this.#st.pruneClaims.run(beforeMs);
+        this.#st.pruneCaps.run(beforeMs);
+        this.#st.pruneCapOps.run(beforeMs);
       })(),
     );
   }
@@ -280,6 +319,11 @@ export class SqliteStore implements Store {
 
   #touchAgents(seen: readonly AgentSeen[]): void {
     for (const s of seen) this.#st.touchAgent.run(s.agent, s.firstSeen);
+  }
+
+  #cap(key: CapCounterKey): CapCounterState {
+    const row = this.#st.capGet.get(key.scope, key.periodId) as { used: number; reserved: number } | undefined;
+    return { scope: key.scope, periodId: key.periodId, used: row?.used ?? 0, reserved: row?.reserved ?? 0 };
   }
 
   #poolStored(pool: TickPoolName, tick: number): number | undefined {
@@ -364,6 +408,15 @@ function prepare(db: Database.Database) {
     ),
     signalGet: db.prepare('SELECT rows FROM signals WHERE tick = ?'),
     signalPrune: db.prepare('DELETE FROM signals WHERE tick < ?'),
+    capGet: db.prepare('SELECT used, reserved FROM cap_counters WHERE scope = ? AND period_id = ?'),
+    capAdd: db.prepare(
+      `INSERT INTO cap_counters (scope, period_id, used, reserved, expires_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (scope, period_id) DO UPDATE SET used = used + excluded.used, reserved = reserved + excluded.reserved,
+         expires_at = MAX(expires_at, excluded.expires_at)`,
+    ),
+    pruneCaps: db.prepare('DELETE FROM cap_counters WHERE expires_at <= ?'),
+    capOpAdd: db.prepare('INSERT INTO cap_ops (op_id, at) VALUES (?, ?) ON CONFLICT (op_id) DO NOTHING'),
+    pruneCapOps: db.prepare('DELETE FROM cap_ops WHERE at < ?'),
     pruneUsage: db.prepare('DELETE FROM usage WHERE minute < ?'),
     pruneTasks: db.prepare('DELETE FROM tasks WHERE at < ?'),
     pruneOverrides: db.prepare('DELETE FROM overrides WHERE expires_at IS NOT NULL AND expires_at <= ?'),

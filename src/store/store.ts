@@ -116,6 +116,39 @@ export interface AgentSignal {
   tickDemand?: number;
 }
 
+/** One period-cap counter (DESIGN §9): what a scope used in one period (`day:2026-12-06`, `month:2026-12`). */
+export interface CapCounterKey {
+  scope: string;
+  periodId: string;
+}
+
+/** A counter's state: `used` is settled charges, `reserved` what admitted requests hold until they settle (the pool's unit). */
+export interface CapCounterState extends CapCounterKey {
+  used: number;
+  reserved: number;
+}
+
+/** A counter a reservation touches; with a `limit`, it must be under it for the reservation to land. */
+export interface CapCounterRef extends CapCounterKey {
+  limit?: number;
+  /** Unix ms after which the store may forget the counter (past the period's end). */
+  expiresAt: number;
+}
+
+/** Amounts added to a counter (either may be negative: a reservation ending). */
+export interface CapDelta extends CapCounterKey {
+  used: number;
+  reserved: number;
+  expiresAt: number;
+}
+
+/** What `capReserve` did: `blocked` is the index of the first ref at or over its limit (nothing added then), else -1. */
+export interface CapReserveResult {
+  blocked: number;
+  /** Each ref's counter after the call, in ref order. */
+  counters: CapCounterState[];
+}
+
 /** Connection state of a store backed by a server (redis); embedded stores are always `up`. */
 export type StoreStatus = 'up' | 'down';
 
@@ -167,6 +200,19 @@ export interface Store {
   /** Give back tokens to the pool of `tick` (never above its capacity). */
   burstReturn(tick: number, capacity: number, amount: number, pool?: TickPoolName): Promise<void>;
   burstState(tick: number, capacity: number, pool?: TickPoolName): Promise<BurstState>;
+  /**
+   * Period caps: atomically (across processes where the store is shared), unless some ref with a limit has
+   * `used + reserved >= limit`, add `amount` to the `reserved` of every ref's counter.
+   */
+  capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult>;
+  /**
+   * Add deltas to counters atomically, at most once per `opId` (a retry of a call that failed, or landed
+   * unseen, changes nothing the second time; ids are remembered at least a day). Returns each counter after,
+   * in delta order.
+   */
+  capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]>;
+  /** Counters as stored (zero when never touched), in key order. */
+  capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]>;
   /**
    * Publish this proxy's signals for `tick`, replacing what the same `source` published for it before.
    * Kept briefly (signals of old ticks expire). Optional: a store without it cannot run in fleet mode.

@@ -7,6 +7,11 @@ import type {
   AgentSeen,
   AgentSignal,
   BurstState,
+  CapCounterKey,
+  CapCounterRef,
+  CapCounterState,
+  CapDelta,
+  CapReserveResult,
   TickPoolName,
   Override,
   AgentPolicy,
@@ -43,8 +48,8 @@ export interface WriteBehindOptions {
  * Task reports go straight through, because the answer depends on the store (DESIGN §3: a repeat is a
  * duplicate). When the store fails, a report is kept for the next flush instead (fail-open) and answered
  * from what this proxy holds; the store applies the same rule at the flush, so each task still counts once.
- * Overrides, agent policies, the audit trail, event claims and the burst pool go straight through: they are
- * rare, or must be atomic across processes (an audit entry is written once, by the call that records it).
+ * Overrides, agent policies, the audit trail, event claims, the burst pool and period-cap counters go straight
+ * through: they are rare, or must be atomic across processes (an audit entry is written once, by the call that records it).
  */
 export class WriteBehindStore implements Store {
   readonly kind: string;
@@ -237,6 +242,22 @@ export class WriteBehindStore implements Store {
   async claimEvent(key: string, now: number, ttlMs: number): Promise<boolean> {
     this.#open();
     return this.#inner.claimEvent(key, now, ttlMs);
+  }
+
+  // Period caps go straight through: a check-and-reserve must be atomic across processes.
+  async capReserve(refs: readonly CapCounterRef[], amount: number): Promise<CapReserveResult> {
+    this.#open();
+    return this.#inner.capReserve(refs, amount);
+  }
+
+  async capAdd(deltas: readonly CapDelta[], opId: string): Promise<CapCounterState[]> {
+    this.#open();
+    return this.#inner.capAdd(deltas, opId);
+  }
+
+  async capCounters(keys: readonly CapCounterKey[]): Promise<CapCounterState[]> {
+    this.#open();
+    return this.#inner.capCounters(keys);
   }
 
   // Signals go straight through: they are read by other proxies within the tick.

@@ -59,6 +59,16 @@ export interface LiveSources {
   queueDepth?: () => number;
   /** Burst tokens available in this tick. */
   burstAvailable?: () => number;
+  /** Period caps in their current period. */
+  caps?: () => Iterable<CapMetricRow>;
+}
+
+/** One period cap as its gauges show it; `used` counts settled charges and in-flight reservations (what the limit is checked against). */
+export interface CapMetricRow {
+  scope: string;
+  period: string;
+  used: number;
+  limit: number;
 }
 
 export interface MetricsOptions {
@@ -111,6 +121,9 @@ const NAMES = {
   cost: 'cost_usd_total',
   unpriced: 'unpriced_requests_total',
   configReloads: 'config_reloads_total',
+  capUsed: 'cap_used',
+  capLimit: 'cap_limit',
+  capBlocks: 'cap_blocks_total',
 } as const;
 
 /** Every Token Ninja metric name (prefixed), excluding the default process/runtime metrics. */
@@ -169,6 +182,9 @@ export class Metrics {
   private readonly estimateError: Histogram;
   private readonly tasks: Counter<'agent' | 'team'>;
   private readonly burstDraws: Counter<'agent'>;
+  private readonly capUsed: Gauge<'scope' | 'period'>;
+  private readonly capLimit: Gauge<'scope' | 'period'>;
+  private readonly capBlocks: Counter<'scope'>;
   private readonly newAgents: Counter;
   private readonly storeUp: Gauge;
   private readonly storeErrors: Counter;
@@ -306,6 +322,25 @@ export class Metrics {
       name: name(NAMES.burstDraws),
       help: 'Requests served from the burst buffer.',
       labelNames: ['agent'],
+      registers,
+    });
+    this.capUsed = new Gauge({
+      name: name(NAMES.capUsed),
+      help: "Usage toward each period cap in its current period (settled charges plus in-flight reservations, the pool's unit), as this proxy last saw it.",
+      labelNames: ['scope', 'period'],
+      registers,
+      collect: () => this.applyCaps(),
+    });
+    this.capLimit = new Gauge({
+      name: name(NAMES.capLimit),
+      help: "Each period cap's limit (the pool's unit).",
+      labelNames: ['scope', 'period'],
+      registers,
+    });
+    this.capBlocks = new Counter({
+      name: name(NAMES.capBlocks),
+      help: 'Requests refused with budget_cap_reached, by the cap scope that refused them.',
+      labelNames: ['scope'],
       registers,
     });
     this.newAgents = new Counter({
@@ -497,6 +532,15 @@ export class Metrics {
     this.applyRemaining(rows);
   }
 
+  /** Cap gauges from the live source (both at once, so a scrape never pairs a used with another period's limit). */
+  private applyCaps(): void {
+    if (!this.live.caps) return;
+    for (const c of this.live.caps()) {
+      this.capUsed.set({ scope: c.scope, period: c.period }, c.used);
+      this.capLimit.set({ scope: c.scope, period: c.period }, c.limit);
+    }
+  }
+
   /** Read the "now" gauges at scrape time from these sources (replaces any earlier ones). */
   setLiveSources(sources: LiveSources): void {
     this.live = { ...sources };
@@ -516,6 +560,11 @@ export class Metrics {
   /** A request was served from the burst buffer. */
   recordBurstDraw(agent: string): void {
     this.burstDraws.inc({ agent: this.agentLabel(agent) });
+  }
+
+  /** A request was refused by a period cap of `scope` (a config value: bounded). */
+  recordCapBlock(scope: string): void {
+    this.capBlocks.inc({ scope });
   }
 
   /** An agent the table does not name was treated as a newcomer for the first time (no agent label: ids are free to invent). */

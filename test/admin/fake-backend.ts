@@ -7,6 +7,7 @@ import type {
   AllocationsView,
   AuditView,
   ConfigReloadView,
+  CapsView,
   HistoryPoint,
   HistoryView,
   OverrideRequest,
@@ -233,5 +234,9 @@ export class FakeBackend implements AdminBackend {
 
   history(): HistoryView {
     return { tickSeconds: TICK_SECONDS, points: this.points.slice(-120) };
+  }
+
+  caps(): CapsView {
+    return { unit: 'tokens', caps: [] };
   }
 }

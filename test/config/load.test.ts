@@ -210,6 +210,24 @@ describe('precedence and result', () => {
     expectRefused(fromYaml('prices:\n  gpt-4o: {output: -1}'), 'prices.gpt-4o.output', 'config field "prices.gpt-4o.output" (from tn.yaml): Too small: expected number to be >=0');
   });
 
+  it('caps: none by default; scope, period, limit and action checked; one cap per scope and period', () => {
+    expect(loadConfig(fromYaml('port: 1')).caps).toEqual([]);
+    expect(loadConfig(fromYaml('caps:\n  - {scope: team:research, period: month, limit: 5}')).caps).toEqual([{ scope: 'team:research', period: 'month', limit: 5, action: 'block' }]);
+    expectRefused(
+      fromYaml('caps:\n  - {scope: planner, period: day, limit: 5}'),
+      'caps.0.scope',
+      'config field "caps.0.scope" (from tn.yaml): must be fleet, team:<name> or agent:<id> (names and ids match [A-Za-z0-9._-]{1,64})',
+    );
+    expect(failure(fromYaml('caps:\n  - {scope: fleet, period: week, limit: 5}')).field).toBe('caps.0.period');
+    expect(failure(fromYaml('caps:\n  - {scope: fleet, period: day, limit: 0}')).field).toBe('caps.0.limit');
+    expect(failure(fromYaml('caps:\n  - {scope: fleet, period: day, limit: 5, action: warn}')).field).toBe('caps.0.action');
+    expectRefused(
+      fromYaml('caps:\n  - {scope: fleet, period: day, limit: 5}\n  - {scope: fleet, period: month, limit: 50}\n  - {scope: fleet, period: day, limit: 9, action: alert}'),
+      'caps.2.scope',
+      'config field "caps.2.scope" (from tn.yaml): a second day cap for fleet: one cap per scope and period',
+    );
+  });
+
   it('the result is frozen, nested objects too', () => {
     const c = loadConfig(fromYaml(yaml));
     expect(Object.isFrozen(c)).toBe(true);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_ENTRIES_KEPT, type AuditEntry } from '../../src/domain/audit.js';
-import type { AgentSignal, Store, TaskOutcome, UsageDelta, WriteBatch } from '../../src/store/store.js';
+import type { AgentSignal, CapCounterRef, Store, TaskOutcome, UsageDelta, WriteBatch } from '../../src/store/store.js';
 
 /** A fixed, recent-enough base time (2026-01-05T00:00Z): backends must not care what the wall clock says. */
 const T0 = Date.UTC(2026, 0, 5);
@@ -337,6 +337,61 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect((await store.burstState(14, 100, 'burst')).available).toBe(60);
         const grants = await Promise.all(Array.from({ length: 20 }, () => store.burstTake(15, 50, 7, 'newcomers')));
         expect(grants.reduce((x, y) => x + y, 0)).toBe(50);
+      });
+    });
+
+    describe('period-cap counters', () => {
+      // Far ahead: Redis expires by the wall clock, and a counter is only ever written before its expiry.
+      const EXP = Date.UTC(2100, 0, 1);
+      const day = (scope: string, limit?: number): CapCounterRef => ({ scope, periodId: 'day:2026-01-05', expiresAt: EXP, ...(limit !== undefined && { limit }) });
+      const state = (scope: string, used: number, reserved: number, periodId = 'day:2026-01-05') => ({ scope, periodId, used, reserved });
+
+      it('reads an untouched counter as zero', async () => {
+        expect(await store.capCounters([{ scope: 'fleet', periodId: 'day:2026-01-05' }])).toEqual([state('fleet', 0, 0)]);
+      });
+
+      it('reserves on every counter while each one with a limit is under it, and refuses all-or-nothing once one is not', async () => {
+        expect(await store.capReserve([day('fleet', 100), day('agent:a')], 60)).toEqual({ blocked: -1, counters: [state('fleet', 0, 60), state('agent:a', 0, 60)] });
+        // 60 < 100: admitted although it takes the counter past the limit (the overshoot is one request).
+        expect(await store.capReserve([day('agent:a'), day('fleet', 100)], 60)).toEqual({ blocked: -1, counters: [state('agent:a', 0, 120), state('fleet', 0, 120)] });
+        expect(await store.capReserve([day('agent:a'), day('fleet', 100)], 1)).toEqual({ blocked: 1, counters: [state('agent:a', 0, 120), state('fleet', 0, 120)] });
+        // A ref without a limit never blocks.
+        expect((await store.capReserve([day('fleet')], 5)).blocked).toBe(-1);
+      });
+
+      it('settles a reservation into used; a release frees room under the limit again', async () => {
+        await store.capReserve([day('team:x', 50)], 50);
+        expect((await store.capReserve([day('team:x', 50)], 1)).blocked).toBe(0);
+        expect(await store.capAdd([{ ...day('team:x'), used: 30, reserved: -50 }], 'op-1')).toEqual([state('team:x', 30, 0)]);
+        expect((await store.capReserve([day('team:x', 50)], 10)).blocked).toBe(-1);
+        expect(await store.capAdd([{ ...day('team:x'), used: 0, reserved: -10 }], 'op-2')).toEqual([state('team:x', 30, 0)]);
+        expect(await store.capCounters([day('team:x')])).toEqual([state('team:x', 30, 0)]);
+      });
+
+      it('keeps one counter per scope and period, with fractions intact', async () => {
+        await store.capAdd([
+          { ...day('fleet'), used: 0.25, reserved: 0 },
+          { scope: 'fleet', periodId: 'month:2026-01', used: 1.5, reserved: 0, expiresAt: EXP },
+        ], 'op-3');
+        expect(await store.capCounters([day('fleet'), { scope: 'fleet', periodId: 'month:2026-01' }, day('agent:fleet')])).toEqual([
+          state('fleet', 0.25, 0),
+          state('fleet', 1.5, 0, 'month:2026-01'),
+          state('agent:fleet', 0, 0),
+        ]);
+      });
+
+      it('applies an addition once per op id: a retry of one that landed changes nothing', async () => {
+        const add = [{ ...day('agent:c'), used: 12, reserved: -20 }, { ...day('fleet'), used: 12, reserved: -20 }];
+        await store.capReserve([day('agent:c'), day('fleet', 100)], 20);
+        expect(await store.capAdd(add, 'settle-1')).toEqual([state('agent:c', 12, 0), state('fleet', 12, 0)]);
+        expect(await store.capAdd(add, 'settle-1')).toEqual([state('agent:c', 12, 0), state('fleet', 12, 0)]);
+        expect(await store.capAdd([{ ...day('fleet'), used: 1, reserved: 0 }], 'settle-2')).toEqual([state('fleet', 13, 0)]);
+      });
+
+      it('never lets concurrent reservers past the limit by more than one reservation', async () => {
+        const results = await Promise.all(Array.from({ length: 30 }, () => store.capReserve([day('agent:b'), day('fleet', 100)], 7)));
+        expect(results.filter((r) => r.blocked < 0)).toHaveLength(15);
+        expect(await store.capCounters([day('fleet')])).toEqual([state('fleet', 0, 105)]);
       });
     });
 

@@ -52,6 +52,25 @@ describe('RedisStore layout', () => {
     }
   });
 
+  it('keeps a period-cap counter under the prefix until the expiry it was written with', async () => {
+    const p = prefix();
+    const store = await RedisStore.connect(server.url, { keyPrefix: p });
+    try {
+      const expiresAt = Date.now() + 90_000;
+      await store.capReserve([{ scope: 'team:x', periodId: 'day:2026-12-06', limit: 10, expiresAt }], 3);
+      expect(await raw.keys(`${p}*`)).toEqual([`${p}cap:day:2026-12-06:team:x`]);
+      const ttl = await raw.pttl(`${p}cap:day:2026-12-06:team:x`);
+      expect(ttl).toBeGreaterThan(80_000);
+      expect(ttl).toBeLessThanOrEqual(90_000);
+      // An addition's op id is remembered for a day, then forgotten.
+      await store.capAdd([{ scope: 'team:x', periodId: 'day:2026-12-06', used: 2, reserved: -3, expiresAt }], 'op-7');
+      expect(await raw.pttl(`${p}capop:op-7`)).toBeGreaterThan(23 * 3_600_000);
+      expect(await raw.pttl(`${p}capop:op-7`)).toBeLessThanOrEqual(24 * 3_600_000);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('defaults history TTL to 8 days plus a margin, enough for "same hour last week"', async () => {
     const p = prefix();
     const store = await RedisStore.connect(server.url, { keyPrefix: p });

@@ -1,0 +1,26 @@
+import type { CapPeriod } from '../domain/cap-rule.js';
+
+/**
+ * UTC periods of the period caps (DESIGN §9), pure: `now` in, ids and instants out. A day resets at UTC
+ * midnight, a month on the 1st at UTC midnight.
+ */
+
+/** The id of the period holding `now`: `day:2026-12-06` or `month:2026-12` (UTC). */
+export function periodId(period: CapPeriod, now: number): string {
+  const d = new Date(now);
+  const month = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
+  return period === 'day' ? `day:${month}-${pad(d.getUTCDate())}` : `month:${month}`;
+}
+
+/** Unix ms at which the period holding `now` ends (the next one starts): the reset a blocked client waits for. */
+export function periodResetAt(period: CapPeriod, now: number): number {
+  const d = new Date(now);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  // Date.UTC rolls day 32 or month 12 over into the next month or year, leap years included.
+  return period === 'day' ? Date.UTC(y, m, d.getUTCDate() + 1) : Date.UTC(y, m + 1, 1);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
