@@ -13,6 +13,8 @@ export interface ReconciliationRecord {
   actualInput: number;
   /** Of actualInput, served from the provider's cache. */
   cachedInput: number;
+  /** Of actualInput, written to the provider's cache, where the provider reports it (Anthropic). */
+  cacheCreationInput?: number;
   actualOutput: number;
   reasoningOutput: number;
   /** `provider` when the provider's usage arrived; `estimated` when the proxy had to count itself. */

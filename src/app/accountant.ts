@@ -103,6 +103,7 @@ export class Accountant implements Metering {
       if (result.reason === 'aborted') throw new ProxyError('client_closed', 'the client went away while queued');
       const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
+      request.trace?.decided({ admitted: false, reason: result.reason, queuedMs: result.queuedMs, retryAfterMs: result.retryAfterMs });
       usage.throttled(agent);
       this.refused.refused(agent, fingerprint, deps.now());
       throw new ProxyError('token_budget_exceeded', `token budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
@@ -128,6 +129,7 @@ export class Accountant implements Metering {
         });
         if (max !== undefined) admitted.maxOutputTokens = max;
       }
+      request.trace?.decided({ admitted: true, source: result.source, queuedMs: result.queuedMs });
     } catch (err) {
       admitted.release();
       throw err;

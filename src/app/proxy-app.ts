@@ -22,8 +22,10 @@ import { WebSocketPassThrough } from '../proxy/websocket.js';
 import { openStore } from '../store/open-store.js';
 import type { Store, TickPoolName } from '../store/store.js';
 import type { PriorityClass } from '../domain/priority.js';
+import { everyoneInDefaultTeam } from '../domain/team.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/otel/tracing.js';
 import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { ProxyAdminBackend } from './admin-backend.js';
@@ -38,6 +40,8 @@ export interface ProxyAppOptions {
   store?: Store;
   now?: () => number;
   onRecord?: ReconciliationListener;
+  /** OpenTelemetry, when configured: request and tick spans, GenAI metrics. The caller shuts it down. */
+  tracing?: Tracing;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -157,6 +161,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     queuedDemand: () => accountant.usage.queuedDemand(),
     takeActivity: () => accountant.usage.takeActivity(),
     now,
+    tracer: options.tracing?.ticks,
     ...(fleet && {
       fleet: {
         source: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
@@ -200,6 +205,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       now,
       draining: () => draining,
       claimPolicy: (agent) => agentPolicies.effective(agent),
+      tracer: options.tracing?.requests(everyoneInDefaultTeam),
     }),
   );
   const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, credentials);

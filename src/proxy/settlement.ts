@@ -10,6 +10,8 @@ import type { Admission } from './metering.js';
 export interface SettleUsage {
   input: number;
   cached: number;
+  /** Of input, written to the provider's cache, where it says so (Anthropic). */
+  cacheCreation?: number;
   output: number;
   reasoning: number;
   source: 'provider' | 'estimated';
@@ -70,6 +72,7 @@ export class Settlement {
       estimatedOutput: estimate.outputTokens,
       actualInput: usage.input,
       cachedInput: usage.cached,
+      cacheCreationInput: usage.cacheCreation,
       actualOutput: usage.output,
       reasoningOutput: usage.reasoning,
       source: usage.source,
