@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockProvider, type MockProvider } from '../../src/mock/index.js';
 import { admin, startProxy, type ProxyProcess } from '../fleet/cli.js';
 import { buildCli } from './cli-build.js';
+import { startStack } from './harness.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 import { until } from './ports.js';
 
@@ -178,5 +179,26 @@ describe('OpenTelemetry over OTLP/HTTP', () => {
     const text = await res.text();
     expect(text).toContain('token_ninja_tokens_total');
     expect(text).not.toContain('gen_ai');
+  });
+});
+
+describe('OpenTelemetry off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
+  it('forwards the client\'s traceparent and tracestate upstream unchanged', async () => {
+    const stack = await startStack();
+    try {
+      const ctx = clientContext();
+      const res = await fetch(`${stack.app.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: ctx.traceparent, tracestate: 'vendor=abc' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const seen = stack.mock.requests.at(-1)?.headers;
+      expect(seen?.traceparent).toBe(ctx.traceparent);
+      expect(seen?.tracestate).toBe('vendor=abc');
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -57,7 +57,8 @@ export function otelSettings(env: Env): OtelSettings | undefined {
     const exportTimeoutMs = Math.min(millis('OTEL_METRIC_EXPORT_TIMEOUT', DEFAULT_METRIC_EXPORT_TIMEOUT_MS), exportIntervalMs);
     metrics = { protocol: protocol('METRICS'), exportIntervalMs, exportTimeoutMs };
   }
-  return { traces, metrics, warnings };
+  // A general variable both signals fell back to is named once.
+  return { traces, metrics, warnings: [...new Set(warnings)] };
 }
 
 /** An env var's value, with an empty or blank one read as unset (as the SDK does). */
