@@ -59,7 +59,7 @@ export interface TracedUsage {
 /** One request's span, from its start to the end of its response. */
 export interface RequestTrace {
   /** The `traceparent` to send upstream: this request's own span, so the provider's work hangs under it. */
-  readonly traceparent: string;
+  readonly traceparent: string | undefined;
   /** Admission's decision, as it is made. */
   decided(decision: BudgetDecision): void;
   /** Ends the span (once). */

@@ -238,7 +238,8 @@ async function forwardMetered(ctx: RequestContext, m: AdmittedMetered): Promise<
   const headers = upstreamRequestHeaders(ctx.req.headers, { dropContentLength: true, acceptIdentity: true });
   deps.credentials.apply(provider, headers, ctx.virtualKey);
   // The provider's side of the trace hangs under this request's span (the client's tracestate goes on as sent).
-  if (ctx.trace !== undefined) headers.traceparent = ctx.trace.traceparent;
+  const traceparent = ctx.trace?.traceparent;
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   // Gone before anything was sent: the reservation is released, nothing charged.
   if (ctx.abort.signal.aborted) throw new ProxyError('client_closed', 'the client went away before the request was sent upstream');
   const dispatched = performance.now();

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Histogram, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { BudgetDecision, RequestTrace, RequestTracer, TracedOutcome, TracedRequest } from '../../domain/request-trace.js';
@@ -50,7 +51,7 @@ export class OtelRequestTracer implements RequestTracer {
 }
 
 class OtelRequestTrace implements RequestTrace {
-  readonly traceparent: string;
+  readonly traceparent: string | undefined;
   private ended = false;
 
   constructor(
@@ -61,7 +62,7 @@ class OtelRequestTrace implements RequestTrace {
   ) {
     const out: Record<string, string> = {};
     propagator.inject(trace.setSpan(ROOT_CONTEXT, span), out, defaultTextMapSetter);
-    this.traceparent = out.traceparent ?? '';
+    this.traceparent = out.traceparent;
   }
 
   decided(decision: BudgetDecision): void {
