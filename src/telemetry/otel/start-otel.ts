@@ -22,10 +22,11 @@ const SCOPE = 'token-ninja';
  */
 export async function startOtel(settings: OtelSettings, logger: Logger): Promise<Tracing> {
   // Export failures and bad settings reach the proxy's log instead of vanishing.
+  const warn = (message: string, ...args: unknown[]): void => logger.warn(args.length > 0 ? { otel: args.map(String) } : {}, `opentelemetry: ${message}`);
   diag.setLogger(
     {
-      error: (message, ...args) => logger.warn({ otel: args.map(String) }, `opentelemetry: ${message}`),
-      warn: (message, ...args) => logger.warn({ otel: args.map(String) }, `opentelemetry: ${message}`),
+      error: warn,
+      warn,
       info: () => {},
       debug: () => {},
       verbose: () => {},
