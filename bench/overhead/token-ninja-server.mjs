@@ -22,8 +22,16 @@ const config = loadConfig({
       logLevel: process.env.BENCH_TN_LOG_LEVEL ?? 'warn',
     }),
 });
-const app = await startProxyApp(config);
+// The OpenTelemetry-on variant: the standard OTEL_* env (OTEL_EXPORTER_OTLP_ENDPOINT at a collector) turns it on.
+const { loadTracing } = await import(new URL('telemetry/otel/load-tracing.js', dist).href);
+const { createLogger } = await import(new URL('telemetry/logger.js', dist).href);
+const logger = createLogger({ level: config.logLevel });
+const tracing = await loadTracing(process.env, logger);
+const app = await startProxyApp(config, { logger, tracing });
 process.send?.({ url: app.url });
 process.on('SIGTERM', () => {
-  app.stop(1000).finally(() => process.exit(0));
+  app
+    .stop(1000)
+    .then(() => tracing?.shutdown())
+    .finally(() => process.exit(0));
 });

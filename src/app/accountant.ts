@@ -125,6 +125,7 @@ export class Accountant implements Metering {
       if (result.reason === 'aborted') throw new ProxyError('client_closed', 'the client went away while queued');
       const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), deps.unit.tokensPerUnit(estimate)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
+      request.trace?.decided({ admitted: false, reason: result.reason, queuedMs: result.queuedMs, retryAfterMs: result.retryAfterMs });
       usage.throttled(agent);
       deps.onThrottled?.(agent, deps.now());
       this.refused.refused(agent, fingerprint, deps.now());
@@ -156,6 +157,7 @@ export class Accountant implements Metering {
         });
         if (max !== undefined) admitted.maxOutputTokens = max;
       }
+      request.trace?.decided({ admitted: true, source: result.source, queuedMs: result.queuedMs });
     } catch (err) {
       admitted.release();
       throw err;

@@ -30,6 +30,7 @@ import type { PriorityClass } from '../domain/priority.js';
 import { createPriceBook, type PriceBook } from '../pricing/price-book.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/otel/tracing.js';
 import { Accountant } from './accountant.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { FailoverCapCounters } from './failover-cap-counters.js';
@@ -52,6 +53,8 @@ export interface ProxyAppOptions {
   reload?: ConfigReloaderDeps['load'];
   /** Told after a settlement changed a period cap's usage (besides the alerts). */
   onCapUsage?: CapUsageListener;
+  /** OpenTelemetry, when configured: request and tick spans, GenAI metrics. The caller shuts it down. */
+  tracing?: Tracing;
 }
 
 /** A running proxy: agents' port, admin port, and everything behind them. */
@@ -231,6 +234,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     queuedDemand: () => accountant.usage.queuedDemand(),
     takeActivity: () => accountant.usage.takeActivity(),
     now,
+    tracer: options.tracing?.ticks,
     ...(fleet && {
       fleet: {
         source: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
@@ -285,6 +289,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       draining: () => draining,
       claimPolicy: (agent) => agentPolicies.effective(agent),
       taskTypes: () => live.current.priority.taskTypes,
+      tracer: options.tracing?.requests(teamOf),
     }),
   );
   const ws = new WebSocketPassThrough(config.openaiUrl, identity, logger, credentials);

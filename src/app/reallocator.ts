@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { allocate } from '../allocation/allocate.js';
+import { changedAllocations } from '../allocation/allocation-changes.js';
 import { baselinePerTick, newcomerReserveWanted, perTick, tickMs } from '../allocation/policy.js';
 import type { AllocationPolicy, AllocationTable } from '../allocation/types.js';
 import type { Admission } from '../budget/admission.js';
+import type { TickTracer } from '../domain/tick-trace.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -44,7 +46,12 @@ export interface ReallocatorDeps {
   fleet?: FleetOptions;
   /** Buckets of agents idle this long (and not in the table) are forgotten each tick. Default: 10 ticks, at least 10 minutes. */
   ledgerIdleMs?: number;
+  /** Tracing (OpenTelemetry): one span per tick; absent when tracing is off. */
+  tracer?: TickTracer;
 }
+
+/** An allocation that moved by more than this fraction counts as changed in a tick's span. */
+const CHANGE_THRESHOLD = 0.1;
 
 /** How a proxy of a fleet arrives at the same table as the others. */
 export interface FleetOptions {
@@ -223,12 +230,24 @@ export class Reallocator {
       await nextTurn();
       const table = allocate(input, now);
       await nextTurn();
+      const previous = this.table;
       this.apply(table, now);
-      deps.metrics.observeReallocation((performance.now() - started) / 1000);
+      const ended = performance.now();
+      deps.metrics.observeReallocation((ended - started) / 1000);
       deps.logger.debug({ tick: table.tick, agents: table.agents.length, burst: table.burst.capacity }, 'reallocated');
+      deps.tracer?.tick({
+        startedAt: performance.timeOrigin + started,
+        endedAt: performance.timeOrigin + ended,
+        tick: table.tick,
+        pool: table.pool,
+        burstReserve: table.burst.reserve,
+        agents: table.agents.length,
+        agentsChanged: changedAllocations(previous, table, CHANGE_THRESHOLD),
+      });
       return table;
     } catch (err) {
       deps.logger.error({ err }, 'reallocation failed; the previous allocation table stays in force');
+      deps.tracer?.tick({ startedAt: performance.timeOrigin + started, endedAt: performance.timeOrigin + performance.now(), error: err instanceof Error ? err.message : String(err) });
       return this.table;
     }
   }

@@ -1,6 +1,8 @@
 import { AdminError } from '../admin/errors.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigReloaderDeps } from './config-reload.js';
+import { createLogger } from '../telemetry/logger.js';
+import { loadTracing } from '../telemetry/otel/load-tracing.js';
 import { startProxyApp, type ProxyApp } from './proxy-app.js';
 
 /**
@@ -27,8 +29,11 @@ export async function runProxy(config: Config, reload?: ConfigReloaderDeps['load
     });
   };
   process.on('SIGHUP', onHangup);
+  const logger = createLogger({ level: config.logLevel });
+  // The standard OTEL_* variables turn OpenTelemetry on (README "Tracing and OpenTelemetry").
+  const tracing = await loadTracing(process.env, logger);
   try {
-    const started = await startProxyApp(config, { reload });
+    const started = await startProxyApp(config, { reload, logger, tracing });
     app = started;
     if (pending) onHangup();
     await new Promise<void>((resolve) => {
@@ -44,5 +49,7 @@ export async function runProxy(config: Config, reload?: ConfigReloaderDeps['load
     return 0;
   } finally {
     process.off('SIGHUP', onHangup);
+    // After the drain, so the last requests' spans and metrics are exported too.
+    await tracing?.shutdown();
   }
 }

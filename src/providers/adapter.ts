@@ -32,6 +32,8 @@ export interface StreamMeter {
   completed(): boolean;
   /** Output tokens counted from content already streamed (used when the provider's usage never arrives). */
   streamedOutputTokens(): number;
+  /** The model the provider said answered, once an event named it. */
+  responseModel(): string | undefined;
   /** Events that could not be parsed. */
   malformedEvents(): number;
 }
@@ -43,6 +45,8 @@ export interface ProviderAdapter extends Estimator {
   prepare(route: MeteredRoute, body: JsonObject): PreparedRequest;
   /** Usage from a complete (non-streamed) JSON response body. */
   usageFromJson(route: MeteredRoute, json: unknown): UsageReport | undefined;
+  /** The model a complete JSON response body says answered. */
+  responseModelFromJson(json: unknown): string | undefined;
   /** Output tokens counted from a complete JSON response body's content (fallback when usage is missing). */
   outputTokensFromJson(route: MeteredRoute, json: unknown, model: string): number;
   createStreamMeter(route: MeteredRoute, prepared: PreparedRequest, model: string): StreamMeter;

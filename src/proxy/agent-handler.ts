@@ -7,6 +7,7 @@ import type { Estimate } from '../domain/estimate.js';
 import type { JsonObject } from '../domain/json.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import type { RequestTrace, RequestTracer } from '../domain/request-trace.js';
 import { adapterFor, meteredRoute } from '../providers/registry.js';
 import { withMaxOutput } from '../providers/max-output.js';
 import { readBody, limitedBody, tooLarge } from './body.js';
@@ -38,6 +39,8 @@ export interface AgentHandlerDeps {
   claimPolicy: (agent: string) => ClaimPolicy;
   /** Task type → class as the config in force says (a reload may change it). */
   taskTypes: () => Config['priority']['taskTypes'];
+  /** Tracing (OpenTelemetry): a span per metered request; absent when tracing is off. */
+  tracer?: RequestTracer;
 }
 
 /** Per-request state shared by the route handlers. */
@@ -54,6 +57,8 @@ export interface RequestContext {
   started: number;
   /** Aborted when the client goes away. */
   abort: AbortController;
+  /** The request's span, when tracing is on and the request is metered. */
+  trace?: RequestTrace;
 }
 
 /** The request listener of the agents' port. */
@@ -67,6 +72,7 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
   const started = performance.now();
   const info: RequestInfo = { method: req.method ?? 'GET', route: 'other', status: 0, outcome: 'forwarded', durationMs: 0, bytesIn: 0, bytesOut: 0 };
   const abort = new AbortController();
+  let ctx: RequestContext | undefined;
   res.once('close', () => {
     if (!res.writableFinished) {
       abort.abort();
@@ -76,6 +82,7 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     info.status = res.statusCode;
     info.durationMs = performance.now() - started;
     deps.observer.requestDone(info);
+    if (ctx?.trace !== undefined) endTrace(ctx.trace, info);
   });
   /** Whose error shape to answer in: the route's provider, OpenAI's for everything else (README). */
   let provider: ProviderName | undefined;
@@ -94,7 +101,7 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     info.agent = identity.agent;
     const hints = parseHints(req.headers, deps.now(), deps.taskTypes(), deps.claimPolicy(identity.agent));
     if (hints.claimedPriority !== undefined) info.claim = { class: hints.claimedPriority, capped: hints.capped === true };
-    const ctx: RequestContext = { deps, req, res, path, agent: identity.agent, virtualKey, hints, info, started, abort };
+    ctx = { deps, req, res, path, agent: identity.agent, virtualKey, hints, info, started, abort };
     switch (path.route.kind) {
       case 'metered':
         await handleMetered(ctx, path.route.provider, path.route.route);
@@ -121,6 +128,19 @@ async function handle(deps: AgentHandlerDeps, req: IncomingMessage, res: ServerR
     // Refused before its route was known (draining, bad target): the provider is read from the raw target.
     sendError(res, provider ?? providerOfTarget(req.url ?? '/'), perr, info.agent !== undefined ? { 'x-token-ninja-agent': info.agent } : {});
   }
+}
+
+/** Ends a request's span with how the request ended. */
+function endTrace(trace: RequestTrace, info: RequestInfo): void {
+  const r = info.record;
+  trace.end({
+    status: info.status,
+    outcome: info.outcome,
+    errorCode: info.errorCode,
+    responseModel: info.responseModel,
+    usage: r && { input: r.actualInput, output: r.actualOutput, cachedInput: r.cachedInput, cacheCreationInput: r.cacheWriteInput > 0 ? r.cacheWriteInput : undefined, reasoning: r.reasoningOutput, source: r.source },
+    endedAt: performance.timeOrigin + performance.now(),
+  });
 }
 
 /** Outcomes the proxy decides itself; a response cut after one of them was not the client's doing. */
@@ -165,7 +185,8 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
   const { raw, body } = await readJson(ctx);
   const estimate = await deps.metering.estimate(provider, route, body, ctx.agent, raw);
   info.model = estimate.model;
-  const admission = await deps.metering.admit({ agent: ctx.agent, provider, route, estimate, hints: ctx.hints, signal: ctx.abort.signal, body: raw });
+  if (deps.tracer !== undefined) ctx.trace = startTrace(deps.tracer, ctx, provider, route, estimate);
+  const admission = await deps.metering.admit({ agent: ctx.agent, provider, route, estimate, hints: ctx.hints, signal: ctx.abort.signal, body: raw, trace: ctx.trace });
   const settlement = new Settlement(ctx, admission, provider, route, estimate);
   try {
     info.queuedMs = admission.queuedMs;
@@ -174,6 +195,21 @@ async function handleMetered(ctx: RequestContext, provider: ProviderName, route:
   } finally {
     settlement.end(ctx.res.statusCode);
   }
+}
+
+/** Opens a metered request's span, under the client's trace context if it sent one. */
+function startTrace(tracer: RequestTracer, ctx: RequestContext, provider: ProviderName, route: MeteredRoute, estimate: Estimate): RequestTrace {
+  const { traceparent, tracestate } = ctx.req.headers;
+  return tracer.start({
+    provider,
+    route,
+    agent: ctx.agent,
+    model: estimate.model,
+    estimatedInputTokens: estimate.inputTokens,
+    traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    tracestate: typeof tracestate === 'string' ? tracestate : undefined,
+    startedAt: performance.timeOrigin + ctx.started,
+  });
 }
 
 /** An admitted metered request, ready to go upstream. */
@@ -203,6 +239,9 @@ async function forwardMetered(ctx: RequestContext, m: AdmittedMetered): Promise<
   const upstream = deps.upstreams.get(provider);
   const headers = upstreamRequestHeaders(ctx.req.headers, { dropContentLength: true, acceptIdentity: true });
   deps.credentials.apply(provider, headers, ctx.virtualKey);
+  // The provider's side of the trace hangs under this request's span (the client's tracestate goes on as sent).
+  const traceparent = ctx.trace?.traceparent;
+  if (traceparent !== undefined) headers.traceparent = traceparent;
   // Gone before anything was sent: the reservation is released, nothing charged.
   if (ctx.abort.signal.aborted) throw new ProxyError('client_closed', 'the client went away before the request was sent upstream');
   const dispatched = performance.now();

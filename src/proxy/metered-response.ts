@@ -79,6 +79,7 @@ async function forwardSse(a: MeteredResponseArgs, encoding: string | undefined):
     if (tail.length > 0) await writeChunk(ctx.res, tail);
   }
   ctx.info.malformedEvents = meter.malformedEvents();
+  ctx.info.responseModel = meter.responseModel();
   const usage = meter.usage();
   // Usage counts only when the provider said the stream completed: a cut or errored stream's counts are partial.
   const complete = ok && meter.completed() && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
@@ -114,6 +115,7 @@ async function forwardJson(a: MeteredResponseArgs, encoding: string | undefined)
   }
   // Embeddings need no special case: the OpenAI usage parser reports their missing output as 0.
   const complete = usage !== undefined && usage.inputTokens !== undefined && usage.outputTokens !== undefined;
+  ctx.info.responseModel = a.adapter.responseModelFromJson(json);
   const counted = () => (json !== undefined ? a.adapter.outputTokensFromJson(a.route, json, a.estimate.model) : 0);
   a.settlement.settle(response.statusCode, fromUsage(usage ?? {}, complete, a.estimate.inputTokens, counted));
   if (ok) ctx.res.end();

@@ -3,6 +3,7 @@ import type { Estimate } from '../domain/estimate.js';
 import type { JsonObject } from '../domain/json.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
+import type { RequestTrace } from '../domain/request-trace.js';
 import type { TaskRecordResult } from '../store/store.js';
 import type { Hints } from './hints.js';
 
@@ -29,6 +30,8 @@ export interface AdmissionRequest {
   signal: AbortSignal;
   /** The request body's raw bytes as received: a refused body repeated by a retry counts once in demand. */
   body: Uint8Array;
+  /** The request's span when tracing is on: told the budget decision. */
+  trace?: RequestTrace;
 }
 
 /**

@@ -13,6 +13,8 @@ export interface RequestInfo {
   provider?: ProviderName;
   agent?: string;
   model?: string;
+  /** The model the provider's reply says answered (metered routes). */
+  responseModel?: string;
   status: number;
   outcome: RequestOutcome;
   errorCode?: string;

@@ -77,9 +77,12 @@ export function startFleet(count: number, env: Record<string, string>, flags: re
   return Promise.all(Array.from({ length: count }, () => startProxy(env, flags)));
 }
 
-/** Start `node dist/cli/main.js` with env vars (ports 0) and flags; resolves once it logs that it listens. */
-export async function startProxy(env: Record<string, string>, flags: readonly string[] = []): Promise<ProxyProcess> {
-  const proc = spawn(process.execPath, [CLI, ...flags], {
+/**
+ * Start `node dist/cli/main.js` (or another build of the CLI, `cli`) with env vars (ports 0) and flags; resolves
+ * once it logs that it listens.
+ */
+export async function startProxy(env: Record<string, string>, flags: readonly string[] = [], cli = CLI): Promise<ProxyProcess> {
+  const proc = spawn(process.execPath, [cli, ...flags], {
     cwd: repo,
     env: {
       PATH: process.env.PATH ?? '',

@@ -7,6 +7,7 @@ import { ANTHROPIC_ENCODING, countText } from '../../tokens/encoding.js';
 import { expectedOutput } from '../../tokens/expected-output.js';
 import type { InputCount } from '../../tokens/openai-input.js';
 import { countRequestInput } from '../../tokens/request-input.js';
+import { responseModelOf } from '../response-model.js';
 import { Calibration, type CalibrationOptions } from './calibration.js';
 import { anthropicErrorBody } from './error-body.js';
 import { anthropicOutputTexts } from './output-text.js';
@@ -43,6 +44,10 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   usageFromJson(_route: MeteredRoute, json: unknown): UsageReport | undefined {
     return anthropicUsageFromJson(json);
+  }
+
+  responseModelFromJson(json: unknown): string | undefined {
+    return responseModelOf(json);
   }
 
   outputTokensFromJson(_route: MeteredRoute, json: unknown, _model: string): number {

@@ -4,6 +4,7 @@ import { EMPTY_BYTES, parseEventJson } from '../sse/event-json.js';
 import { SseParser, type SseItem } from '../sse/parser.js';
 import { ANTHROPIC_ENCODING } from '../../tokens/encoding.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
+import { responseModelOf } from '../response-model.js';
 import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields } from './usage.js';
 
 /**
@@ -20,6 +21,7 @@ export class AnthropicStreamMeter implements StreamMeter {
   private readonly fields: AnthropicUsageFields = {};
   private malformed = 0;
   private done = false;
+  private model: string | undefined;
 
   push(chunk: Uint8Array): Uint8Array {
     this.read(this.parser.push(chunk));
@@ -43,6 +45,10 @@ export class AnthropicStreamMeter implements StreamMeter {
     return this.text.tokens();
   }
 
+  responseModel(): string | undefined {
+    return this.model;
+  }
+
   malformedEvents(): number {
     return this.malformed + this.parser.oversizedEvents();
   }
@@ -60,6 +66,7 @@ export class AnthropicStreamMeter implements StreamMeter {
       if (type === 'message_start') {
         const message = ev.message;
         if (typeof message === 'object' && message !== null) setAnthropicUsage(this.fields, (message as Record<string, unknown>).usage);
+        this.model = responseModelOf(message);
       } else if (type === 'message_delta') {
         setAnthropicUsage(this.fields, ev.usage);
         const delta = ev.delta;

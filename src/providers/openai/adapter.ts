@@ -7,6 +7,7 @@ import { countText, encodingForModel } from '../../tokens/encoding.js';
 import { expectedOutput } from '../../tokens/expected-output.js';
 import type { InputCount } from '../../tokens/openai-input.js';
 import { countRequestInput } from '../../tokens/request-input.js';
+import { responseModelOf } from '../response-model.js';
 import { openAIErrorBody } from './error-body.js';
 import { openAIOutputTexts } from './output-text.js';
 import { OpenAIStreamMeter } from './stream-meter.js';
@@ -49,6 +50,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   usageFromJson(_route: MeteredRoute, json: unknown): UsageReport | undefined {
     if (typeof json !== 'object' || json === null) return undefined;
     return openAIUsage((json as JsonObject).usage);
+  }
+
+  responseModelFromJson(json: unknown): string | undefined {
+    return responseModelOf(json);
   }
 
   outputTokensFromJson(route: MeteredRoute, json: unknown, model: string): number {

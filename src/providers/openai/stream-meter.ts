@@ -6,6 +6,7 @@ import { SseParser, type SseEvent, type SseItem } from '../sse/parser.js';
 import { encodingForModel } from '../../tokens/encoding.js';
 import { arr, obj } from '../../tokens/json-narrow.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
+import { responseModelOf } from '../response-model.js';
 import { topLevelNullMember } from './strip-usage.js';
 import { openAIUsage } from './usage.js';
 
@@ -52,6 +53,7 @@ export class OpenAIStreamMeter implements StreamMeter {
   private report: UsageReport = {};
   private malformed = 0;
   private done = false;
+  private model: string | undefined;
 
   constructor(opts: OpenAIStreamMeterOptions) {
     this.route = opts.route;
@@ -89,6 +91,10 @@ export class OpenAIStreamMeter implements StreamMeter {
 
   streamedOutputTokens(): number {
     return this.text.tokens();
+  }
+
+  responseModel(): string | undefined {
+    return this.model;
   }
 
   malformedEvents(): number {
@@ -134,6 +140,8 @@ export class OpenAIStreamMeter implements StreamMeter {
   }
 
   private readChunk(chunk: Record<string, unknown>): void {
+    // Every chunk names the model; reading the first is enough.
+    this.model ??= responseModelOf(chunk);
     const usage = openAIUsage(chunk.usage);
     if (usage) this.report = usage;
     // OpenAI sends usage once, in a last chunk of its own just before [DONE]: the counts are final.
@@ -164,7 +172,10 @@ export class OpenAIStreamMeter implements StreamMeter {
     if (type === undefined) return;
     if (RESPONSES_TEXT_DELTAS.has(type)) {
       if (typeof ev.delta === 'string') this.text.add(ev.delta);
+    } else if (type === 'response.created') {
+      this.model ??= responseModelOf(ev.response);
     } else if (RESPONSES_FINAL.has(type)) {
+      this.model ??= responseModelOf(ev.response);
       const usage = openAIUsage(obj(ev.response)?.usage);
       if (usage) this.report = usage;
       if (RESPONSES_FINISHED.has(type)) this.done = true;
