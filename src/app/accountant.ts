@@ -42,8 +42,8 @@ export interface AccountantDeps {
   /** An agent's team for the cost metric (default: everyone in `default`). */
   teamOf?: TeamOf;
   now: () => number;
-  /** Period caps, where config has any (without, no request touches the store for them). */
-  caps?: PeriodCaps;
+  /** Period caps in force, where config has any (without, no request touches the store for them). */
+  caps?: () => PeriodCaps | undefined;
   /** Called once per reconciled request (after the ledger settled it). */
   onRecord?: ReconciliationListener;
   /** Told each time an agent is refused or had to wait for its budget (the alerts' throttle watch). */
@@ -98,7 +98,8 @@ export class Accountant implements Metering {
     deps.hints.note(agent, hints, now);
     usage.touch(agent, now);
     // A scope at its period cap is refused before it queues: waiting would not help before the reset.
-    const caps = deps.caps === undefined ? undefined : await this.holdCaps(deps.caps, agent, cost, now);
+    const periodCaps = deps.caps?.();
+    const caps = periodCaps === undefined ? undefined : await this.holdCaps(periodCaps, agent, cost, now);
     // An SDK retrying a refused request asks for the same tokens again, not for more (DESIGN §8).
     if (this.refused.isRetry(agent, fingerprint, now)) deps.metrics.recordDemandRetry(agent);
     else usage.asked(agent, cost, now);

@@ -44,8 +44,8 @@ export interface ProxyAdminBackendDeps {
   reallocator: Reallocator;
   history: HistoryRecorder;
   accountant: Accountant;
-  /** Period caps, where config has any. */
-  caps: PeriodCaps | undefined;
+  /** Period caps in force, where config has any. */
+  caps: () => PeriodCaps | undefined;
   policies: AgentPolicies;
   /** Each agent's team, for agents the table does not name yet. */
   teamOf: TeamOf;
@@ -118,7 +118,8 @@ export class ProxyAdminBackend implements AdminBackend {
     const runtimePolicy = deps.policies.runtime(id);
     if (row === undefined && seen === undefined && override === undefined && runtimePolicy === undefined) return undefined;
     const history = deps.history.agentSamples(id);
-    const spend = deps.caps === undefined ? undefined : await deps.caps.agentSpend(id, deps.now());
+    const caps = deps.caps();
+    const spend = caps === undefined ? undefined : await caps.agentSpend(id, deps.now());
     return {
       agent: id,
       team: row?.team ?? deps.teamOf(id),
@@ -135,7 +136,8 @@ export class ProxyAdminBackend implements AdminBackend {
   }
 
   async caps(): Promise<CapsView> {
-    const { caps, now } = this.deps;
+    const { now } = this.deps;
+    const caps = this.deps.caps();
     const snapshot = caps === undefined ? [] : await caps.snapshot(now());
     return {
       unit: CAP_UNIT,

@@ -16,6 +16,8 @@ import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../account
 import type { Config } from '../config/schema.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
 import { teamResolver } from '../config/team-resolver.js';
+import { configChanges } from '../config/reloadable.js';
+import type { TeamOf } from '../domain/team.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
 import { IdentityResolver } from '../proxy/identity.js';
@@ -117,7 +119,9 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const teamOf = teamResolver(config.teams);
+  // Reload replaces the resolver; everything holding `teamOf` asks the one in force.
+  let resolveTeam = teamResolver(config.teams);
+  const teamOf: TeamOf = (agent) => resolveTeam(agent);
   const metrics = new Metrics({ maxAgentLabels: config.maxAgentLabels, tickSeconds: config.reallocateSeconds, teamOf });
   let storeUp = true;
   const store =
@@ -177,7 +181,9 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     clock: { now },
     ...(store.kind === 'redis' && { burstPool: sharedPool('burst', 0, config.burst.minPriority), newcomerPool: sharedPool('newcomers', newcomerReserve) }),
   });
-  const alerts = config.alerts && new Alerts({ config: config.alerts, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
+  const startAlerts = (c: Config['alerts']): Alerts | undefined =>
+    c && new Alerts({ config: c, store, record: (type, outcome) => metrics.recordAlert(type, outcome), logger, now });
+  let alerts = startAlerts(config.alerts);
   const prices = createPriceBook(config.prices);
   const unit = chargeUnit(config, prices);
   // Cap usage is shared through the store; while it fails (fail-open) each proxy decides on its part of the room left.
@@ -186,10 +192,10 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     failOpen: config.storeFailure === 'open',
     fleetSize: (): number => reallocator.fleetSize,
   });
-  const caps =
-    config.caps.length > 0
+  const startCaps = (rules: Config['caps']): PeriodCaps | undefined =>
+    rules.length > 0
       ? new PeriodCaps({
-          rules: config.caps,
+          rules,
           counters: capCounters,
           teamOf,
           enforce: config.mode === 'enforce',
@@ -200,6 +206,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
           onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'period caps: a settlement was not recorded, or its usage listener failed'),
         })
       : undefined;
+  let caps = startCaps(config.caps);
   const accountant = new Accountant({
     config,
     admission,
@@ -211,9 +218,9 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     prices,
     teamOf,
     now,
-    caps,
+    caps: () => caps,
     onRecord: options.onRecord,
-    onThrottled: alerts && ((agent, at) => alerts.throttled(agent, at)),
+    onThrottled: (agent, at) => alerts?.throttled(agent, at),
   });
   onStoreBack = () => {
     accountant.usage.retouchAgents();
@@ -251,13 +258,25 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     admission.configure({ maxWaitMs: next.queue.maxWaitMs, maxQueueDepth: next.queue.maxDepth, burstMinPriority: next.burst.minPriority });
     agentPolicies.reconfigure(next);
   });
+  live.onChange((next, previous) => {
+    const changed = new Set(configChanges(previous, next).applied);
+    if (changed.has('teams')) resolveTeam = teamResolver(next.teams);
+    if (changed.has('prices')) prices.adopt(createPriceBook(next.prices));
+    if (changed.has('caps')) caps = startCaps(next.caps);
+    if (changed.has('alerts')) {
+      // Queued alerts of the old webhook still go out (stop drains them); new ones use the new config.
+      const old = alerts;
+      alerts = startAlerts(next.alerts);
+      old?.stop().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'alerts of the previous config not all delivered'));
+    }
+  });
   const audit = new AuditTrail({ store, logger, metrics });
   const reloader = new ConfigReloader({ live, load: options.reload, reallocate: () => reallocator.reallocateNow(), record: (e) => audit.record(e), metrics, logger, now });
   metrics.setLiveSources({
     remaining: () => (reallocator.current?.agents ?? []).map((a) => ({ agent: a.agent, remaining: Math.max(0, admission.view(a.agent).balance) })),
     queueDepth: () => admission.queueDepth,
     burstAvailable: () => admission.burstPool.available(now()),
-    ...(caps && { caps: () => caps.lastSeen(now()).map((c) => ({ scope: c.scope, period: c.period, used: c.used + c.reserved, limit: c.limit })) }),
+    caps: () => (caps?.lastSeen(now()) ?? []).map((c) => ({ scope: c.scope, period: c.period, used: c.used + c.reserved, limit: c.limit })),
   });
 
   // In fail-closed mode, a down store refuses metered traffic with 503 until it is back.
@@ -300,7 +319,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps: () => caps, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));
@@ -364,10 +383,14 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     history,
     accountant,
     prices,
-    caps,
+    get caps() {
+      return caps;
+    },
     store,
     logger,
-    alerts,
+    get alerts() {
+      return alerts;
+    },
     reloadConfig: (client) => reloader.reload(client),
     stop,
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from './schema.js';
+import { unitOf } from './unit.js';
 
 /**
  * Top-level config keys a reload applies at once (DESIGN §10); every other key needs a restart. A new
@@ -18,7 +19,20 @@ export const RELOADABLE_KEYS = [
   'headroom',
   'floorTokensPerMinute',
   'scoringWindowSeconds',
+  'usdPerMinute',
+  'floorUsdPerMinute',
+  'prices',
+  'teams',
+  'caps',
+  'alerts',
 ] as const satisfies readonly (keyof Config)[];
+
+/**
+ * Keys that decide the budget's unit. The unit itself needs a restart: buckets, reservations in flight,
+ * usage history and forecasts are all kept in it, and a reload cannot convert them. A file that would change
+ * the unit (e.g. adding `usdPerMinute` to a token budget) leaves these keys as they run and names `unit`.
+ */
+const UNIT_KEYS = ['unit', 'usdPerMinute', 'floorUsdPerMinute'] as const satisfies readonly (keyof Config)[];
 
 /** A key a reload applies. */
 export type ReloadableKey = (typeof RELOADABLE_KEYS)[number];
@@ -34,11 +48,14 @@ export interface ConfigChanges {
 /** Top-level keys whose value differs between two validated configs, split by whether a reload applies them; sorted. */
 export function configChanges(running: Config, next: Config): ConfigChanges {
   const keys = [...new Set([...Object.keys(running), ...Object.keys(next)])].sort();
+  const unitChanges = unitOf(running) !== unitOf(next);
   const changes: ConfigChanges = { applied: [], notReloadable: [] };
   for (const key of keys) {
+    if (unitChanges && (UNIT_KEYS as readonly string[]).includes(key)) continue;
     if (canonicalJson(running[key as keyof Config]) === canonicalJson(next[key as keyof Config])) continue;
     (RELOADABLE.has(key) ? changes.applied : changes.notReloadable).push(key);
   }
+  if (unitChanges) changes.notReloadable = [...changes.notReloadable, 'unit'].sort();
   return changes;
 }
 
@@ -46,6 +63,7 @@ export function configChanges(running: Config, next: Config): ConfigChanges {
 export function withReloaded(running: Config, next: Config): Config {
   const merged: Record<string, unknown> = { ...running };
   for (const key of RELOADABLE_KEYS) merged[key] = next[key];
+  if (unitOf(running) !== unitOf(next)) for (const key of UNIT_KEYS) merged[key] = running[key];
   return Object.freeze(merged) as Config;
 }
 

@@ -13,17 +13,24 @@ const MAX_CACHED_MODELS = 10_000;
  */
 export class PriceBook {
   private readonly cache = new Map<string, PricedModel>();
-  private readonly unpriced: PricedModel;
+  private unpriced: PricedModel;
 
   constructor(
     /** The book's version (the date its prices were read). */
     readonly version: string,
     /** Where the book's prices come from. */
     readonly source: string,
-    private readonly rates: ReadonlyMap<string, PriceRates>,
+    private rates: ReadonlyMap<string, PriceRates>,
     fallback: PriceRates,
   ) {
     this.unpriced = Object.freeze({ ...resolvePrice(fallback), priced: false });
+  }
+
+  /** Takes `other`'s prices (a config reload): requests priced from now on use them. */
+  adopt(other: PriceBook): void {
+    this.rates = other.rates;
+    this.unpriced = other.unpriced;
+    this.cache.clear();
   }
 
   /** A model's prices (USD per million tokens); `priced: false` when neither the book nor config names it. */

@@ -33,6 +33,23 @@ describe('withReloaded', () => {
   });
 });
 
+describe('the budget unit', () => {
+  it('is not reloadable: a file that would change it keeps the running unit keys and names `unit`, the rest applies', () => {
+    const tokens = load('tokensPerMinute: 1000');
+    const toUsd = load('tokensPerMinute: 2000\nusdPerMinute: 5');
+    expect(configChanges(tokens, toUsd)).toEqual({ applied: ['tokensPerMinute'], notReloadable: ['unit'] });
+    const merged = withReloaded(tokens, toUsd);
+    expect(merged.usdPerMinute).toBeUndefined();
+    expect(merged.tokensPerMinute).toBe(2000);
+    const usd = load('usdPerMinute: 5');
+    expect(configChanges(usd, load('tokensPerMinute: 10'))).toEqual({ applied: ['tokensPerMinute'], notReloadable: ['unit'] });
+    expect(withReloaded(usd, load('tokensPerMinute: 10')).usdPerMinute).toBe(5);
+    // Within one unit, the dollar pool is reloadable like the token pool.
+    expect(configChanges(usd, load('usdPerMinute: 8'))).toEqual({ applied: ['usdPerMinute'], notReloadable: [] });
+    expect(withReloaded(usd, load('usdPerMinute: 8')).usdPerMinute).toBe(8);
+  });
+});
+
 describe('configHash', () => {
   it('is 16 hex digits, the same for the same reloadable settings whatever their order or the other keys', () => {
     const a = load('tokensPerMinute: 1000\npriority: { maxDeadlineFactor: 3, ceilings: { "*": low } }');
@@ -56,6 +73,12 @@ describe('configHash', () => {
       headroom: 'headroom: 0.5',
       floorTokensPerMinute: 'floorTokensPerMinute: 7',
       scoringWindowSeconds: 'scoringWindowSeconds: 7',
+      usdPerMinute: 'usdPerMinute: 7',
+      floorUsdPerMinute: 'floorUsdPerMinute: 0.5',
+      prices: 'prices: { gpt-4o: { input: 1 } }',
+      teams: 'teams: { research: { agents: [r-*] } }',
+      caps: 'caps: [{ scope: fleet, period: day, limit: 5 }]',
+      alerts: 'alerts: { webhook: "http://127.0.0.1:9/hook" }',
     };
     const hashes = new Set([configHash(base), ...Object.values(changed).map((yaml) => configHash(load(yaml)))]);
     expect(hashes.size).toBe(RELOADABLE_KEYS.length + 1);

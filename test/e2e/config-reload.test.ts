@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AllocationsView, AuditView, ConfigReloadView } from '../../src/admin/backend.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -35,6 +36,16 @@ const admin = (s: Stack, path: string, init: RequestInit = {}): Promise<Response
   fetch(s.app.adminUrl + path, { ...init, headers: { ...AUTH, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
 const reload = (s: Stack): Promise<Response> => admin(s, '/v1/config/reload', { method: 'POST' });
 const allocations = async (s: Stack): Promise<AllocationsView> => (await admin(s, '/v1/allocations')).json() as Promise<AllocationsView>;
+/** `token_ninja_cost_usd_total` of an agent, by team label. */
+const costByTeam = async (s: Stack, agent: string): Promise<Map<string, number>> => {
+  const text = await (await fetch(`${s.app.adminUrl}/metrics`)).text();
+  const byTeam = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^token_ninja_cost_usd_total\{agent="([^"]+)",team="([^"]+)",model="[^"]+"\} (\S+)$/.exec(line);
+    if (m !== null && m[1] === agent) byTeam.set(m[2] as string, (byTeam.get(m[2] as string) ?? 0) + Number(m[3]));
+  }
+  return byTeam;
+};
 const reloadCount = async (s: Stack, outcome: 'ok' | 'error'): Promise<number> => {
   const text = await (await fetch(`${s.app.adminUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`token_ninja_config_reloads_total{outcome="${outcome}"}`));
@@ -120,6 +131,33 @@ describe('POST /v1/config/reload', () => {
     expect(s.logs.find((l) => l.msg === 'config reload failed; the running config is kept')).toMatchObject({ field: 'queue.maxWaitMs' });
     const audit = (await (await admin(s, '/v1/audit')).json()) as AuditView;
     expect(audit.entries).toEqual([]);
+  });
+
+  it('puts teams, prices and caps in force at once: the next request is in the new team, priced anew, and held to the new cap', async () => {
+    const s = await start();
+    const client = new OpenAI({ baseURL: `${s.app.url}/agents/r-1/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] });
+    await ask();
+    expect([...(await costByTeam(s, 'r-1')).keys()]).toEqual(['default']);
+
+    // gpt-4o-mini at 1,000× its book price; a fleet day cap a few requests wide; r-* in team research.
+    writeConfig({ prices: { 'gpt-4o-mini': { input: 150, output: 600 } }, teams: { research: { agents: ['r-*'] } }, caps: [{ scope: 'fleet', period: 'day', limit: 300 }] });
+    const answer = (await (await reload(s)).json()) as ConfigReloadView;
+    expect(answer.applied).toEqual(['caps', 'prices', 'teams']);
+    expect(answer.notReloadable).toEqual([]);
+
+    await ask();
+    const after = await costByTeam(s, 'r-1');
+    // The second request, the same size as the first, is in the new team and cost about 1,000× as much.
+    expect([...after.keys()].sort()).toEqual(['default', 'research']);
+    expect((after.get('research') ?? 0) / (after.get('default') ?? Infinity)).toBeGreaterThan(500);
+    const teams = (await (await admin(s, '/v1/teams')).json()) as { teams: { team: string }[] };
+    expect(teams.teams.map((t) => t.team)).toContain('research');
+    // The cap counts from the reload on: within a few requests the fleet is refused until UTC midnight.
+    let refusal: unknown;
+    for (let i = 0; i < 20 && refusal === undefined; i++) await ask().catch((err: unknown) => (refusal = err));
+    expect(refusal).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((refusal as InstanceType<typeof OpenAI.RateLimitError>).error).toMatchObject({ code: 'budget_cap_reached' });
   });
 
   it('answers 409 no_config_file when the proxy was started without --config', async () => {
