@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors.js';
-import { loadConfig } from '../../src/config/load.js';
+import { loadYaml as load, refusal as refused } from './yaml-config.js';
 
 /** The `alerts` section (DESIGN §9): defaults, and one exact message per refused field. */
-
-const load = (yaml: string) => loadConfig({ argv: ['--config', 'tn.yaml'], env: {}, readFile: () => yaml });
-
-function refused(yaml: string): { field: string | undefined; message: string } {
-  try {
-    load(yaml);
-  } catch (err) {
-    if (err instanceof ConfigError) return { field: err.field, message: err.message };
-    throw err;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('alerts config', () => {
   it('is off unless configured; a webhook alone gets the documented defaults', () => {

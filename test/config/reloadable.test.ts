@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { configFilePath, loadConfig } from '../../src/config/load.js';
+import { configFilePath } from '../../src/config/load.js';
 import { configChanges, configHash, RELOADABLE_KEYS, withReloaded } from '../../src/config/reloadable.js';
-import type { Config } from '../../src/config/schema.js';
+import { loadYaml as load } from './yaml-config.js';
 
 /** What a reload applies, what it names for a restart, and the hash a fleet compares (DESIGN §10). */
 
-const load = (yaml: string): Config => loadConfig({ argv: ['--config', 'tn.yaml'], env: {}, readFile: () => yaml });
 
 describe('configChanges', () => {
   it('splits changed top-level keys into applied (reloadable) and notReloadable, sorted; unchanged keys are neither', () => {

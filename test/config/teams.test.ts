@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { policyFromConfig } from '../../src/app/proxy-app.js';
-import { ConfigError } from '../../src/config/errors.js';
-import { loadConfig } from '../../src/config/load.js';
 import { teamResolver } from '../../src/config/team-resolver.js';
+import { loadYaml as fromYaml, refusal } from './yaml-config.js';
 
 /** Config `teams` (DESIGN §9): one message naming the field per invalid case, and the resolver built from it. */
-
-function fromYaml(yaml: string) {
-  return loadConfig({ argv: ['--config', 'tn.yaml'], env: {}, readFile: () => yaml });
-}
-
-function refusal(yaml: string): { field: string | undefined; message: string } {
-  try {
-    fromYaml(yaml);
-  } catch (err) {
-    if (err instanceof ConfigError) return { field: err.field, message: err.message };
-    throw err;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('config teams', () => {
   it('accepts ids and globs, a share or a rate, strict; the engine policy gets the parts', () => {
