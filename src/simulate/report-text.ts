@@ -54,7 +54,7 @@ export function renderReport(report: SimulationReport): string {
     '',
     table(rows),
     '',
-    'Quartiles by hidden productivity (quality / tokens per task):',
+    `Quartiles by hidden productivity (quality / ${report.unit === 'usd' ? 'dollars' : 'tokens'} per task):`,
     ...(first?.quartiles ?? []).map((q) => `  ${q.quartile}: ${q.agents.join(', ')}`),
   ];
   const equal = get('equal');

@@ -195,7 +195,8 @@ function runPolicy(tl: Timeline, unit: SimUnit, policyName: PolicyName, seed: nu
     for (const a of agents) {
       const i = a.index;
       const g = got[i] as number;
-      if ((asks[i] as number) - g > 1) throttled = true;
+      // Short by more than one token's worth: throttled.
+      if ((asks[i] as number) - g > a.unitPerToken) throttled = true;
       if (!measured) historyServed[i] = (historyServed[i] as number) + g;
       else {
         const tokens = g / a.unitPerToken;
@@ -410,8 +411,13 @@ function byModel(agents: readonly SimAgent[], unit: SimUnit): Record<string, Mod
   return out;
 }
 
+/** Hidden productivity in the budget's unit: quality per token, or per dollar. */
+function productivity(spec: ScenarioAgent, unitPerToken: number): number {
+  return spec.quality / (spec.tokensPerTask * unitPerToken);
+}
+
 function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
-  const ranked = [...agents].sort((a, b) => a.spec.quality / a.spec.tokensPerTask - b.spec.quality / b.spec.tokensPerTask || (a.spec.id < b.spec.id ? -1 : 1));
+  const ranked = [...agents].sort((a, b) => productivity(a.spec, a.unitPerToken) - productivity(b.spec, b.unitPerToken) || (a.spec.id < b.spec.id ? -1 : 1));
   const out: QuartileResult[] = [1, 2, 3, 4].map((quartile) => ({ quartile, agents: [], demandTokens: 0, refusedTokens: 0, refusedFraction: 0, meanDelayMinutes: 0 }));
   const waits = [0, 0, 0, 0];
   const done = [0, 0, 0, 0];
@@ -450,7 +456,9 @@ export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: num
     historyServed ??= run.historyServed;
     results.push(run.result);
   }
-  const ranked = [...scenario.agents].sort((a, b) => a.quality / a.tokensPerTask - b.quality / b.tokensPerTask || (a.id < b.id ? -1 : 1));
+  const perToken = new Map(scenario.agents.map((a, i) => [a, unit.unitPerToken[i] as number]));
+  const worth = (a: ScenarioAgent) => productivity(a, perToken.get(a) ?? 1);
+  const ranked = [...scenario.agents].sort((a, b) => worth(a) - worth(b) || (a.id < b.id ? -1 : 1));
   return {
     scenario: scenario.name,
     seed,
@@ -461,9 +469,9 @@ export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: num
     poolUsdPerMinute: unit.usdPerMinute,
     poolPerMinute: unit.perMinute,
     chartPointsPerHour: scenario.chartPointsPerHour,
-    agents: scenario.agents.map((a) => {
+    agents: scenario.agents.map((a, i) => {
       const r = ranked.indexOf(a);
-      return { id: a.id, model: unit.models[scenario.agents.indexOf(a)] as string, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
+      return { id: a.id, model: unit.models[i] as string, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
     }),
     policies: results,
   };

@@ -103,7 +103,14 @@ describe('budgets in dollars', () => {
   it('charges by price: at equal dollars the cheap agent gets ten times the tokens', () => {
     const report = runSimulation({ ...TWO_PRICES, unit: 'usd' }, 1, ['equal', 'fair']);
     expect(report.unit).toBe('usd');
+    // Per dollar the cheap agent is the more productive: it ranks above.
+    expect(report.agents.map((a) => [a.id, a.quartile])).toEqual([
+      ['a-cheap', 3],
+      ['b-dear', 1],
+    ]);
     for (const p of report.policies) {
+      // Short of what it asked by more than a token's worth, in dollars.
+      expect(p.throttledTicks).toBeGreaterThan(0);
       const cheap = p.agents['a-cheap'];
       const dear = p.agents['b-dear'];
       expect(dear?.usdServed).toBeGreaterThan(0);
