@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +140,21 @@ describe('budgets in dollars', () => {
     expect(text).toMatch(/pool \$0\.11\/min \(budgets in dollars; 20,000 tokens\/min in tokens\)/);
     for (const label of ['dollars spent', 'quality-weighted tasks per dollar', 'dollars allocated but idle', 'share of dollars, cheap agents', 'share of tokens, dear agents']) expect(text).toContain(label);
     expect(text).toMatch(/Quality-weighted tasks per dollar \(per million tokens\): dynamic \d+\.\d\d \(\d+\.\d\), fair share \d+\.\d\d/);
+  });
+});
+
+describe('scenarios/mixed-models.json', () => {
+  it('parses, and in dollars gives the gpt-4o-mini agents more of the tokens and the gpt-4o agents less of the money', async () => {
+    const file = parseScenario(JSON.parse(await readFile(new URL('../../scenarios/mixed-models.json', import.meta.url), 'utf8')));
+    const short = { ...file, days: 0.1, historyDays: 0.1 };
+    const [tokens] = runSimulation({ ...short, unit: 'tokens' }, 1, ['dynamic']).policies;
+    const [usd] = runSimulation({ ...short, unit: 'usd', usdPerMinute: 0.6 }, 1, ['dynamic']).policies;
+    if (tokens === undefined || usd === undefined) throw new Error('no dynamic run');
+    const share = (p: PolicyResult, model: string, of: 'tokensServed' | 'usdServed') => (p.models[model]?.[of] ?? 0) / p[of];
+    expect(Object.keys(tokens.models).sort()).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    expect(share(usd, 'gpt-4o-mini', 'tokensServed')).toBeGreaterThan(share(tokens, 'gpt-4o-mini', 'tokensServed'));
+    expect(share(usd, 'gpt-4o', 'usdServed')).toBeLessThan(share(tokens, 'gpt-4o', 'usdServed'));
+    expect(usd.qualityTasksPerUsd).toBeGreaterThan(tokens.qualityTasksPerUsd);
   });
 });
 
