@@ -28,9 +28,10 @@ instead compares dynamic with fair sharing over seeds 1-3, productivity spreads 
 the pool (a few minutes), as a table and a chart. --tricks runs the dynamic engine with one agent (default:
 the least productive) honest, then silent, claiming critical with short deadlines, rotating its id every 10
 minutes, and retrying refused requests twice, and prints what each trick gained it (a minute or two).
---unit usd keeps every budget in dollars, each agent's tokens charged at its model's price (the scenario's
-usdPerMinute, --usd-per-minute, or else what its token pool costs at the fleet's demand mix); --unit tokens
-keeps them in tokens. Either overrides the scenario's unit; the report shows tokens and dollars in both.
+--unit usd keeps every budget in dollars, each agent's tokens charged at its model's price; the pool is
+--usd-per-minute, else the scenario's usdPerMinute, else what its token pool costs at the fleet's demand
+mix. --unit tokens keeps them in tokens. --unit overrides the scenario's unit; --usd-per-minute alone
+implies usd. The report shows tokens and dollars in either unit.
 The scenario format is described in docs/allocation.md.
 Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg (token-ninja-sweep.svg).
 `;
@@ -112,8 +113,9 @@ export async function simulateCommand(argv: string[], io: CommandIo = process): 
       return 0;
     }
     const loaded = await loadScenario(args.scenario);
-    // The flags override the file's unit and dollar pool; the scenario is validated again with them.
-    const scenario = parseScenario({ ...loaded, unit: args.unit ?? loaded.unit, usdPerMinute: args.usdPerMinute ?? loaded.usdPerMinute });
+    // The flags override the file's unit and dollar pool (a dollar pool alone means usd); validated again with them.
+    const unit = args.unit ?? (args.usdPerMinute !== undefined ? 'usd' : loaded.unit);
+    const scenario = parseScenario({ ...loaded, unit, usdPerMinute: args.usdPerMinute ?? loaded.usdPerMinute });
     if (args.tricks) {
       const tricks = runTricks(scenario, args.agent ?? leastProductiveAgent(scenario), args.seed);
       io.stdout.write(args.json ? `${JSON.stringify(tricks, null, 2)}\n` : renderTricks(tricks));

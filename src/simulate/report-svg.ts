@@ -24,7 +24,7 @@ export function renderSvg(report: SimulationReport): string {
   const height = TOP + report.policies.length * (PANEL + 30) + 20;
   const out: string[] = [
     ...svgStart(WIDTH, height),
-    `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.unit === 'usd' ? `$${report.poolPerMinute.toFixed(2)}` : report.poolPerMinute.toLocaleString('en-US')} ${report.unit === 'usd' ? 'USD' : 'tokens'}/min`)}</text>`,
+    `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.unit === 'usd' ? `$${report.poolPerMinute.toFixed(2)}/min` : `${report.poolPerMinute.toLocaleString('en-US')} tokens/min`}`)}</text>`,
   ];
   const pool = report.poolPerMinute;
   report.policies.forEach((p, panel) => {

@@ -174,7 +174,7 @@ describe('simulate --unit and --usd-per-minute', () => {
     const dir = await mkdtemp(join(tmpdir(), 'tn-units-'));
     try {
       const file = join(dir, 'two-prices.json');
-      await writeFile(file, JSON.stringify({ ...TWO_PRICES, unit: 'usd', usdPerMinute: 1 }));
+      await writeFile(file, JSON.stringify({ ...TWO_PRICES, unit: 'tokens', usdPerMinute: 1 }));
       const usd = io();
       expect(await simulateCommand(['--scenario', file, '--usd-per-minute', '2.5', '--no-chart', '--json'], usd)).toBe(0);
       expect(JSON.parse(usd.out())).toMatchObject({ unit: 'usd', poolUsdPerMinute: 2.5, poolPerMinute: 2.5, poolTokensPerMinute: 20_000 });
