@@ -80,8 +80,7 @@ function parseArgs(argv: readonly string[]): Args {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0) throw new ScenarioError(`--usd-per-minute must be a positive number, got "${v}"`);
       args.usdPerMinute = n;
-    }
-    else if (a === '--help' || a === '-h') args.help = true;
+    } else if (a === '--help' || a === '-h') args.help = true;
     else throw new ScenarioError(`unknown argument "${a}"`);
   }
   return args;
