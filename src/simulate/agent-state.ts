@@ -23,6 +23,7 @@ export interface AgentCounters {
   /** Σ true quality of its completed tasks. */
   qualityWeightedTasks: number;
   servedTokens: number;
+  servedUsd: number;
 }
 
 /** A task report as the proxy receives it: under the agent id in use when the task was done. */
@@ -36,7 +37,10 @@ export interface SimIdentity {
   fromTick: number;
 }
 
-/** A simulated agent: hidden truth, its backlog, and the history a proxy would have recorded. */
+/**
+ * A simulated agent: hidden truth, its backlog, and the history a proxy would have recorded. Its work is in
+ * tokens; what it asks, spends and the proxy records is in the budget's unit (`unitPerToken`: 1 in tokens).
+ */
 export class SimAgent {
   readonly arrivals: Prng;
   readonly fed: Prng;
@@ -44,7 +48,7 @@ export class SimAgent {
   private backlog: SimTask[] = [];
   private head = 0;
   burstUntilTick = -Infinity;
-  /** Prefix sums over ticks (index = tick − firstTick): demand asked and tokens served. */
+  /** Prefix sums over ticks (index = tick − firstTick): demand asked and amount served, in the unit. */
   readonly demandPrefix: Float64Array;
   readonly servedPrefix: Float64Array;
   readonly outcomes: SimReport[] = [];
@@ -58,7 +62,7 @@ export class SimAgent {
   /** Demand a proxy would see, per coming tick: each task's requests spread over its duration, counted once. */
   private readonly schedule: Float64Array;
   private scheduleAt = 0;
-  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, completedTasks: 0, waitTicks: 0, qualityWeightedTasks: 0, servedTokens: 0 };
+  readonly counters: AgentCounters = { arrivedTokens: 0, abandonedTokens: 0, completedTasks: 0, waitTicks: 0, qualityWeightedTasks: 0, servedTokens: 0, servedUsd: 0 };
 
   constructor(
     readonly spec: ScenarioAgent,
@@ -66,6 +70,8 @@ export class SimAgent {
     seed: number,
     readonly joinTick: number,
     totalTicks: number,
+    /** What one of its tokens costs in the budget's unit. */
+    readonly unitPerToken: number,
   ) {
     this.arrivals = new Prng(deriveSeed(seed, 'arrivals', spec.id));
     this.fed = new Prng(deriveSeed(seed, 'fed', spec.id));
@@ -120,9 +126,9 @@ export class SimAgent {
     return resent;
   }
 
-  /** Close tick `k`'s demand record: what its tasks' requests asked for this tick, plus `repeated` tokens the proxy counted again. */
+  /** Close tick `k`'s demand record: what its tasks' requests asked for this tick, plus `repeated` (in the unit) the proxy counted again. */
   recordDemand(k: number, repeated: number): void {
-    this.demandPrefix[k + 1] = (this.demandPrefix[k] as number) + (this.schedule[this.scheduleAt] as number) + repeated;
+    this.demandPrefix[k + 1] = (this.demandPrefix[k] as number) + (this.schedule[this.scheduleAt] as number) * this.unitPerToken + repeated;
     this.schedule[this.scheduleAt] = 0;
     this.scheduleAt = (this.scheduleAt + 1) % this.schedule.length;
   }
@@ -139,8 +145,8 @@ export class SimAgent {
   }
 
   /**
-   * Tokens the agent asks for this tick: its open tasks oldest first, each at most `paceFraction` of its
-   * size (a task takes several ticks of requests), all together at most `maxPerTick` (its concurrency).
+   * What the agent asks for this tick, in the unit: its open tasks oldest first, each at most `paceFraction`
+   * of its size (a task takes several ticks of requests), all together at most `maxPerTick` tokens (its concurrency).
    */
   ask(paceFraction: number, maxPerTick: number): number {
     let total = 0;
@@ -148,12 +154,12 @@ export class SimAgent {
       const t = this.backlog[i] as SimTask;
       total += Math.min(t.remaining, t.tokens * paceFraction);
     }
-    return Math.min(total, maxPerTick);
+    return Math.min(total, maxPerTick) * this.unitPerToken;
   }
 
-  /** Spend `tokens` the way `ask` asked for them; calls `done` for each task finished. */
-  work(tokens: number, paceFraction: number, done: (task: SimTask) => void): void {
-    let left = tokens;
+  /** Spend `amount` (in the unit) the way `ask` asked for it; calls `done` for each task finished. */
+  work(amount: number, paceFraction: number, done: (task: SimTask) => void): void {
+    let left = amount / this.unitPerToken;
     const finished: number[] = [];
     for (let i = this.head; i < this.backlog.length && left > 1e-9; i++) {
       const t = this.backlog[i] as SimTask;

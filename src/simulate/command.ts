@@ -9,6 +9,8 @@ import { leastProductiveAgent, runTricks } from './tricks.js';
 import { DEFAULT_SWEEP, runSweep } from './sweep.js';
 import { parseScenario, ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario.js';
+import { UNITS } from '../domain/unit.js';
+import type { UnitName } from '../domain/unit.js';
 
 /** Where the command writes; process streams by default. */
 export interface CommandIo {
@@ -16,8 +18,9 @@ export interface CommandIo {
   stderr: { write(text: string): unknown };
 }
 
-const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N | --sweep] [--out chart.svg | --no-chart] [--json]
-       token-ninja simulate --tricks [--agent ID] [--scenario FILE] [--seed N] [--json]
+const USAGE = `Usage: token-ninja simulate [--scenario FILE] [--seed N | --sweep] [--unit tokens|usd] [--usd-per-minute N]
+                            [--out chart.svg | --no-chart] [--json]
+       token-ninja simulate --tricks [--agent ID] [--scenario FILE] [--seed N] [--unit tokens|usd] [--json]
 
 Replays a synthetic fleet under a static equal split, a static split by historic usage, max-min fair
 sharing and the dynamic allocation engine, at the same budget, and prints what each achieved. --sweep
@@ -25,6 +28,10 @@ instead compares dynamic with fair sharing over seeds 1-3, productivity spreads 
 the pool (a few minutes), as a table and a chart. --tricks runs the dynamic engine with one agent (default:
 the least productive) honest, then silent, claiming critical with short deadlines, rotating its id every 10
 minutes, and retrying refused requests twice, and prints what each trick gained it (a minute or two).
+--unit usd keeps every budget in dollars, each agent's tokens charged at its model's price; the pool is
+--usd-per-minute, else the scenario's usdPerMinute, else what its token pool costs at the fleet's demand
+mix. --unit tokens keeps them in tokens. --unit overrides the scenario's unit; --usd-per-minute alone
+implies usd. The report shows tokens and dollars in either unit.
 The scenario format is described in docs/allocation.md.
 Defaults: the built-in scenario, seed 1, chart written to token-ninja-simulation.svg (token-ninja-sweep.svg).
 `;
@@ -36,6 +43,8 @@ interface Args {
   sweep: boolean;
   tricks: boolean;
   agent?: string;
+  unit?: UnitName;
+  usdPerMinute?: number;
   json: boolean;
   help: boolean;
 }
@@ -62,7 +71,16 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--sweep') args.sweep = true;
     else if (a === '--tricks') args.tricks = true;
     else if (a === '--agent') args.agent = value();
-    else if (a === '--help' || a === '-h') args.help = true;
+    else if (a === '--unit') {
+      const v = value();
+      if (!(UNITS as readonly string[]).includes(v)) throw new ScenarioError(`--unit must be one of ${UNITS.join(', ')}, got "${v}"`);
+      args.unit = v as UnitName;
+    } else if (a === '--usd-per-minute') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new ScenarioError(`--usd-per-minute must be a positive number, got "${v}"`);
+      args.usdPerMinute = n;
+    } else if (a === '--help' || a === '-h') args.help = true;
     else throw new ScenarioError(`unknown argument "${a}"`);
   }
   return args;
@@ -93,7 +111,10 @@ export async function simulateCommand(argv: string[], io: CommandIo = process): 
       io.stdout.write(USAGE);
       return 0;
     }
-    const scenario = await loadScenario(args.scenario);
+    const loaded = await loadScenario(args.scenario);
+    // The flags override the file's unit and dollar pool (a dollar pool alone means usd); validated again with them.
+    const unit = args.unit ?? (args.usdPerMinute !== undefined ? 'usd' : loaded.unit);
+    const scenario = parseScenario({ ...loaded, unit, usdPerMinute: args.usdPerMinute ?? loaded.usdPerMinute });
     if (args.tricks) {
       const tricks = runTricks(scenario, args.agent ?? leastProductiveAgent(scenario), args.seed);
       io.stdout.write(args.json ? `${JSON.stringify(tricks, null, 2)}\n` : renderTricks(tricks));

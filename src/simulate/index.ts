@@ -13,5 +13,5 @@ export type { TrickName, TrickResult, TricksReport } from './tricks.js';
 export { renderTricks } from './report-tricks.js';
 export { parseScenario, ScenarioError, scenarioSchema } from './scenario.js';
 export type { AgentBehaviour, Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
-export type { AgentResult, PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
+export type { AgentResult, ModelResult, PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
 export { Prng } from './prng.js';

@@ -17,16 +17,16 @@ export function svgStart(width: number, height: number): string[] {
   ];
 }
 
-/** A self-contained SVG: one stacked-area panel per policy, allocations (tokens per minute) over time per agent. */
+/** A self-contained SVG: one stacked-area panel per policy, allocations (per minute, in the budget's unit) over time per agent. */
 export function renderSvg(report: SimulationReport): string {
   const ids = report.agents.map((a) => a.id);
   const plotW = WIDTH - LEFT - RIGHT;
   const height = TOP + report.policies.length * (PANEL + 30) + 20;
   const out: string[] = [
     ...svgStart(WIDTH, height),
-    `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.poolTokensPerMinute.toLocaleString('en-US')} tokens/min`)}</text>`,
+    `<text x="${LEFT}" y="20" font-size="14">${escapeXml(`Allocations over time: scenario "${report.scenario}", seed ${report.seed}, pool ${report.unit === 'usd' ? `$${report.poolPerMinute.toFixed(2)}/min` : `${report.poolPerMinute.toLocaleString('en-US')} tokens/min`}`)}</text>`,
   ];
-  const pool = report.poolTokensPerMinute;
+  const pool = report.poolPerMinute;
   report.policies.forEach((p, panel) => {
     const y0 = TOP + panel * (PANEL + 30) + 16;
     const points = Math.max(...ids.map((id) => p.series[id]?.length ?? 0), 1);

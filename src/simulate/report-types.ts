@@ -1,3 +1,5 @@
+import type { UnitName } from '../domain/unit.js';
+
 /** The four budgets a simulation compares. */
 export type PolicyName = 'equal' | 'historic' | 'fair' | 'dynamic';
 
@@ -19,6 +21,16 @@ export interface AgentResult {
   /** Σ true quality of its completed tasks. */
   qualityWeightedTasks: number;
   tokensServed: number;
+  /** What those tokens cost at its model's prices. */
+  usdServed: number;
+}
+
+/** What the agents on one model achieved together under a policy. */
+export interface ModelResult {
+  agents: string[];
+  qualityWeightedTasks: number;
+  tokensServed: number;
+  usdServed: number;
 }
 
 export interface PolicyResult {
@@ -29,7 +41,10 @@ export interface PolicyResult {
   tokensServed: number;
   tasksPerMillionTokens: number;
   qualityTasksPerMillionTokens: number;
-  /** Tokens allocated to agents that overflowed their (full) buckets unused. */
+  /** What the tokens served cost at each agent's model's prices (in either unit). */
+  usdServed: number;
+  qualityTasksPerUsd: number;
+  /** Allocated to agents but overflowed their (full) buckets unused, in the budget's unit. */
   tokensAllocatedIdle: number;
   /** Idle pool (allocated-idle plus burst nobody drew) over the measured period. */
   poolIdleFraction: number;
@@ -40,8 +55,10 @@ export interface PolicyResult {
   quartiles: QuartileResult[];
   /** Per agent (all the ids it used), over the measured period. */
   agents: Record<string, AgentResult>;
+  /** Per model its agents name. */
+  models: Record<string, ModelResult>;
   highPriorityDeadlines: { tasks: number; met: number; fraction: number };
-  /** Chart data: per agent, mean allocation in tokens per minute per chart point. */
+  /** Chart data: per agent, mean allocation per minute (in the budget's unit) per chart point. */
   series: Record<string, number[]>;
 }
 
@@ -50,8 +67,14 @@ export interface SimulationReport {
   seed: number;
   days: number;
   tickSeconds: number;
+  /** The unit budgets were kept in. */
+  unit: UnitName;
   poolTokensPerMinute: number;
+  /** The dollar pool (unit `usd`), or what the token pool costs at the fleet's demand mix. */
+  poolUsdPerMinute: number;
+  /** The pool every policy shared, in the unit. */
+  poolPerMinute: number;
   chartPointsPerHour: number;
-  agents: Array<{ id: string; trueProductivity: number; quartile: number; joinsAtHour: number }>;
+  agents: Array<{ id: string; model: string; trueProductivity: number; quartile: number; joinsAtHour: number }>;
   policies: PolicyResult[];
 }

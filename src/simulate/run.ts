@@ -13,7 +13,9 @@ import type { Scenario, ScenarioAgent, ScenarioInput } from './scenario.js';
 import { policyOverridesFrom } from './policy-overrides.js';
 import { proxyInputs } from './proxy-view.js';
 import type { SimClock } from './proxy-view.js';
-import type { PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
+import type { ModelResult, PolicyName, PolicyResult, QuartileResult, SimulationReport } from './report-types.js';
+import { policyInUnit, simUnit } from './unit-prices.js';
+import type { SimUnit } from './unit-prices.js';
 
 /** Monday 5 January 2026, 00:00 UTC: day 0 of every run, so weekends fall on days 5 and 6. */
 const RUN_START = Date.UTC(2026, 0, 5);
@@ -98,12 +100,18 @@ interface NewcomerDraws {
   unnamed: number[];
 }
 
-function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
+/**
+ * One policy over the timeline. Allocations, buckets, demand and what the proxy records are in the budget's
+ * unit (`unit`); agents work in tokens, and the result counts both tokens and dollars.
+ */
+function runPolicy(tl: Timeline, unit: SimUnit, policyName: PolicyName, seed: number, enginePolicy: AllocationPolicy, historicShares: Float64Array | null): { result: PolicyResult; historyServed: Float64Array } {
   const { scenario, tickMs, ticksPerHour, historyTicks, totalTicks } = tl;
   const tickMinutes = scenario.tickSeconds / 60;
-  const pool = scenario.tokensPerMinute * tickMinutes;
+  const pool = unit.perMinute * tickMinutes;
   // Agents present from the start have history; a later one joins during the measured period.
-  const agents = scenario.agents.map((spec, i) => new SimAgent(spec, i, seed, spec.joinsAtHour > 0 ? historyTicks + Math.round(spec.joinsAtHour * ticksPerHour) : 0, totalTicks));
+  const agents = scenario.agents.map(
+    (spec, i) => new SimAgent(spec, i, seed, spec.joinsAtHour > 0 ? historyTicks + Math.round(spec.joinsAtHour * ticksPerHour) : 0, totalTicks, unit.unitPerToken[i] as number),
+  );
   const byId = new Map(agents.map((a) => [a.spec.id, a]));
   const n = agents.length;
   const historyServed = new Float64Array(n);
@@ -121,6 +129,7 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
   let tasksCompleted = 0;
   let qualityWeightedTasks = 0;
   let tokensServed = 0;
+  let usdServed = 0;
   let allocatedIdle = 0;
   let poolIdle = 0;
   let poolTotal = 0;
@@ -179,16 +188,24 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     for (let i = 0; i < n; i++) shortfall[i] = Math.max(0, (asks[i] as number) - (got[i] as number));
 
     // 4. Work is done; outcomes are reported; downstream tasks are created.
-    let servedTick = 0;
+    let tokensTick = 0;
+    let usdTick = 0;
     let throttled = false;
     const doneAt = now + tickMs;
     for (const a of agents) {
       const i = a.index;
       const g = got[i] as number;
-      if ((asks[i] as number) - g > 1) throttled = true;
-      servedTick += g;
+      // Short by more than one token's worth: throttled.
+      if ((asks[i] as number) - g > a.unitPerToken) throttled = true;
       if (!measured) historyServed[i] = (historyServed[i] as number) + g;
-      else a.counters.servedTokens += g;
+      else {
+        const tokens = g / a.unitPerToken;
+        const usd = tokens * (unit.usdPerToken[i] as number);
+        a.counters.servedTokens += tokens;
+        a.counters.servedUsd += usd;
+        tokensTick += tokens;
+        usdTick += usd;
+      }
       a.work(g, pace(a, tickMinutes), (t) => {
         report(a, t, doneAt);
         if (a.spec.feeds !== undefined) {
@@ -209,7 +226,8 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
     if (!measured) continue;
     // Idle: allocation that overflowed a full bucket, and burst buffer nobody drew.
     const idleTick = expiredTick + Math.max(0, burstLeft);
-    tokensServed += servedTick;
+    tokensServed += tokensTick;
+    usdServed += usdTick;
     allocatedIdle += expiredTick;
     poolTotal += pool;
     poolIdle += idleTick;
@@ -243,12 +261,15 @@ function runPolicy(tl: Timeline, policyName: PolicyName, seed: number, enginePol
       tokensServed,
       tasksPerMillionTokens: tokensServed > 0 ? (tasksCompleted / tokensServed) * 1e6 : 0,
       qualityTasksPerMillionTokens: tokensServed > 0 ? (qualityWeightedTasks / tokensServed) * 1e6 : 0,
+      usdServed,
+      qualityTasksPerUsd: usdServed > 0 ? qualityWeightedTasks / usdServed : 0,
       tokensAllocatedIdle: allocatedIdle,
       poolIdleFraction: poolTotal > 0 ? poolIdle / poolTotal : 0,
       throttledTicks,
       idleWhileThrottledFraction: poolWhileThrottled > 0 ? idleWhileThrottled / poolWhileThrottled : 0,
       quartiles: quartiles(agents, tickMinutes),
-      agents: Object.fromEntries(agents.map((a) => [a.spec.id, { qualityWeightedTasks: a.counters.qualityWeightedTasks, tokensServed: a.counters.servedTokens }])),
+      agents: Object.fromEntries(agents.map((a) => [a.spec.id, { qualityWeightedTasks: a.counters.qualityWeightedTasks, tokensServed: a.counters.servedTokens, usdServed: a.counters.servedUsd }])),
+      models: byModel(agents, unit),
       highPriorityDeadlines: { tasks: hpTasks, met: hpMet, fraction: hpTasks > 0 ? hpMet / hpTasks : 1 },
       series,
     },
@@ -376,8 +397,27 @@ function allocateTick(
   };
 }
 
+/** What each model's agents got, together, in scenario order of first appearance. */
+function byModel(agents: readonly SimAgent[], unit: SimUnit): Record<string, ModelResult> {
+  const out: Record<string, ModelResult> = {};
+  for (const a of agents) {
+    const model = unit.models[a.index] as string;
+    const m = (out[model] ??= { agents: [], qualityWeightedTasks: 0, tokensServed: 0, usdServed: 0 });
+    m.agents.push(a.spec.id);
+    m.qualityWeightedTasks += a.counters.qualityWeightedTasks;
+    m.tokensServed += a.counters.servedTokens;
+    m.usdServed += a.counters.servedUsd;
+  }
+  return out;
+}
+
+/** Hidden productivity in the budget's unit: quality per token, or per dollar. */
+function productivity(spec: ScenarioAgent, unitPerToken: number): number {
+  return spec.quality / (spec.tokensPerTask * unitPerToken);
+}
+
 function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
-  const ranked = [...agents].sort((a, b) => a.spec.quality / a.spec.tokensPerTask - b.spec.quality / b.spec.tokensPerTask || (a.spec.id < b.spec.id ? -1 : 1));
+  const ranked = [...agents].sort((a, b) => productivity(a.spec, a.unitPerToken) - productivity(b.spec, b.unitPerToken) || (a.spec.id < b.spec.id ? -1 : 1));
   const out: QuartileResult[] = [1, 2, 3, 4].map((quartile) => ({ quartile, agents: [], demandTokens: 0, refusedTokens: 0, refusedFraction: 0, meanDelayMinutes: 0 }));
   const waits = [0, 0, 0, 0];
   const done = [0, 0, 0, 0];
@@ -401,27 +441,37 @@ function quartiles(agents: SimAgent[], tickMinutes: number): QuartileResult[] {
 export function runSimulation(scenarioInput: Scenario | ScenarioInput, seed: number, policies: readonly PolicyName[] = ['equal', 'historic', 'fair', 'dynamic']): SimulationReport {
   const scenario = parseScenario(scenarioInput);
   const tl = timeline(scenario);
+  const unit = simUnit(scenario);
   const overrides = policyOverridesFrom(scenario.policy);
-  const enginePolicy = allocationPolicy({ ...overrides, tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds, burst: { ...overrides.burst, minClass: scenario.burstMinClass } });
+  const enginePolicy = policyInUnit(
+    allocationPolicy({ ...overrides, tokensPerMinute: scenario.tokensPerMinute, tickSeconds: scenario.tickSeconds, burst: { ...overrides.burst, minClass: scenario.burstMinClass } }),
+    scenario,
+    unit,
+  );
   const results: PolicyResult[] = [];
   let historyServed: Float64Array | null = null;
   for (const name of policies) {
     // The history before the measured period is identical under every policy: its usage sets the historic split.
-    const run = runPolicy(tl, name, seed, enginePolicy, name === 'historic' ? (historyServed ?? runPolicy(tl, 'equal', seed, enginePolicy, null).historyServed) : null);
+    const run = runPolicy(tl, unit, name, seed, enginePolicy, name === 'historic' ? (historyServed ?? runPolicy(tl, unit, 'equal', seed, enginePolicy, null).historyServed) : null);
     historyServed ??= run.historyServed;
     results.push(run.result);
   }
-  const ranked = [...scenario.agents].sort((a, b) => a.quality / a.tokensPerTask - b.quality / b.tokensPerTask || (a.id < b.id ? -1 : 1));
+  const perToken = new Map(scenario.agents.map((a, i) => [a, unit.unitPerToken[i] as number]));
+  const worth = (a: ScenarioAgent) => productivity(a, perToken.get(a) ?? 1);
+  const ranked = [...scenario.agents].sort((a, b) => worth(a) - worth(b) || (a.id < b.id ? -1 : 1));
   return {
     scenario: scenario.name,
     seed,
     days: scenario.days,
     tickSeconds: scenario.tickSeconds,
+    unit: unit.unit,
     poolTokensPerMinute: scenario.tokensPerMinute,
+    poolUsdPerMinute: unit.usdPerMinute,
+    poolPerMinute: unit.perMinute,
     chartPointsPerHour: scenario.chartPointsPerHour,
-    agents: scenario.agents.map((a) => {
+    agents: scenario.agents.map((a, i) => {
       const r = ranked.indexOf(a);
-      return { id: a.id, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
+      return { id: a.id, model: unit.models[i] as string, trueProductivity: (a.quality / a.tokensPerTask) * 1e6, quartile: Math.min(3, Math.floor((r * 4) / ranked.length)) + 1, joinsAtHour: a.joinsAtHour };
     }),
     policies: results,
   };

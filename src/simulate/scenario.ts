@@ -2,6 +2,9 @@ import { AGENT_ID_PATTERN, AGENT_ID_RULE } from '../domain/agent-id.js';
 import { z } from 'zod';
 import { TokenNinjaError } from '../errors/errors.js';
 import { PRIORITIES } from '../domain/priority.js';
+import { UNITS } from '../domain/unit.js';
+import { configSchema } from '../config/schema.js';
+import { createPriceBook } from '../pricing/price-book.js';
 
 const burstSchema = z.strictObject({
   /** Chance per hour that a burst starts. */
@@ -65,6 +68,10 @@ const agentSchema = z.strictObject({
   qualityDailyAmplitude: z.number().min(0).max(1).default(0),
   qualityPeakHour: z.number().min(0).max(24).default(14),
   behaviour: behaviourSchema.prefault({}),
+  /** The model its requests name (priced by the price book); default: the scenario's `model`. */
+  model: z.string().min(1).optional(),
+  /** Share of its tokens that are output (the rest input): what a token costs at its model's prices. */
+  outputShare: z.number().min(0).max(1).default(0.2),
 });
 
 /** A simulated fleet (the JSON file format of `token-ninja simulate --scenario`, documented in docs/allocation.md). */
@@ -74,8 +81,16 @@ export const scenarioSchema = z
     days: z.number().positive().max(60),
     /** The reallocation tick (the proxy's default: 30). */
     tickSeconds: z.number().int().min(10).max(3600).default(30),
-    /** The pool every policy shares. */
+    /** The pool every policy shares (unit `tokens`). */
     tokensPerMinute: z.number().positive(),
+    /** The unit budgets are kept in, as the proxy's config `unit`: `usd` when `usdPerMinute` is set, else `tokens`, unless given. */
+    unit: z.enum(UNITS).optional(),
+    /** The pool in dollars per minute (unit `usd`); default: what `tokensPerMinute` costs at the fleet's demand mix. */
+    usdPerMinute: z.number().positive().optional(),
+    /** The model of agents that name none. */
+    model: z.string().min(1).default('gpt-4o-mini'),
+    /** Price overrides per model over the shipped price book, as the proxy's config `prices`. */
+    prices: configSchema.shape.prices,
     /** Days of unthrottled history the static historic split is computed from. */
     historyDays: z.number().positive().max(14).default(2),
     /** Allocation policy settings for the dynamic engine (pool and tick come from above). */
@@ -94,6 +109,13 @@ export const scenarioSchema = z
     }
     for (const [i, a] of s.agents.entries()) {
       if (a.feeds !== undefined && !ids.has(a.feeds)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'feeds'], message: `feeds unknown agent "${a.feeds}"` });
+    }
+    // An unpriced model would be charged the default price: in a scenario that is a typo, not a fallback.
+    const book = createPriceBook(s.prices);
+    const unpriced = (model: string) => `no price for model "${model}": name one the price book has, or add it to prices`;
+    if (!book.priceOf(s.model).priced) ctx.addIssue({ code: 'custom', path: ['model'], message: unpriced(s.model) });
+    for (const [i, a] of s.agents.entries()) {
+      if (a.model !== undefined && !book.priceOf(a.model).priced) ctx.addIssue({ code: 'custom', path: ['agents', i, 'model'], message: unpriced(a.model) });
     }
   });
 

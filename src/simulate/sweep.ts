@@ -34,7 +34,7 @@ export interface SweepReport {
 /**
  * The scenario with its agents' productivities spread `spread`× from least to most productive (tokens per task
  * rescaled on a log scale around their geometric mean; quality and token demand unchanged) and its pool set to
- * its agents' mean demand ÷ `oversubscription`.
+ * its agents' mean demand ÷ `oversubscription` (a dollar pool in proportion).
  */
 export function reshapeScenario(base: Scenario, spread: number, oversubscription: number, days: number): Scenario {
   const logs = base.agents.map((a) => Math.log(a.quality / a.tokensPerTask));
@@ -43,11 +43,14 @@ export function reshapeScenario(base: Scenario, spread: number, oversubscription
   const mid = logs.reduce((s, x) => s + x, 0) / logs.length;
   const alpha = hi > lo ? Math.log(spread) / (hi - lo) : 0;
   const demand = base.agents.reduce((s, a) => s + a.demandTokensPerMinute, 0);
+  const tokensPerMinute = demand / oversubscription;
   return {
     ...base,
     name: `${base.name} ×${spread} spread, ${oversubscription}× demand`,
     days,
-    tokensPerMinute: demand / oversubscription,
+    tokensPerMinute,
+    // A dollar pool scales with the token pool.
+    usdPerMinute: base.usdPerMinute === undefined ? undefined : (base.usdPerMinute * tokensPerMinute) / base.tokensPerMinute,
     agents: base.agents.map((a, i) => ({ ...a, tokensPerTask: a.quality / Math.exp(mid + alpha * ((logs[i] as number) - mid)) })),
   };
 }

@@ -12,7 +12,8 @@ import { importSpecifiers, layerViolations, readSources, REPO_ROOT } from './imp
  *   telemetry (over accounting's records)
  *   alerts (over config, store and telemetry: webhook delivery, fed by the app, never by the request path itself)
  *   admin, proxy: the request and admin paths
- *   app (composition); simulate over the engine and app's input code (it must see what the proxy sees, issue 17);
+ *   app (composition); simulate over the engine and app's input code (it must see what the proxy sees, issue 17),
+ *     and the proxy's unit, price book and charge units (it charges as the proxy charges, issue 15);
  *   then demo and cli on top.
  * A lower folder never imports a higher one. Adding an edge here is a design decision: say why in the commit.
  */
@@ -34,7 +35,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   admin: [...FOUNDATION, 'config', 'telemetry'],
   proxy: [...FOUNDATION, 'accounting', 'admin', 'config', 'providers', 'store'],
   app: [...FOUNDATION, 'accounting', 'admin', 'alerts', 'allocation', 'budget', 'config', 'pricing', 'providers', 'proxy', 'store', 'telemetry', 'tokens'],
-  simulate: [...FOUNDATION, 'allocation', 'app', 'store'],
+  simulate: [...FOUNDATION, 'accounting', 'allocation', 'app', 'config', 'pricing', 'store'],
   demo: [...FOUNDATION, 'admin', 'app', 'config', 'mock', 'simulate'],
   cli: [...FOUNDATION, 'app', 'config', 'demo', 'mock', 'simulate', 'store', 'telemetry'],
 };
