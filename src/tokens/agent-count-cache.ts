@@ -44,20 +44,16 @@ export class AgentCountCache {
 
   /** A counter for one request of `agent`: remembered pieces reused, the others counted by `miss`. */
   counter(agent: string, miss: MissCounter): PieceCounter {
-    return new AgentPieceCounter(this.lru, agent, miss, true);
+    return new AgentPieceCounter(this.lru, agent, miss, undefined);
   }
 
   /**
    * A dry run for one request of `agent`: counts nothing and changes nothing, but adds up in `uncoveredChars`
    * the text of the pieces that would need counting (to choose between counting inline and the worker pool).
+   * Its `counter()` then counts the same body without fingerprinting it again.
    */
-  probe(agent: string): PieceCounter & { readonly uncoveredChars: number } {
-    const uncovered = (_kind: string, piece: unknown): number => {
-      probe.uncoveredChars += textChars(piece);
-      return 0;
-    };
-    const probe = new AgentPieceCounter(this.lru, agent, { piece: uncovered, once: uncovered }, false);
-    return probe;
+  probe(agent: string): AgentProbe {
+    return new AgentPieceCounter(this.lru, agent, undefined, new Map());
   }
 
   /** Sequences and pieces held, for tests and benchmarks. */
@@ -66,15 +62,28 @@ export class AgentCountCache {
   }
 }
 
-class AgentPieceCounter implements PieceCounter {
+/** See {@link AgentCountCache.probe}. */
+export interface AgentProbe extends PieceCounter {
+  readonly uncoveredChars: number;
+  /** A counter for the body just probed (same agent). */
+  counter(miss: MissCounter): PieceCounter;
+}
+
+class AgentPieceCounter implements AgentProbe {
   uncoveredChars = 0;
 
   constructor(
     private readonly lru: LRUCache<string, SequenceState>,
     private readonly agent: string,
-    private readonly miss: MissCounter,
-    private readonly remember: boolean,
+    /** Undefined in a probe: misses only add to `uncoveredChars`, and nothing is remembered. */
+    private readonly miss: MissCounter | undefined,
+    /** A probe records each kind's fingerprints here; the counter made from it reads them back. */
+    private readonly fingerprintsByKind: Map<string, Float64Array> | undefined,
   ) {}
+
+  counter(miss: MissCounter): PieceCounter {
+    return new AgentPieceCounter(this.lru, this.agent, miss, this.fingerprintsByKind);
+  }
 
   sum(kind: string, pieces: readonly unknown[], count: CountPiece): number {
     return this.countPieces(kind, pieces, count, false);
@@ -88,20 +97,31 @@ class AgentPieceCounter implements PieceCounter {
     const key = kind + '\u0000' + this.agent;
     const last = this.lru.get(key);
     const n = pieces.length;
-    const fingerprints = new Float64Array(n);
+    const known = this.fingerprintsByKind?.get(kind);
+    const fingerprints = known?.length === n ? known : new Float64Array(n);
+    if (this.miss === undefined) this.fingerprintsByKind?.set(kind, fingerprints);
     const counts = new Float64Array(n);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const piece = pieces[i];
-      const fp = fingerprint(piece);
+      const fp = fingerprints === known ? (fingerprints[i] as number) : fingerprint(piece);
       fingerprints[i] = fp;
       let c: number;
       if (last !== undefined && i < last.fingerprints.length && last.fingerprints[i] === fp) c = last.counts[i] as number;
-      else c = once ? this.miss.once(kind, piece, count) : this.miss.piece(kind, piece, i, count);
+      else c = this.countMiss(kind, piece, i, count, once);
       counts[i] = c;
       total += c;
     }
-    if (this.remember) this.lru.set(key, { fingerprints, counts });
+    if (this.miss !== undefined) this.lru.set(key, { fingerprints, counts });
     return total;
+  }
+
+  private countMiss(kind: string, piece: unknown, index: number, count: CountPiece, once: boolean): number {
+    const { miss } = this;
+    if (miss === undefined) {
+      this.uncoveredChars += textChars(piece);
+      return 0;
+    }
+    return once ? miss.once(kind, piece, count) : miss.piece(kind, piece, index, count);
   }
 }

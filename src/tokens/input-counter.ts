@@ -48,12 +48,11 @@ export class InputCounter {
     if (pool !== undefined && rawBody !== undefined && byteLength(rawBody) >= this.thresholdBytes) {
       const probe = agents.probe(agent);
       countRequestInput(route, body, probe);
-      if (probe.uncoveredChars >= this.thresholdBytes) {
-        const counted = await pool.count(route, rawBody);
-        // The agent's cache learns the body from the worker's per-piece counts (nothing is counted here).
-        countRequestInput(route, body, agents.counter(agent, replayedMisses(counted.pieces)));
-        return { model: counted.model, encoding: counted.encoding, inputTokens: counted.inputTokens };
-      }
+      if (probe.uncoveredChars < this.thresholdBytes) return countRequestInput(route, body, probe.counter(this.cache));
+      const counted = await pool.count(route, rawBody);
+      // The agent's cache learns the body from the worker's per-piece counts (nothing is counted here).
+      countRequestInput(route, body, probe.counter(replayedMisses(counted.pieces)));
+      return { model: counted.model, encoding: counted.encoding, inputTokens: counted.inputTokens };
     }
     return countRequestInput(route, body, agents.counter(agent, this.cache));
   }

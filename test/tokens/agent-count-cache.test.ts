@@ -146,8 +146,16 @@ describe('AgentCountCache', () => {
     countRequestInput('/v1/chat/completions', { model: 'gpt-4o', messages: msgs }, agents.counter('a', new CountCache()));
     msgs.push({ role: 'assistant', content: 'ok' });
     const next = agents.probe('a');
-    countRequestInput('/v1/chat/completions', { model: 'gpt-4o', messages: msgs }, next);
+    const body = { model: 'gpt-4o', messages: msgs };
+    countRequestInput('/v1/chat/completions', body, next);
     expect(next.uncoveredChars).toBe('assistant'.length + 2);
+    // Its counter counts the probed body (reusing the probe's fingerprints) and remembers it.
+    const misses = countingMisses();
+    expect(countRequestInput('/v1/chat/completions', body, next.counter(misses)).inputTokens).toBe(fresh('/v1/chat/completions', body));
+    expect(misses.pieces).toEqual(['oai-msg:o200k_base#1']);
+    const again = agents.probe('a');
+    countRequestInput('/v1/chat/completions', body, again);
+    expect(again.uncoveredChars).toBe(0);
   });
 
   it('holds at most its bounds, dropping the least recently used agents', () => {
