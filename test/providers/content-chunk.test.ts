@@ -116,6 +116,20 @@ describe('content chunks read without JSON.parse', () => {
     expect(meter.malformedEvents()).toBe(0);
   });
 
+  it('the usage:null cut from the end applies to one-line events only; others are cut where the member is', () => {
+    const withComment = `data: ${contentChunk('hi', true)}\n: note ,"usage":null}\n\n`;
+    const withField = `event: chunk\ndata: ${contentChunk('hi', true)}\n\n`;
+    const stream = Buffer.from(`data: ${roleChunk(true)}\n\n${withComment}${withField}data: ${contentChunk('ok', true)}\r\n\r\n`);
+    const meter = new OpenAIStreamMeter({ route: '/v1/chat/completions', model: 'gpt-4o-mini', injectedUsage: true });
+    const out = Buffer.concat([meter.push(stream), meter.end()]).toString();
+    const expected =
+      `data: ${roleChunk(false)}\n\n` +
+      `data: ${contentChunk('hi', false)}\n: note ,"usage":null}\n\n` +
+      `event: chunk\ndata: ${contentChunk('hi', false)}\n\n` +
+      `data: ${contentChunk('ok', false)}\r\n\r\n`;
+    expect(out).toBe(expected);
+  });
+
   it('a chunk shaped like content but not valid JSON is still counted malformed and forwarded untouched', () => {
     const bad = `${HEAD}[{"index":0,"delta":{"content":"tab\there"},"logprobs":null,"finish_reason":null}],"usage":null}`;
     const stream = Buffer.from([roleChunk(true), bad, usageChunk].map((d) => `data: ${d}\n\n`).join(''));

@@ -213,11 +213,12 @@ function withoutLastUsageNull(ev: SseEvent): Uint8Array[] {
   const raw = ev.raw;
   let end = raw.length;
   while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d)) end--;
+  const value = raw[DATA_FIELD.length] === 0x20 ? DATA_FIELD.length + 1 : DATA_FIELD.length;
+  // One line: the event opens with `data:` and its value is all its bytes up to the terminator (any other
+  // line, a comment or a field, would make it longer).
+  const oneLine = ev.data !== undefined && end - value === Buffer.byteLength(ev.data) && DATA_FIELD.every((b, k) => raw[k] === b);
   const member = end - LAST_USAGE_NULL.length;
-  const lf = raw.indexOf(0x0a);
-  const cr = raw.indexOf(0x0d);
-  // One line (every CR and LF is in the terminator), ending in the member.
-  if (member < 0 || (lf >= 0 && lf < end) || (cr >= 0 && cr < end) || !LAST_USAGE_NULL.every((b, k) => raw[member + k] === b)) return withoutUsageNull(ev);
+  if (!oneLine || member < value || !LAST_USAGE_NULL.every((b, k) => raw[member + k] === b)) return withoutUsageNull(ev);
   return [raw.subarray(0, member), raw.subarray(end - 1)];
 }
 
