@@ -1,18 +1,26 @@
 // SSE meter CPU benchmark: run `npm run build` first, then `node bench/sse-meter.bench.mjs [rounds]`
-// (or `npm run bench -- sse-meter`; add `node --cpu-prof` for a profile). CPU time per metered stream
-// (process.cpuUsage), not wall time: the figures hold on a shared host. Streams: an OpenAI chat completion of
-// 20 content chunks (the wrk harness's shape) with its usage chunk and [DONE], metered with injected usage
-// (events rewritten) and with the client's own include_usage (pass-through); an Anthropic message of 20
-// deltas. One network chunk per event; the streamed output is not tokenized (usage arrives). Median of
-// `rounds` (default 7) batches of 2,000 streams, the shapes interleaved.
+// (or `npm run bench -- sse-meter`; add `node --cpu-prof` for a profile). BEFORE_DIST=<dist dir> adds a
+// "before" column: that build's meters measured in this process, batches alternating with this build's.
+// CPU time per metered stream (process.cpuUsage), not wall time: the figures hold on a shared host. Streams:
+// an OpenAI chat completion of 20 content chunks (the wrk harness's shape) with its role, finish and usage
+// chunks and [DONE], metered with injected usage (events rewritten) and with the client's own include_usage
+// (pass-through); an Anthropic message of 20 deltas. One network chunk per event; the streamed output is not
+// tokenized (usage arrives). Median of `rounds` (default 7) batches of 2,000 streams.
 import { Buffer } from 'node:buffer';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
-// BENCH_DIST: another build's dist directory to measure instead (e.g. the commit before a change).
-const dist = process.env.BENCH_DIST ? pathToFileURL(`${process.env.BENCH_DIST}/`) : new URL('../dist/', import.meta.url);
-const { OpenAIStreamMeter } = await import(new URL('providers/openai/stream-meter.js', dist).href);
-const { AnthropicStreamMeter } = await import(new URL('providers/anthropic/stream-meter.js', dist).href);
+// BEFORE_DIST: another build's dist directory (e.g. the commit before a change), measured in the same process,
+// its batches interleaved with this build's, as a "before" column.
+const builds = { after: new URL('../dist/', import.meta.url) };
+if (process.env.BEFORE_DIST) builds.before = pathToFileURL(`${process.env.BEFORE_DIST}/`);
+const meters = {};
+for (const [build, dist] of Object.entries(builds)) {
+  meters[build] = {
+    OpenAIStreamMeter: (await import(new URL('providers/openai/stream-meter.js', dist).href)).OpenAIStreamMeter,
+    AnthropicStreamMeter: (await import(new URL('providers/anthropic/stream-meter.js', dist).href)).AnthropicStreamMeter,
+  };
+}
 
 const rounds = Number(process.argv[2] ?? 7);
 const BATCH = 2000;
@@ -45,35 +53,40 @@ function anthropicStream() {
 const openaiChunks = openaiStream();
 const anthropicChunks = anthropicStream();
 const shapes = {
-  'OpenAI chat, injected usage (rewritten)': () => new OpenAIStreamMeter({ route: '/v1/chat/completions', model: 'gpt-4o-mini', injectedUsage: true }),
-  'OpenAI chat, client asked for usage (pass-through)': () => new OpenAIStreamMeter({ route: '/v1/chat/completions', model: 'gpt-4o-mini', injectedUsage: false }),
-  'Anthropic messages': () => new AnthropicStreamMeter(),
+  'OpenAI chat, injected usage (rewritten)': (m) => new m.OpenAIStreamMeter({ route: '/v1/chat/completions', model: 'gpt-4o-mini', injectedUsage: true }),
+  'OpenAI chat, client asked for usage (pass-through)': (m) => new m.OpenAIStreamMeter({ route: '/v1/chat/completions', model: 'gpt-4o-mini', injectedUsage: false }),
+  'Anthropic messages': (m) => new m.AnthropicStreamMeter(),
 };
 const chunksOf = (name) => (name.startsWith('Anthropic') ? anthropicChunks : openaiChunks);
 
 let sink = 0;
-function runStream(make, chunks) {
-  const meter = make();
+function runStream(make, m, chunks) {
+  const meter = make(m);
   for (const c of chunks) sink += meter.push(c).length;
   sink += meter.end().length;
   if (!meter.completed() || meter.usage().outputTokens !== 21) throw new Error('meter did not read the usage');
 }
 
-const cpu = Object.fromEntries(Object.keys(shapes).map((k) => [k, []]));
+const cpu = {};
+for (const build of Object.keys(meters)) cpu[build] = Object.fromEntries(Object.keys(shapes).map((k) => [k, []]));
 for (let r = -1; r < rounds; r++) {
   for (const [name, make] of Object.entries(shapes)) {
     const chunks = chunksOf(name);
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < BATCH; i++) runStream(make, chunks);
-    const d = process.cpuUsage(c0);
-    // Round -1 warms the JIT.
-    if (r >= 0) cpu[name].push((d.user + d.system) / BATCH);
+    const order = r % 2 ? Object.keys(meters).reverse() : Object.keys(meters);
+    for (const build of order) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < BATCH; i++) runStream(make, meters[build], chunks);
+      const d = process.cpuUsage(c0);
+      // Round -1 warms the JIT.
+      if (r >= 0) cpu[build][name].push((d.user + d.system) / BATCH);
+    }
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = Object.entries(cpu).map(([shape, xs]) => ({ shape, events: chunksOf(shape).length, usPerStream: +median(xs).toFixed(1), usPerEvent: +(median(xs) / chunksOf(shape).length).toFixed(2) }));
-console.log(`\nSSE meter CPU (median of ${rounds} batches of ${BATCH} streams)`);
-console.log('| Stream | events | µs per stream | µs per event |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.shape} | ${r.events} | ${r.usPerStream} | ${r.usPerEvent} |`);
+const us = (xs) => +median(xs).toFixed(1);
+const rows = Object.keys(shapes).map((shape) => ({ shape, events: chunksOf(shape).length, afterUs: us(cpu.after[shape]), beforeUs: cpu.before ? us(cpu.before[shape]) : undefined }));
+console.log(`\nSSE meter CPU, µs per stream (median of ${rounds} batches of ${BATCH} streams)`);
+console.log(cpu.before ? '| Stream | events | before | after | after/before |' : '| Stream | events | µs per stream |');
+console.log(cpu.before ? '| --- | ---: | ---: | ---: | ---: |' : '| --- | ---: | ---: |');
+for (const r of rows) console.log(cpu.before ? `| ${r.shape} | ${r.events} | ${r.beforeUs} | ${r.afterUs} | ${(r.afterUs / r.beforeUs).toFixed(2)} |` : `| ${r.shape} | ${r.events} | ${r.afterUs} |`);
 console.log(JSON.stringify({ node: process.version, cpus: cpus().length, loadavg: loadavg().map((x) => +x.toFixed(2)), rounds, rows, sink: sink > 0 }));
