@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { fingerprint, textChars } from './fingerprint.js';
-import type { CountPiece, PieceCounter } from './piece-counter.js';
+import type { CountPiece, MissCounter, PieceCounter } from './piece-counter.js';
 
 /** Bounds of an {@link AgentCountCache}. */
 export interface AgentCountCacheOptions {
@@ -14,14 +14,6 @@ export interface AgentCountCacheOptions {
 interface SequenceState {
   fingerprints: Float64Array;
   counts: Float64Array;
-}
-
-/** Counts the pieces an agent's last request did not have at the same place. */
-export interface MissCounter {
-  /** Piece `index` of the sequence `kind`. */
-  piece(kind: string, piece: unknown, index: number, count: CountPiece): number;
-  /** A piece counted with {@link PieceCounter.once}. */
-  once(kind: string, piece: unknown, count: CountPiece): number;
 }
 
 /**

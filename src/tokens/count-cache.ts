@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { MissCounter } from './agent-count-cache.js';
 import { canonicalJson, hashText } from './hash.js';
-import type { CountPiece, PieceCounter } from './piece-counter.js';
+import type { CountPiece, MissCounter, PieceCounter } from './piece-counter.js';
 
 /** Bounds of a {@link CountCache}. */
 export interface CountCacheOptions {

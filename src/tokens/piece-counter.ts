@@ -11,3 +11,11 @@ export interface PieceCounter {
   /** The count of a piece not worth remembering across agents (a prompt, a response format). */
   once(kind: string, piece: unknown, count: CountPiece): number;
 }
+
+/** Counts the pieces an agent's last request did not have at the same place. */
+export interface MissCounter {
+  /** Piece `index` of the sequence `kind`. */
+  piece(kind: string, piece: unknown, index: number, count: CountPiece): number;
+  /** A piece counted with {@link PieceCounter.once}. */
+  once(kind: string, piece: unknown, count: CountPiece): number;
+}

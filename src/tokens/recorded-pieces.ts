@@ -1,5 +1,4 @@
-import type { MissCounter } from './agent-count-cache.js';
-import type { CountPiece, PieceCounter } from './piece-counter.js';
+import type { CountPiece, MissCounter, PieceCounter } from './piece-counter.js';
 
 /** Each piece's count by kind and index, as counted elsewhere (the token-count worker). */
 export type PieceCounts = Record<string, number[]>;

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/domain/json.js';
 import type { MeteredRoute } from '../../src/domain/metered-route.js';
-import { AgentCountCache, type MissCounter } from '../../src/tokens/agent-count-cache.js';
+import { AgentCountCache } from '../../src/tokens/agent-count-cache.js';
 import { CountCache } from '../../src/tokens/count-cache.js';
 import { fingerprint, SAMPLE_CHARS } from '../../src/tokens/fingerprint.js';
+import type { MissCounter } from '../../src/tokens/piece-counter.js';
 import { countRequestInput } from '../../src/tokens/request-input.js';
 
 type Message = { role: string; content: string | Array<{ type: string; text: string }> };
