@@ -1,5 +1,5 @@
 // `npm run bench [-- NAME ...] [--seconds N] [--cpu-prof DIR]`: the benchmarks, by name —
-// overhead, tokenizer, tick, admission, memory (default: all), and overhead-wrk (only when named: the wrk
+// overhead, tokenizer, conversation, sse-meter, tick, admission, memory (default: all), and overhead-wrk (only when named: the wrk
 // harness through bench/overhead-wrk.sh, which needs BENCH_HARNESS). Needs `npm run build` first (the npm script
 // does it). Each benchmark's own script runs as a child process; the overhead benchmark's load generator
 // runs here, with the mock, the bare pass-through and Token Ninja each in a child of their own.
@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { judge, runOverhead } from './overhead/overhead.mjs';
 
-const NAMES = ['overhead', 'tokenizer', 'tick', 'admission', 'memory', 'overhead-wrk'];
+const NAMES = ['overhead', 'tokenizer', 'conversation', 'sse-meter', 'tick', 'admission', 'memory', 'overhead-wrk'];
 const here = new URL('./', import.meta.url);
 const args = process.argv.slice(2);
 const selected = [];

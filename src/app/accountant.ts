@@ -21,8 +21,8 @@ import type { Store, TaskRecordResult } from '../store/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { RecentOutput } from '../tokens/recent-output.js';
+import { InputCounter } from '../tokens/input-counter.js';
 import { TokenCountPool } from '../tokens/worker-pool.js';
-import { estimateAsync } from '../tokens/estimate-async.js';
 import { AdmittedRequest, type SettleDeps } from './admitted-request.js';
 import type { HintBoard } from './hint-board.js';
 import { Fingerprint, RefusedRequests } from './refused-requests.js';
@@ -61,7 +61,8 @@ export class Accountant implements Metering {
   private readonly recent = new RecentOutput();
   private readonly refused = new RefusedRequests();
   private readonly settleDeps: SettleDeps;
-  private pool: TokenCountPool | undefined;
+  private readonly pool: TokenCountPool | undefined;
+  private readonly inputs: InputCounter;
 
   constructor(private readonly deps: AccountantDeps) {
     this.usage = new UsageSeries(deps.store, deps.logger);
@@ -78,15 +79,16 @@ export class Accountant implements Metering {
     };
     const workerUrl = new URL('../tokens/count-worker.js', import.meta.url);
     // Under a TypeScript runner the compiled worker does not exist: count inline then.
-    if (existsSync(fileURLToPath(workerUrl))) this.pool = new TokenCountPool({ workerUrl, size: 1 });
+    this.pool = existsSync(fileURLToPath(workerUrl)) ? new TokenCountPool({ workerUrl, size: 1 }) : undefined;
+    this.inputs = new InputCounter({ pool: this.pool });
   }
 
   async estimate(provider: ProviderName, route: MeteredRoute, body: JsonObject, agent: string, raw?: Buffer): Promise<Estimate> {
     const adapter = adapterFor(provider);
     const model = typeof body.model === 'string' ? body.model : '';
     const ctx = { recentOutputTokens: this.recent.get(agent, model), defaultOutputTokens: this.deps.config.defaultOutputTokens };
-    // Large prompts are counted on a worker thread so they never stall the event loop.
-    return raw === undefined ? adapter.estimate(route, body, ctx) : estimateAsync(adapter, route, body, raw, ctx, this.pool);
+    // Large new text is counted on a worker thread so it never stalls the event loop.
+    return adapter.estimateFromInput(route, body, ctx, await this.inputs.count(route, body, agent, raw));
   }
 
   async admit(request: AdmissionRequest): Promise<Admission> {

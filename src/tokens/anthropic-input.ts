@@ -1,8 +1,9 @@
-import { defaultCountCache, type CountCache } from './count-cache.js';
+import { defaultCountCache } from './count-cache.js';
 import { ANTHROPIC_ENCODING, countText } from './encoding.js';
 import { base64ImageSize } from './image-size.js';
 import { arr, isObj, str, type Obj } from './json-narrow.js';
 import type { InputCount } from './openai-input.js';
+import type { PieceCounter } from './piece-counter.js';
 
 const ENC = ANTHROPIC_ENCODING;
 const TOKENS_PER_MESSAGE = 3;
@@ -82,12 +83,12 @@ function countAnthropicTools(tools: unknown[], toolChoice: unknown): number {
 }
 
 /** `/v1/messages` input tokens before calibration: system, messages (each once per cache), tools. */
-export function countAnthropicRequest(body: Obj, cache: CountCache = defaultCountCache): InputCount {
+export function countAnthropicRequest(body: Obj, counter: PieceCounter = defaultCountCache): InputCount {
   const model = str(body.model) ?? 'unknown';
   let n = 0;
-  if (body.system !== undefined) n += cache.getOrCompute('ant-sys', body.system, () => countBlocks(body.system));
-  for (const m of arr(body.messages) ?? []) n += cache.getOrCompute('ant-msg', m, () => countAnthropicMessage(m));
+  if (body.system !== undefined) n += counter.sum('ant-sys', [body.system], countBlocks);
+  n += counter.sum('ant-msg', arr(body.messages) ?? [], countAnthropicMessage);
   const tools = arr(body.tools) ?? [];
-  if (tools.length > 0) n += cache.getOrCompute('ant-tools', [tools, body.tool_choice ?? null], () => countAnthropicTools(tools, body.tool_choice));
+  if (tools.length > 0) n += counter.sum('ant-tools', [[tools, body.tool_choice ?? null]], () => countAnthropicTools(tools, body.tool_choice));
   return { model, encoding: ENC, inputTokens: n };
 }

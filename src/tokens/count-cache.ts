@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { canonicalJson, hashText } from './hash.js';
+import type { CountPiece, MissCounter, PieceCounter } from './piece-counter.js';
 
 /** Bounds of a {@link CountCache}. */
 export interface CountCacheOptions {
@@ -13,7 +14,7 @@ export interface CountCacheOptions {
  * Token counts of message-sized JSON values, keyed by a hash of their canonical JSON.
  * Agents resend the whole conversation every turn, so turn 50 only counts its new message.
  */
-export class CountCache {
+export class CountCache implements PieceCounter, MissCounter {
   private readonly lru: LRUCache<string, number>;
   private hitCount = 0;
   private missCount = 0;
@@ -39,6 +40,20 @@ export class CountCache {
     const n = compute();
     this.lru.set(key, n);
     return n;
+  }
+
+  sum(kind: string, pieces: readonly unknown[], count: CountPiece): number {
+    let n = 0;
+    for (const p of pieces) n += this.getOrCompute(kind, p, () => count(p));
+    return n;
+  }
+
+  piece(kind: string, piece: unknown, _index: number, count: CountPiece): number {
+    return this.getOrCompute(kind, piece, () => count(piece));
+  }
+
+  once(_kind: string, piece: unknown, count: CountPiece): number {
+    return count(piece);
   }
 
   /** Hits, misses and current entries, for metrics and benchmarks. */

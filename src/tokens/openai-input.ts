@@ -1,8 +1,9 @@
-import { defaultCountCache, type CountCache } from './count-cache.js';
+import { defaultCountCache } from './count-cache.js';
 import { countText, encodingForModel, type EncodingName } from './encoding.js';
 import { imageUrlTokens } from './image-tokens.js';
 import { arr, isObj, str, type Obj } from './json-narrow.js';
 import { countResponseFormat, countTools } from './openai-tools.js';
+import type { PieceCounter } from './piece-counter.js';
 
 /** Input tokens of a request, and the model and encoding they were counted for. */
 export interface InputCount {
@@ -65,8 +66,12 @@ export function countChatMessage(m: unknown, enc: EncodingName): number {
   return n;
 }
 
-function cachedTools(tools: unknown[], enc: EncodingName, cache: CountCache): number {
-  return tools.length === 0 ? 0 : cache.getOrCompute('oai-tools:' + enc, tools, () => countTools(tools, enc));
+function cachedTools(tools: unknown[], enc: EncodingName, counter: PieceCounter): number {
+  return tools.length === 0 ? 0 : counter.sum('oai-tools:' + enc, [tools], () => countTools(tools, enc));
+}
+
+function responseFormat(format: unknown, enc: EncodingName, counter: PieceCounter): number {
+  return format === undefined ? 0 : counter.once('oai-format:' + enc, format, (f) => countResponseFormat(f, enc));
 }
 
 function modelOf(body: Obj): string {
@@ -74,14 +79,13 @@ function modelOf(body: Obj): string {
 }
 
 /** `/v1/chat/completions`: messages (each counted once per cache), tools or legacy functions, response_format. */
-export function countChatRequest(body: Obj, cache: CountCache = defaultCountCache): InputCount {
+export function countChatRequest(body: Obj, counter: PieceCounter = defaultCountCache): InputCount {
   const model = modelOf(body);
   const enc = encodingForModel(model);
-  const kind = 'oai-msg:' + enc;
   let n = REPLY_PRIMING;
-  for (const m of arr(body.messages) ?? []) n += cache.getOrCompute(kind, m, () => countChatMessage(m, enc));
-  n += cachedTools(arr(body.tools) ?? arr(body.functions) ?? [], enc, cache);
-  n += countResponseFormat(body.response_format, enc);
+  n += counter.sum('oai-msg:' + enc, arr(body.messages) ?? [], (m) => countChatMessage(m, enc));
+  n += cachedTools(arr(body.tools) ?? arr(body.functions) ?? [], enc, counter);
+  n += responseFormat(body.response_format, enc, counter);
   return { model, encoding: enc, inputTokens: n };
 }
 
@@ -97,17 +101,19 @@ export function countPromptInput(input: unknown, enc: EncodingName): number {
 }
 
 /** `/v1/completions`: the prompt (and suffix) with no chat framing. */
-export function countCompletionsRequest(body: Obj): InputCount {
+export function countCompletionsRequest(body: Obj, counter: PieceCounter = defaultCountCache): InputCount {
   const model = modelOf(body);
   const enc = encodingForModel(model);
-  return { model, encoding: enc, inputTokens: countPromptInput(body.prompt, enc) + countText(str(body.suffix) ?? '', enc) };
+  const prompt = counter.once('oai-prompt:' + enc, body.prompt, (p) => countPromptInput(p, enc));
+  const suffix = body.suffix === undefined ? 0 : counter.once('oai-suffix:' + enc, body.suffix, (s) => countText(str(s) ?? '', enc));
+  return { model, encoding: enc, inputTokens: prompt + suffix };
 }
 
 /** `/v1/embeddings`: the input, with no framing. */
-export function countEmbeddingsRequest(body: Obj): InputCount {
+export function countEmbeddingsRequest(body: Obj, counter: PieceCounter = defaultCountCache): InputCount {
   const model = modelOf(body);
   const enc = encodingForModel(model);
-  return { model, encoding: enc, inputTokens: countPromptInput(body.input, enc) };
+  return { model, encoding: enc, inputTokens: counter.once('oai-input:' + enc, body.input, (i) => countPromptInput(i, enc)) };
 }
 
 /** One Responses API input item (message, function call, its output, reasoning, or anything else by its JSON). */
@@ -137,20 +143,16 @@ export function countResponsesItem(item: unknown, enc: EncodingName): number {
 }
 
 /** `/v1/responses`: instructions, input (a string or items, each counted once per cache), tools, text.format. */
-export function countResponsesRequest(body: Obj, cache: CountCache = defaultCountCache): InputCount {
+export function countResponsesRequest(body: Obj, counter: PieceCounter = defaultCountCache): InputCount {
   const model = modelOf(body);
   const enc = encodingForModel(model);
-  const kind = 'oai-item:' + enc;
+  const countItem = (item: unknown): number => countResponsesItem(item, enc);
   let n = REPLY_PRIMING;
   const instructions = str(body.instructions);
-  if (instructions) n += cache.getOrCompute(kind, { role: 'developer', content: instructions }, () => countResponsesItem({ role: 'developer', content: instructions }, enc));
-  if (typeof body.input === 'string') {
-    const input = body.input;
-    n += cache.getOrCompute(kind, input, () => countResponsesItem(input, enc));
-  } else {
-    for (const item of arr(body.input) ?? []) n += cache.getOrCompute(kind, item, () => countResponsesItem(item, enc));
-  }
-  n += cachedTools(arr(body.tools) ?? [], enc, cache);
-  if (isObj(body.text)) n += countResponseFormat(body.text.format, enc);
+  if (instructions) n += counter.sum('oai-instructions:' + enc, [instructions], (i) => countItem({ role: 'developer', content: i }));
+  const input = typeof body.input === 'string' ? [body.input] : (arr(body.input) ?? []);
+  n += counter.sum('oai-item:' + enc, input, countItem);
+  n += cachedTools(arr(body.tools) ?? [], enc, counter);
+  if (isObj(body.text)) n += responseFormat(body.text.format, enc, counter);
   return { model, encoding: enc, inputTokens: n };
 }

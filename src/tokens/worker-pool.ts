@@ -4,6 +4,10 @@ import type { MeteredRoute } from '../domain/metered-route.js';
 import { TokenNinjaError } from '../errors/errors.js';
 import type { CountJob, CountResult } from './count-worker.js';
 import type { InputCount } from './openai-input.js';
+import type { PieceCounts } from './recorded-pieces.js';
+
+/** A body counted on the pool: the total and each piece's count. */
+export type PooledCount = InputCount & { pieces: PieceCounts };
 
 /** Options of a {@link TokenCountPool}. */
 export interface TokenCountPoolOptions {
@@ -17,7 +21,7 @@ interface Slot {
   worker: Worker;
   /** Crashed or exited: replaced on the next job (never in a loop, so a broken worker file cannot spin). */
   dead: boolean;
-  pending: Map<number, { resolve: (c: InputCount) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (c: PooledCount) => void; reject: (e: Error) => void }>;
 }
 
 /**
@@ -37,7 +41,7 @@ export class TokenCountPool {
   }
 
   /** Raw (uncalibrated) input tokens of a request body, given as its raw JSON bytes or text. */
-  count(route: MeteredRoute, body: string | Uint8Array): Promise<InputCount> {
+  count(route: MeteredRoute, body: string | Uint8Array): Promise<PooledCount> {
     if (this.closed) return Promise.reject(new TokenNinjaError('token_count_pool_closed', 500, 'token count pool is closed'));
     // Started on the first large body: an idle worker holds its own heap and encoding tables (~80 MB).
     while (this.slots.length < this.size) this.slots.push(this.spawn());
@@ -49,7 +53,7 @@ export class TokenCountPool {
     // the copy, so the caller's buffer stays usable and nothing is cloned again.
     const bytes = typeof body === 'string' ? body : new Uint8Array(body);
     const job: CountJob = { id, route, body: bytes };
-    return new Promise<InputCount>((resolve, reject) => {
+    return new Promise<PooledCount>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       if (slot.pending.size === 1) slot.worker.ref();
       slot.worker.postMessage(job, typeof bytes === 'string' ? [] : [bytes.buffer]);
@@ -71,7 +75,7 @@ export class TokenCountPool {
       if (!p) return;
       slot.pending.delete(r.id);
       if (slot.pending.size === 0) slot.worker.unref();
-      if (r.ok) p.resolve({ model: r.model, encoding: r.encoding, inputTokens: r.inputTokens });
+      if (r.ok) p.resolve({ model: r.model, encoding: r.encoding, inputTokens: r.inputTokens, pieces: r.pieces });
       else p.reject(new TokenNinjaError('token_count_failed', 400, `could not count tokens: ${r.error}`));
     });
     const fail = (cause: unknown): void => {

@@ -38,7 +38,7 @@ describe('failures named as what they are, and what each is charged', () => {
   const logLine = (agent: string) => stack.logs.find((l) => l.msg === 'request' && l.agent === agent);
 
   it('a token-count failure is 400 token_count_failed, outcome error (not 502 upstream_unreachable)', async () => {
-    vi.spyOn(adapterFor('openai'), 'estimate').mockImplementationOnce(() => {
+    vi.spyOn(adapterFor('openai'), 'estimateFromInput').mockImplementationOnce(() => {
       throw new TokenNinjaError('token_count_failed', 400, 'could not count tokens: injected');
     });
     const res = await chat('counting', 'count me');

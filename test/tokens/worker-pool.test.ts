@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AnthropicAdapter } from '../../src/providers/anthropic/adapter.js';
 import { OpenAIAdapter } from '../../src/providers/openai/adapter.js';
 import { CountCache } from '../../src/tokens/count-cache.js';
-import { estimateAsync } from '../../src/tokens/estimate-async.js';
+import { InputCounter } from '../../src/tokens/input-counter.js';
 import { countRequestInput } from '../../src/tokens/request-input.js';
 import { TokenCountPool } from '../../src/tokens/worker-pool.js';
 
@@ -54,9 +54,9 @@ describe('TokenCountPool', () => {
   it('counts the same as the main thread', async () => {
     const raw = Buffer.from(JSON.stringify(body));
     const fromPool = await pool.count('/v1/chat/completions', raw);
-    expect(fromPool).toEqual(countRequestInput('/v1/chat/completions', body, new CountCache()));
+    expect(fromPool).toMatchObject(countRequestInput('/v1/chat/completions', body, new CountCache()));
     const anthropic = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: 'hello there' }] };
-    expect(await pool.count('/v1/messages', JSON.stringify(anthropic))).toEqual(countRequestInput('/v1/messages', anthropic, new CountCache()));
+    expect(await pool.count('/v1/messages', JSON.stringify(anthropic))).toMatchObject(countRequestInput('/v1/messages', anthropic, new CountCache()));
   });
 
   it('a body that is a view into a larger buffer: only its bytes are sent (transferred), and the caller keeps its buffer', async () => {
@@ -72,7 +72,7 @@ describe('TokenCountPool', () => {
       return original.call(this, msg, transfer as Parameters<Worker['postMessage']>[1]);
     });
     try {
-      expect(await pool.count('/v1/chat/completions', view)).toEqual(countRequestInput('/v1/chat/completions', body, new CountCache()));
+      expect(await pool.count('/v1/chat/completions', view)).toMatchObject(countRequestInput('/v1/chat/completions', body, new CountCache()));
     } finally {
       spy.mockRestore();
     }
@@ -91,19 +91,51 @@ describe('TokenCountPool', () => {
     await expect(pool.count('/v1/chat/completions', '{nope')).rejects.toMatchObject({ code: 'token_count_failed' });
   });
 
-  it('estimateAsync: large bodies go to the pool, small ones stay synchronous; same estimate either way', async () => {
-    const ctx = { agent: 'a', defaultOutputTokens: 256 };
+  it('InputCounter: large bodies go to the pool, small ones stay inline; same estimate either way', async () => {
+    const ctx = { defaultOutputTokens: 256 };
     const openai = new OpenAIAdapter();
     const raw = Buffer.from(JSON.stringify(body));
-    expect(await estimateAsync(openai, '/v1/chat/completions', body, raw, ctx, pool, 1024)).toEqual(openai.estimate('/v1/chat/completions', body, ctx));
-    const small = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
-    expect(await estimateAsync(openai, '/v1/chat/completions', small, JSON.stringify(small), ctx, pool)).toEqual(
-      openai.estimate('/v1/chat/completions', small, ctx),
-    );
-    const anthropic = new AnthropicAdapter();
-    anthropic.observe('claude-x', 100, 150);
-    const ab = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: longText }] };
-    expect(await estimateAsync(anthropic, '/v1/messages', ab, JSON.stringify(ab), ctx, pool, 1024)).toEqual(anthropic.estimate('/v1/messages', ab, ctx));
+    const counter = new InputCounter({ pool, cache: new CountCache(), thresholdBytes: 1024 });
+    const poolSpy = vi.spyOn(pool, 'count');
+    try {
+      expect(openai.estimateFromInput('/v1/chat/completions', body, ctx, await counter.count('/v1/chat/completions', body, 'a', raw))).toEqual(
+        openai.estimate('/v1/chat/completions', body, ctx),
+      );
+      expect(poolSpy).toHaveBeenCalledTimes(1);
+      const small = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+      expect(await counter.count('/v1/chat/completions', small, 'b', JSON.stringify(small))).toEqual(countRequestInput('/v1/chat/completions', small, new CountCache()));
+      expect(poolSpy).toHaveBeenCalledTimes(1);
+      const anthropic = new AnthropicAdapter();
+      anthropic.observe('claude-x', 100, 150);
+      const ab = { model: 'claude-x', max_tokens: 10, messages: [{ role: 'user', content: longText }] };
+      const input = await counter.count('/v1/messages', ab, 'c', JSON.stringify(ab));
+      expect(anthropic.estimateFromInput('/v1/messages', ab, ctx, input)).toEqual(anthropic.estimate('/v1/messages', ab, ctx));
+      expect(poolSpy).toHaveBeenCalledTimes(2);
+    } finally {
+      poolSpy.mockRestore();
+    }
+  });
+
+  it('InputCounter: a large conversation the agent already sent goes to the pool once; its next turns count only the new message inline', async () => {
+    const counter = new InputCounter({ pool, cache: new CountCache(), thresholdBytes: 1024 });
+    const poolSpy = vi.spyOn(pool, 'count');
+    try {
+      const messages: Array<{ role: string; content: string }> = [{ role: 'user', content: longText }];
+      for (let turn = 1; turn <= 4; turn++) {
+        const b = { model: 'gpt-4o', messages: messages.slice() };
+        const got = await counter.count('/v1/chat/completions', b, 'grower', JSON.stringify(b));
+        expect(got).toEqual(countRequestInput('/v1/chat/completions', b, new CountCache()));
+        messages.push({ role: turn % 2 === 1 ? 'assistant' : 'user', content: `short reply ${turn}` });
+      }
+      // Turn 1 brought 180 kB of new text; turns 2–4 only a short message each (before: every turn went to the pool).
+      expect(poolSpy).toHaveBeenCalledTimes(1);
+      // Another agent sending the same body has no history here: the pool again.
+      const other = { model: 'gpt-4o', messages };
+      await counter.count('/v1/chat/completions', other, 'someone-else', JSON.stringify(other));
+      expect(poolSpy).toHaveBeenCalledTimes(2);
+    } finally {
+      poolSpy.mockRestore();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { SseParser, type SseItem } from '../sse/parser.js';
 import { ANTHROPIC_ENCODING } from '../../tokens/encoding.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
 import { responseModelOf } from '../response-model.js';
+import { contentBlockDeltaText } from './text-delta.js';
 import { normaliseAnthropicUsage, setAnthropicUsage, type AnthropicUsageFields } from './usage.js';
 
 /**
@@ -56,6 +57,12 @@ export class AnthropicStreamMeter implements StreamMeter {
   private read(items: SseItem[]): void {
     for (const item of items) {
       if (item.kind !== 'event' || item.data === undefined) continue;
+      // Most events are one text delta: read it without parsing the event.
+      const delta = contentBlockDeltaText(item.data);
+      if (delta !== undefined) {
+        this.text.add(delta);
+        continue;
+      }
       const raw = parseEventJson(item.data);
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         this.malformed++;

@@ -7,6 +7,7 @@ import { encodingForModel } from '../../tokens/encoding.js';
 import { arr, obj } from '../../tokens/json-narrow.js';
 import { StreamedText } from '../../tokens/streamed-text.js';
 import { responseModelOf } from '../response-model.js';
+import { contentChunkHead, contentChunkText, endsWithUsageNull } from './content-chunk.js';
 import { topLevelNullMember } from './strip-usage.js';
 import { openAIUsage } from './usage.js';
 
@@ -28,6 +29,13 @@ const RESPONSES_FINISHED = new Set(['response.completed', 'response.incomplete']
 const RESPONSES_FINAL = new Set([...RESPONSES_FINISHED, 'response.failed']);
 const USAGE_KEY = Buffer.from('usage');
 const DATA_FIELD = Buffer.from('data:');
+
+/**
+ * What an event is to the rewriting meter: not a JSON object (forwarded as is), OpenAI's usage-only chunk
+ * (dropped), a chunk with a top-level `"usage":null` (cut out; `-last`: known to be its last member), or
+ * anything else (forwarded as is).
+ */
+type EventKind = 'other' | 'usage-chunk' | 'usage-null' | 'usage-null-last' | 'plain';
 
 /** Options of an {@link OpenAIStreamMeter}. */
 export interface OpenAIStreamMeterOptions {
@@ -54,6 +62,9 @@ export class OpenAIStreamMeter implements StreamMeter {
   private malformed = 0;
   private done = false;
   private model: string | undefined;
+  /** The text this stream's content chunks start with, learnt from its first parsed chunk. */
+  private head: string | undefined;
+  private headTried = false;
 
   constructor(opts: OpenAIStreamMeterOptions) {
     this.route = opts.route;
@@ -108,35 +119,47 @@ export class OpenAIStreamMeter implements StreamMeter {
         out.push(item.raw);
         continue;
       }
-      const parsed = this.read(item);
-      if (parsed === undefined || item.data === undefined) {
-        out.push(item.raw);
-        continue;
-      }
+      const kind = this.read(item);
       // The chunk that exists only because we asked for usage: the client would never have seen it.
-      if (isUsageChunk(parsed)) continue;
-      if (parsed.usage === null) out.push(...withoutUsageNull(item));
+      if (kind === 'usage-chunk') continue;
+      if (kind === 'usage-null') out.push(...withoutUsageNull(item));
+      else if (kind === 'usage-null-last') out.push(...withoutLastUsageNull(item));
       else out.push(item.raw);
     }
     return concatBytes(out);
   }
 
-  /** Read usage and streamed text from one event; returns its JSON object when it had one. */
-  private read(ev: SseEvent): Record<string, unknown> | undefined {
+  /** Read usage and streamed text from one event. */
+  private read(ev: SseEvent): EventKind {
     const data = ev.data;
-    if (data === undefined) return undefined;
+    if (data === undefined) return 'other';
     if (data === '[DONE]') {
       this.done = true;
-      return undefined;
+      return 'other';
+    }
+    // Most chat chunks carry one piece of content: read it without parsing the event.
+    if (this.head !== undefined) {
+      const content = contentChunkText(data, this.head);
+      if (content !== undefined) {
+        this.text.add(content);
+        return endsWithUsageNull(data) ? 'usage-null-last' : 'plain';
+      }
     }
     const parsed = obj(parseEventJson(data));
     if (!parsed) {
       this.malformed++;
-      return undefined;
+      return 'other';
     }
     if (this.route === '/v1/responses') this.readResponsesEvent(parsed, ev.event);
-    else this.readChunk(parsed);
-    return parsed;
+    else {
+      this.readChunk(parsed);
+      if (!this.headTried && this.route === '/v1/chat/completions') {
+        this.headTried = true;
+        this.head = contentChunkHead(data, parsed);
+      }
+    }
+    if (isUsageChunk(parsed)) return 'usage-chunk';
+    return parsed.usage === null ? 'usage-null' : 'plain';
   }
 
   private readChunk(chunk: Record<string, unknown>): void {
@@ -189,6 +212,25 @@ function withoutUsageNull(ev: SseEvent): Uint8Array[] {
   const line = dataLine(ev.raw);
   const cut = line && topLevelNullMember(ev.raw, USAGE_KEY, line[0], line[1]);
   return cut === undefined ? [ev.raw] : [ev.raw.subarray(0, cut[0]), ev.raw.subarray(cut[1])];
+}
+
+const LAST_USAGE_NULL = Buffer.from(',"usage":null}');
+
+/**
+ * {@link withoutUsageNull} for an event whose JSON is known to end with its only `"usage":null` member: when
+ * the event is that one data line, the member is cut from the end without scanning the JSON.
+ */
+function withoutLastUsageNull(ev: SseEvent): Uint8Array[] {
+  const raw = ev.raw;
+  let end = raw.length;
+  while (end > 0 && (raw[end - 1] === 0x0a || raw[end - 1] === 0x0d)) end--;
+  const value = raw[DATA_FIELD.length] === 0x20 ? DATA_FIELD.length + 1 : DATA_FIELD.length;
+  // One line: the event opens with `data:` and its value is all its bytes up to the terminator (any other
+  // line, a comment or a field, would make it longer).
+  const oneLine = ev.data !== undefined && end - value === Buffer.byteLength(ev.data) && DATA_FIELD.every((b, k) => raw[k] === b);
+  const member = end - LAST_USAGE_NULL.length;
+  if (!oneLine || member < value || !LAST_USAGE_NULL.every((b, k) => raw[member + k] === b)) return withoutUsageNull(ev);
+  return [raw.subarray(0, member), raw.subarray(end - 1)];
 }
 
 /** [start, end) of the value of the event's `data:` line in its raw bytes (the first one; the caller knows there is one). */

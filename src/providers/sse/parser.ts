@@ -206,7 +206,8 @@ export class SseParser {
 
   /** A copy of buffered bytes for an item's `raw`, or none when the parser keeps no raw bytes. */
   private rawBytes(start: number, end: number): Uint8Array {
-    return this.keepRaw ? this.buf.slice(start, end) : NO_BYTES;
+    // Buffer.from copies into the pooled slab: cheaper than a fresh ArrayBuffer per event.
+    return this.keepRaw ? Buffer.from(this.buf.subarray(start, end)) : NO_BYTES;
   }
 
   /** While skipping an oversized event: how many bytes of `chunk` belong to it (through its blank line). */
