@@ -32,6 +32,7 @@ import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/otel/tracing.js';
 import { Accountant } from './accountant.js';
+import { DollarSpend } from './dollar-spend.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { FailoverCapCounters } from './failover-cap-counters.js';
 import { ProxyAdminBackend } from './admin-backend.js';
@@ -200,6 +201,12 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
           onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'period caps: a settlement was not recorded, or its usage listener failed'),
         })
       : undefined;
+  // Dollars per agent and team, in the same store counters (through the same failover) as the caps.
+  const dollars = new DollarSpend({
+    counters: capCounters,
+    flushMs: config.storeFlushMs,
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'dollar spend not recorded'),
+  });
   const accountant = new Accountant({
     config,
     admission,
@@ -210,6 +217,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     unit,
     prices,
     teamOf,
+    dollars,
     now,
     caps,
     onRecord: options.onRecord,
@@ -300,7 +308,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps, dollars, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));
@@ -343,6 +351,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       });
       await upstreams.close().catch(() => upstreams.destroy());
       await accountant.close();
+      await dollars.flush();
       await alerts?.stop();
       if (options.store === undefined) await store.close();
       else await store.flush?.();
