@@ -105,7 +105,7 @@ describe('status page in headless Chromium', () => {
       ];
       await page.locator('#caps tbody tr[data-scope="team:search"][data-period="day"]').waitFor({ timeout: 8000 });
       expect(await page.locator('#caps tbody tr[data-scope="fleet"] td').allTextContents()).toEqual(['fleet', 'month', '45 / 100', '45%', 'alert', '2030-02-01 00:00 UTC']);
-      expect(await page.locator('#caps tbody tr[data-scope="fleet"] .bar span').evaluate((e) => (e as HTMLElement).style.width)).toBe('45%');
+      expect(await page.locator('#caps tbody tr[data-scope="fleet"] .bar span').getAttribute('style')).toBe('width: 45%;');
       expect(await page.locator('#caps tbody tr[data-scope="team:search"] .bar').getAttribute('class')).toBe('bar full');
       expect(await page.locator('#caps thead th').nth(2).textContent()).toBe('Used / limit $');
       expect(await page.locator('#allocations thead th').nth(1).textContent()).toBe('Allocation $/tick');
