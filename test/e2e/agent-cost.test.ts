@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AgentView, TeamsView } from '../../src/admin/backend.js';
+import type { AgentView, CapsView, TeamsView } from '../../src/admin/backend.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { startRedisServer, type RedisServer } from '../store/redis-server.js';
@@ -83,6 +83,33 @@ describe('GET /v1/agents/{id} cost and GET /v1/teams dollars', () => {
     const again = await adminJson<AgentView>(stack, '/v1/agents/planner');
     expect(again.cost.usdToday).toBeCloseTo(planner, 12);
     expect(await metric(stack, 'token_ninja_cost_usd_total{agent="planner",team="core",model="gpt-4o-mini"}')).toBeUndefined();
+  });
+});
+
+describe('spend against caps in a dollar budget', () => {
+  let stack: Stack | undefined;
+  afterAll(async () => stack?.close());
+
+  it('reports caps and spend in usd, spend and cost the same dollars', async () => {
+    stack = await startStack({
+      config: { adminToken: ADMIN_TOKEN, logLevel: 'info', unit: 'usd', usdPerMinute: 100, teams: { core: { agents: ['planner'] } }, caps: [{ scope: 'team:core', period: 'day', limit: 50, action: 'alert' }] },
+      behaviour: { outputTokens: 40 },
+    });
+    stack.app.admission.applyAllocations({ allocations: { planner: 1e3 } });
+    await ask(stack, 'planner');
+    const cost = await settledCost(stack, 'planner', 1);
+    let caps: CapsView | undefined;
+    await until('the cap has settled the request', async () => {
+      caps = await adminJson<CapsView>(stack!, '/v1/caps');
+      return caps.caps[0]?.reserved === 0 && caps.caps[0].used > 0;
+    });
+    if (caps === undefined) throw new Error('no caps read');
+    expect(caps.unit).toBe('usd');
+    expect(caps.caps[0]).toMatchObject({ scope: 'team:core', limit: 50 });
+    expect(caps.caps[0]?.used).toBeCloseTo(cost, 12);
+    const view = await adminJson<AgentView>(stack, '/v1/agents/planner');
+    expect(view.spend?.unit).toBe('usd');
+    expect(view.spend?.today).toBeCloseTo(view.cost.usdToday, 12);
   });
 });
 
