@@ -215,8 +215,8 @@ export interface AgentSpendView {
   month: string;
 }
 
-/** What an agent spent in dollars at the price book in the current UTC day and month, whatever the budget's unit. */
-export interface AgentCostView {
+/** Dollars spent at the price book in the current UTC day and month, whatever the budget's unit. */
+export interface DollarsView {
   usdToday: number;
   usdThisMonth: number;
 }
@@ -233,7 +233,8 @@ export interface AgentView {
   override?: OverrideView;
   policy?: AgentPolicyView;
   spend?: AgentSpendView;
-  cost: AgentCostView;
+  /** What it spent in dollars. */
+  cost: DollarsView;
   /** Oldest first. */
   history: AgentSample[];
 }

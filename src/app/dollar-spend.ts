@@ -3,18 +3,14 @@ import { periodId, periodResetAt } from '../budget/cap-period.js';
 import { KEEP_AFTER_RESET_MS, type CapCounters } from '../budget/period-caps.js';
 import { capKey, capOpId } from '../store/cap-counter.js';
 import type { CapCounterKey, CapDelta } from '../store/store.js';
-
-/** Dollars spent in the current UTC day and month. */
-export interface DollarTotals {
-  usdToday: number;
-  usdThisMonth: number;
-}
+import type { DollarsView } from '../admin/backend.js';
 
 export interface DollarSpendOptions {
   /** The store's counters (the period caps' failover wrapper: local counts while the store is away). */
   counters: Pick<CapCounters, 'capAdd' | 'capCounters'>;
   /** How long a settled cost may wait in memory before it is written (the store's flush interval). */
   flushMs: number;
+  /** Told when a batch could not be written. */
   onError: (err: unknown) => void;
 }
 
@@ -71,16 +67,16 @@ export class DollarSpend {
   }
 
   /** Each agent's dollars today and this month, in `agents` order. */
-  agents(agents: readonly string[], now: number): Promise<DollarTotals[]> {
+  agents(agents: readonly string[], now: number): Promise<DollarsView[]> {
     return this.read(agents.map(agentDollars), now);
   }
 
   /** Each team's dollars today and this month (what its agents spent while in it), in `teams` order. */
-  teams(teams: readonly string[], now: number): Promise<DollarTotals[]> {
+  teams(teams: readonly string[], now: number): Promise<DollarsView[]> {
     return this.read(teams.map(teamDollars), now);
   }
 
-  private async read(scopes: readonly string[], now: number): Promise<DollarTotals[]> {
+  private async read(scopes: readonly string[], now: number): Promise<DollarsView[]> {
     await this.flush();
     const [day, month] = CAP_PERIODS.map((p) => periodId(p, now));
     const keys: CapCounterKey[] = scopes.flatMap((scope) => [

@@ -1,7 +1,7 @@
 import type { UnitName } from '../../src/domain/unit.js';
 import type {
   AdminBackend,
-  AgentCostView,
+  DollarsView,
   AgentPolicyRequest,
   AgentPolicyView,
   AgentView,
@@ -56,7 +56,7 @@ export class FakeBackend implements AdminBackend {
   /** Period caps in their current period (none by default). */
   capRows: CapView[] = [];
   /** Dollars per agent; an agent not listed spent nothing. */
-  readonly costs = new Map<string, AgentCostView>();
+  readonly costs = new Map<string, DollarsView>();
 
   constructor(agents: readonly string[] = ['planner', 'coder', 'reviewer']) {
     agents.forEach((agent, i) => this.addAgent(agent, 100_000 * (i + 1), i === agents.length - 1 ? null : 1 + i / 2));
@@ -201,7 +201,7 @@ export class FakeBackend implements AdminBackend {
     return view;
   }
 
-  private cost(agent: string): AgentCostView {
+  private cost(agent: string): DollarsView {
     return this.costs.get(agent) ?? { usdToday: 0, usdThisMonth: 0 };
   }
 
