@@ -122,6 +122,9 @@ export interface TeamView {
   allocation: number;
   /** Σ of its agents' forecast demand. */
   demand: number;
+  /** Dollars (at the price book) its agents spent while in it, in the current UTC day and month. */
+  usdToday: number;
+  usdThisMonth: number;
 }
 
 /** GET /v1/teams: the teams of the current table, by name. */
@@ -212,6 +215,12 @@ export interface AgentSpendView {
   month: string;
 }
 
+/** Dollars spent at the price book in the current UTC day and month, whatever the budget's unit. */
+export interface DollarsView {
+  usdToday: number;
+  usdThisMonth: number;
+}
+
 /** GET /v1/agents/{id}. */
 export interface AgentView {
   agent: string;
@@ -224,6 +233,8 @@ export interface AgentView {
   override?: OverrideView;
   policy?: AgentPolicyView;
   spend?: AgentSpendView;
+  /** What it spent in dollars. */
+  cost: DollarsView;
   /** Oldest first. */
   history: AgentSample[];
 }

@@ -24,6 +24,7 @@ import { RecentOutput } from '../tokens/recent-output.js';
 import { InputCounter } from '../tokens/input-counter.js';
 import { TokenCountPool } from '../tokens/worker-pool.js';
 import { AdmittedRequest, type SettleDeps } from './admitted-request.js';
+import type { DollarSpend } from './dollar-spend.js';
 import type { HintBoard } from './hint-board.js';
 import { Fingerprint, RefusedRequests } from './refused-requests.js';
 import { UsageSeries } from './usage-series.js';
@@ -41,6 +42,8 @@ export interface AccountantDeps {
   prices: PriceBook;
   /** An agent's team for the cost metric (default: everyone in `default`). */
   teamOf?: TeamOf;
+  /** Tallies each settled request's dollars per agent and team. */
+  dollars: DollarSpend;
   now: () => number;
   /** Period caps in force, where config has any (without, no request touches the store for them). */
   caps?: () => PeriodCaps | undefined;
@@ -71,6 +74,7 @@ export class Accountant implements Metering {
       unit: deps.unit,
       prices: deps.prices,
       teamOf: deps.teamOf ?? everyoneInDefaultTeam,
+      dollars: deps.dollars,
       usage: this.usage,
       metrics: deps.metrics,
       recent: this.recent,

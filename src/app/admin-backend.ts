@@ -29,6 +29,7 @@ import type { AgentPolicies } from './agent-policies.js';
 import type { TeamOf } from '../domain/team.js';
 import { packageVersion } from '../telemetry/package-version.js';
 import type { Accountant } from './accountant.js';
+import type { DollarSpend } from './dollar-spend.js';
 import type { Reallocator } from './reallocator.js';
 import type { AuditTrail } from './audit-trail.js';
 import type { ConfigReloader } from './config-reload.js';
@@ -46,6 +47,8 @@ export interface ProxyAdminBackendDeps {
   accountant: Accountant;
   /** Period caps in force, where config has any. */
   caps: () => PeriodCaps | undefined;
+  /** Dollars per agent and team, today and this month. */
+  dollars: DollarSpend;
   policies: AgentPolicies;
   /** Each agent's team, for agents the table does not name yet. */
   teamOf: TeamOf;
@@ -78,9 +81,11 @@ export class ProxyAdminBackend implements AdminBackend {
     return this.view(this.deps.reallocator.current, await this.deps.store.overrides(this.deps.now()));
   }
 
-  teams(): TeamsView {
+  async teams(): Promise<TeamsView> {
     const { deps } = this;
     const table = deps.reallocator.current;
+    const lines = table?.teams ?? [];
+    const dollars = await deps.dollars.teams(lines.map((line) => line.team), deps.now());
     const members = new Map<string, string[]>();
     for (const a of table?.agents ?? []) {
       const list = members.get(a.team);
@@ -89,7 +94,7 @@ export class ProxyAdminBackend implements AdminBackend {
     }
     return {
       ...this.header(table),
-      teams: (table?.teams ?? []).map((line) => {
+      teams: lines.map((line, i) => {
         const configured = Object.hasOwn(deps.live.current.teams, line.team) ? deps.live.current.teams[line.team] : undefined;
         const agents = members.get(line.team) ?? [];
         return {
@@ -103,6 +108,8 @@ export class ProxyAdminBackend implements AdminBackend {
           part: line.part,
           allocation: line.allocation,
           demand: line.forecast,
+          usdToday: dollars[i]?.usdToday ?? 0,
+          usdThisMonth: dollars[i]?.usdThisMonth ?? 0,
         };
       }),
     };
@@ -120,27 +127,31 @@ export class ProxyAdminBackend implements AdminBackend {
     const history = deps.history.agentSamples(id);
     const caps = deps.caps();
     const spend = caps === undefined ? undefined : await caps.agentSpend(id, deps.now());
+    const [cost = { usdToday: 0, usdThisMonth: 0 }] = await deps.dollars.agents([id], deps.now());
+    const unit = unitOf(deps.live.current);
     return {
       agent: id,
       team: row?.team ?? deps.teamOf(id),
       firstSeen: seen ? new Date(seen.firstSeen).toISOString() : undefined,
-      current: row ? this.row(row, override, unitOf(deps.live.current)) : undefined,
+      current: row ? this.row(row, override, unit) : undefined,
       explanation: row
         ? { boundBy: row.boundBy, summary: row.explanation.rule, inputs: flatten(row.explanation as unknown as Record<string, unknown>) }
         : undefined,
       override: override ? overrideView(override) : undefined,
       policy: this.policyView(id),
-      spend: spend && { unit: CAP_UNIT, today: spend.day.used, thisMonth: spend.month.used, day: spend.day.periodId, month: spend.month.periodId },
+      spend: spend && { unit, today: spend.day.used, thisMonth: spend.month.used, day: spend.day.periodId, month: spend.month.periodId },
+      cost,
       history,
     };
   }
 
   async caps(): Promise<CapsView> {
-    const { now } = this.deps;
+    const { now, live } = this.deps;
     const caps = this.deps.caps();
     const snapshot = caps === undefined ? [] : await caps.snapshot(now());
     return {
-      unit: CAP_UNIT,
+      // Caps count what the ledger charges: the budget's unit.
+      unit: unitOf(live.current),
       caps: snapshot.map((c) => ({
         scope: c.scope,
         period: c.period,
@@ -264,9 +275,6 @@ export class ProxyAdminBackend implements AdminBackend {
     };
   }
 }
-
-/** Caps count what the ledger charges: tokens until the `usd` unit exists. */
-const CAP_UNIT = 'tokens';
 
 function overrideView(o: Override): OverrideView {
   return {

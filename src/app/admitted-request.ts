@@ -10,6 +10,7 @@ import { adapterFor } from '../providers/registry.js';
 import type { Admission } from '../proxy/metering.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { RecentOutput } from '../tokens/recent-output.js';
+import type { DollarSpend } from './dollar-spend.js';
 import type { UsageSeries } from './usage-series.js';
 
 /** What ending a reservation touches besides the ledger. */
@@ -19,6 +20,8 @@ export interface SettleDeps {
   unit: ChargeUnit;
   prices: PriceBook;
   teamOf: TeamOf;
+  /** Each agent's and team's dollars today and this month. */
+  dollars: DollarSpend;
   usage: UsageSeries;
   metrics: Metrics;
   recent: RecentOutput;
@@ -60,7 +63,9 @@ export class AdmittedRequest implements Admission {
     const price = deps.prices.priceOf(record.model);
     record.costUsd = deps.prices.costUsd(record.model, usage);
     deps.admission.settle(this.reservation, record.charged);
-    deps.metrics.recordCost(record.agent, deps.teamOf(record.agent), record.model, record.costUsd);
+    const team = deps.teamOf(record.agent);
+    deps.metrics.recordCost(record.agent, team, record.model, record.costUsd);
+    deps.dollars.record(record.agent, team, record.costUsd, deps.now());
     // Counted where something was charged: an upstream error bills nothing, whatever its model.
     if (!price.priced && record.actualInput + record.actualOutput > 0) deps.metrics.recordUnpriced(record.model);
     this.caps?.settle(record.charged);

@@ -34,6 +34,7 @@ import { createLogger, type Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/otel/tracing.js';
 import { Accountant } from './accountant.js';
+import { DollarSpend } from './dollar-spend.js';
 import { FailoverBurstPool } from './failover-burst-pool.js';
 import { FailoverCapCounters } from './failover-cap-counters.js';
 import { ProxyAdminBackend } from './admin-backend.js';
@@ -207,6 +208,12 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
         })
       : undefined;
   let caps = startCaps(config.caps);
+  // Dollars per agent and team, in the same store counters (through the same failover) as the caps.
+  const dollars = new DollarSpend({
+    counters: capCounters,
+    flushMs: config.storeFlushMs,
+    onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'dollar spend not recorded'),
+  });
   const accountant = new Accountant({
     config,
     admission,
@@ -217,6 +224,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     unit,
     prices,
     teamOf,
+    dollars,
     now,
     caps: () => caps,
     onRecord: options.onRecord,
@@ -319,7 +327,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     if (config.storeFailure === 'closed' && !isStoreUp()) return { ready: false, reason: 'store_down' };
     return { ready: true };
   };
-  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps: () => caps, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
+  const backend = new ProxyAdminBackend({ live, reloader, audit, store, admission, reallocator, history, accountant, caps: () => caps, dollars, policies: agentPolicies, teamOf, ready, storeUp: isStoreUp, now, startedAt });
   const bind = adminBindHost({ token: config.adminToken, host: config.host });
   if (bind.warning) logger.warn(bind.warning);
   const adminServer: Server = createServer(createAdminHandler(backend, { token: config.adminToken, metrics, logger, now, unit: unitOf(config) }));
@@ -362,6 +370,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
       });
       await upstreams.close().catch(() => upstreams.destroy());
       await accountant.close();
+      await dollars.flush();
       await alerts?.stop();
       if (options.store === undefined) await store.close();
       else await store.flush?.();

@@ -58,7 +58,7 @@ export interface PeriodCapsOptions {
 }
 
 /** How long past its period a counter is kept (so yesterday's figures can still be read for a while). */
-const KEEP_AFTER_RESET_MS = 24 * 3_600_000;
+export const KEEP_AFTER_RESET_MS = 24 * 3_600_000;
 
 /** One counter a request touches: a rule's, or the agent's own spend tracking (no rule, no limit). */
 interface Touch {

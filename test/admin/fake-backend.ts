@@ -1,5 +1,7 @@
+import type { UnitName } from '../../src/domain/unit.js';
 import type {
   AdminBackend,
+  DollarsView,
   AgentPolicyRequest,
   AgentPolicyView,
   AgentView,
@@ -7,6 +9,7 @@ import type {
   AllocationsView,
   AuditView,
   ConfigReloadView,
+  CapView,
   CapsView,
   HistoryPoint,
   HistoryView,
@@ -48,6 +51,12 @@ export class FakeBackend implements AdminBackend {
   /** The `limit` of each audit read. */
   readonly auditLimits: number[] = [];
   failNext: Error | undefined;
+  /** The budget's unit every amount is shown in. */
+  unit: UnitName = 'tokens';
+  /** Period caps in their current period (none by default). */
+  capRows: CapView[] = [];
+  /** Dollars per agent; an agent not listed spent nothing. */
+  readonly costs = new Map<string, DollarsView>();
 
   constructor(agents: readonly string[] = ['planner', 'coder', 'reviewer']) {
     agents.forEach((agent, i) => this.addAgent(agent, 100_000 * (i + 1), i === agents.length - 1 ? null : 1 + i / 2));
@@ -130,6 +139,7 @@ export class FakeBackend implements AdminBackend {
     }
     const last = this.points[this.points.length - 1];
     return {
+      unit: this.unit,
       at: new Date(this.now).toISOString(),
       tick: this.tick(),
       tickSeconds: TICK_SECONDS,
@@ -164,6 +174,8 @@ export class FakeBackend implements AdminBackend {
           part: allocation,
           allocation,
           demand: rows.reduce((s, a) => s + a.forecast, 0),
+          usdToday: rows.reduce((s, a) => s + this.cost(a.agent).usdToday, 0),
+          usdThisMonth: rows.reduce((s, a) => s + this.cost(a.agent).usdThisMonth, 0),
         };
       }),
     };
@@ -176,6 +188,7 @@ export class FakeBackend implements AdminBackend {
       agent: id,
       current: this.row(a),
       explanation: { boundBy: a.boundBy, summary: 'share of the pool by productivity', inputs: { forecast: a.forecast } },
+      cost: this.cost(id),
       history: this.points.flatMap((p) => {
         const s = p.agents[id];
         return s
@@ -186,6 +199,10 @@ export class FakeBackend implements AdminBackend {
     const override = this.overrideView(id);
     if (override) view.override = override;
     return view;
+  }
+
+  private cost(agent: string): DollarsView {
+    return this.costs.get(agent) ?? { usdToday: 0, usdThisMonth: 0 };
   }
 
   async recordTask(report: TaskReport): Promise<TaskReportAnswer> {
@@ -237,6 +254,6 @@ export class FakeBackend implements AdminBackend {
   }
 
   caps(): CapsView {
-    return { unit: 'tokens', caps: [] };
+    return { unit: this.unit, caps: this.capRows };
   }
 }

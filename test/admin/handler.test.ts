@@ -147,22 +147,29 @@ describe('admin handler with a token', () => {
     it('GET /v1/teams returns the teams, behind the token', async () => {
       await expectError(await fetch(`${admin.url}/v1/teams`), 401, 'unauthorized');
       backend.addAgent('web-1', 10_000, 1, 'search');
+      backend.costs.set('web-1', { usdToday: 0.25, usdThisMonth: 4 });
       const res = await call('/v1/teams');
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { pool: number; teams: { team: string; agents: string[]; allocation: number }[] };
+      const body = (await res.json()) as { pool: number; teams: { team: string; agents: string[]; allocation: number; usdToday: number; usdThisMonth: number }[] };
       expect(body.pool).toBe(500_000);
       expect(body.teams.map((t) => [t.team, t.agents])).toEqual([
         ['default', ['planner', 'coder', 'reviewer']],
         ['search', ['web-1']],
       ]);
       expect(body.teams[1]?.allocation).toBe(10_000);
+      expect(body.teams.map((t) => [t.team, t.usdToday, t.usdThisMonth])).toEqual([
+        ['default', 0, 0],
+        ['search', 0.25, 4],
+      ]);
     });
 
     it('GET /v1/agents/{id}: 200 known, 404 unknown, 400 invalid id', async () => {
+      backend.costs.set('planner', { usdToday: 0.5, usdThisMonth: 12.5 });
       const res = await call('/v1/agents/planner');
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { agent: string; history: unknown[]; explanation: { boundBy: string } };
+      const body = (await res.json()) as { agent: string; history: unknown[]; explanation: { boundBy: string }; cost: unknown };
       expect(body.agent).toBe('planner');
+      expect(body.cost).toEqual({ usdToday: 0.5, usdThisMonth: 12.5 });
       expect(body.history).toHaveLength(5);
       expect(body.explanation.boundBy).toBe('share');
       await expectError(await call('/v1/agents/ghost'), 404, 'not_found');

@@ -19,6 +19,8 @@ describe('status page in headless Chromium', () => {
   beforeAll(async () => {
     backend = new FakeBackend(['planner', 'coder', 'reviewer', 'triage']);
     backend.addAgent('web-1', 50_000, 1, 'search');
+    backend.costs.set('planner', { usdToday: 1.25, usdThisMonth: 30 });
+    backend.costs.set('coder', { usdToday: 0.5, usdThisMonth: 0.5 });
     for (let i = 0; i < 25; i++) backend.advance();
     admin = await startAdmin(backend, { token: TOKEN });
     try {
@@ -68,6 +70,12 @@ describe('status page in headless Chromium', () => {
       expect(await page.locator('#teams tbody tr td:first-child').allTextContents()).toEqual(['default', 'search']);
       expect(await page.locator('#teams tbody tr[data-team="default"] td').nth(1).textContent()).toBe('4');
       expect(await page.locator('#teams tbody tr[data-team="search"] td').nth(2).textContent()).toBe('split by the engine');
+      // Dollars per team: the sum of its agents' (planner 1.25 + coder 0.5 today).
+      expect(await page.locator('#teams tbody tr[data-team="default"] td').nth(7).textContent()).toBe('1.75');
+      expect(await page.locator('#teams tbody tr[data-team="default"] td').nth(8).textContent()).toBe('30.50');
+      // Amounts in the budget's unit, and no caps yet.
+      expect(await page.locator('#allocations thead th').nth(1).textContent()).toBe('Allocation tokens/tick');
+      expect(await page.locator('#caps tbody td.empty').textContent()).toBe('No caps configured');
 
       const usage = page.locator('#chart-usage svg');
       const tickBefore = await usage.getAttribute('data-last-tick');
@@ -88,6 +96,20 @@ describe('status page in headless Chromium', () => {
       await page.locator('#allocations tbody tr[data-agent="hotfix-bot"]').waitFor({ timeout: 8000 });
       const pathAfter = await page.locator('#chart-usage path[data-series="planner"]').getAttribute('d');
       expect(pathAfter).not.toBe(pathBefore);
+
+      // Caps configured, the budget in dollars: one row per cap with its share as a bar, every header in $.
+      backend.unit = 'usd';
+      backend.capRows = [
+        { scope: 'fleet', period: 'month', periodId: 'month:2030-01', used: 45, reserved: 1, limit: 100, share: 0.45, action: 'alert', resetsAt: '2030-02-01T00:00:00.000Z' },
+        { scope: 'team:search', period: 'day', periodId: 'day:2030-01-01', used: 12, reserved: 0, limit: 10, share: 1.2, action: 'block', resetsAt: '2030-01-02T00:00:00.000Z' },
+      ];
+      await page.locator('#caps tbody tr[data-scope="team:search"][data-period="day"]').waitFor({ timeout: 8000 });
+      expect(await page.locator('#caps tbody tr[data-scope="fleet"] td').allTextContents()).toEqual(['fleet', 'month', '45 / 100', '45%', 'alert', '2030-02-01 00:00 UTC']);
+      expect(await page.locator('#caps tbody tr[data-scope="fleet"] .bar span').getAttribute('style')).toBe('width: 45%;');
+      expect(await page.locator('#caps tbody tr[data-scope="team:search"] .bar').getAttribute('class')).toBe('bar full');
+      expect(await page.locator('#caps thead th').nth(2).textContent()).toBe('Used / limit $');
+      expect(await page.locator('#allocations thead th').nth(1).textContent()).toBe('Allocation $/tick');
+      expect(await page.locator('#teams thead th').nth(4).textContent()).toBe('Part $/tick');
 
       // The token was kept for the session: a reload goes straight to the data.
       await page.reload();

@@ -30,9 +30,9 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
     <h2>Allocations</h2>
     <table id="allocations">
       <thead><tr>
-        <th scope="col">Agent</th><th scope="col">Allocation <small>tokens/tick</small></th>
-        <th scope="col">Tokens/min</th><th scope="col">Score</th><th scope="col">Priority weight</th>
-        <th scope="col">Forecast <small>tokens/tick</small></th><th scope="col">Bound by</th>
+        <th scope="col">Agent</th><th scope="col">Allocation <small data-unit="/tick">tokens/tick</small></th>
+        <th scope="col">Rate <small data-unit="/min">tokens/min</small></th><th scope="col">Score</th><th scope="col">Priority weight</th>
+        <th scope="col">Forecast <small data-unit="/tick">tokens/tick</small></th><th scope="col">Bound by</th>
       </tr></thead>
       <tbody></tbody>
     </table>
@@ -42,8 +42,19 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
     <table id="teams">
       <thead><tr>
         <th scope="col">Team</th><th scope="col">Agents</th><th scope="col">Configured</th><th scope="col">Strict</th>
-        <th scope="col">Part <small>tokens/tick</small></th><th scope="col">Allocation <small>tokens/tick</small></th>
-        <th scope="col">Demand <small>tokens/tick</small></th>
+        <th scope="col">Part <small data-unit="/tick">tokens/tick</small></th><th scope="col">Allocation <small data-unit="/tick">tokens/tick</small></th>
+        <th scope="col">Demand <small data-unit="/tick">tokens/tick</small></th>
+        <th scope="col">Spent today <small>$</small></th><th scope="col">This month <small>$</small></th>
+      </tr></thead>
+      <tbody></tbody>
+    </table>
+  </section>
+  <section>
+    <h2>Caps</h2>
+    <table id="caps">
+      <thead><tr>
+        <th scope="col">Scope</th><th scope="col">Period</th><th scope="col">Used / limit <small data-unit="">tokens</small></th>
+        <th scope="col">Share used</th><th scope="col">Action</th><th scope="col">Resets at</th>
       </tr></thead>
       <tbody></tbody>
     </table>
@@ -52,10 +63,10 @@ export const STATUS_PAGE_HTML = String.raw`<!doctype html>
     <h2>Over time</h2>
     <div id="legend" class="legend"></div>
     <div class="charts">
-      <figure class="chart" id="chart-allocation"><figcaption>Allocation per agent <small>tokens/tick</small></figcaption></figure>
-      <figure class="chart" id="chart-usage"><figcaption>Usage per agent <small>tokens/tick</small></figcaption></figure>
+      <figure class="chart" id="chart-allocation"><figcaption>Allocation per agent <small data-unit="/tick">tokens/tick</small></figcaption></figure>
+      <figure class="chart" id="chart-usage"><figcaption>Usage per agent <small data-unit="/tick">tokens/tick</small></figcaption></figure>
       <figure class="chart" id="chart-productivity"><figcaption>Productivity per agent <small>score</small></figcaption></figure>
-      <figure class="chart" id="chart-burst"><figcaption>Burst buffer <small>tokens</small></figcaption></figure>
+      <figure class="chart" id="chart-burst"><figcaption>Burst buffer <small data-unit="">tokens</small></figcaption></figure>
       <figure class="chart" id="chart-throttled"><figcaption>Throttled requests <small>per tick</small></figcaption></figure>
     </div>
   </section>

@@ -1,5 +1,5 @@
 /**
- * The status page's script (GET /status.js): polls /v1/allocations, /v1/teams and /v1/history and draws the tables
+ * The status page's script (GET /status.js): polls /v1/allocations, /v1/teams, /v1/caps and /v1/history and draws the tables
  * and SVG charts itself; no libraries, nothing fetched from elsewhere. Plain ES2017 kept as a string so
  * it ships inside dist/ with the compiled code; it avoids backticks and template interpolation.
  */
@@ -35,6 +35,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
     return n.toPrecision(3);
   }
 
+  // Amounts are in the budget's unit (unit of /v1/allocations): tokens, or dollars.
+  function unitLabel(unit) { return unit === 'usd' ? '$' : 'tokens'; }
+
+  function showUnit(unit) {
+    var label = unitLabel(unit);
+    Array.prototype.forEach.call(document.querySelectorAll('[data-unit]'), function (e) {
+      e.textContent = label + e.getAttribute('data-unit');
+    });
+  }
+
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined) e.textContent = text;
@@ -65,7 +75,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
     var box = $('summary');
     box.textContent = '';
     var items = [
-      ['Pool', fmt(t.pool) + ' tokens/tick'],
+      ['Pool', fmt(t.pool) + ' ' + unitLabel(t.unit) + '/tick'],
       ['Tick', String(t.tick) + ' (' + t.tickSeconds + ' s)'],
       ['Burst available', fmt(t.burst.available) + ' / ' + fmt(t.burst.capacity)],
       ['Agents', String(t.agents.length)]
@@ -113,8 +123,42 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
       tr.setAttribute('data-team', r.team);
       var configured = r.share !== null ? Math.round(r.share * 1000) / 10 + '% of the pool'
         : r.tokensPerMinute !== null ? fmt(r.tokensPerMinute) + ' tokens/min' : 'split by the engine';
-      [r.team, String(r.agentCount), configured, r.strict ? 'yes' : 'no', fmt(r.part), fmt(r.allocation), fmt(r.demand)]
+      [r.team, String(r.agentCount), configured, r.strict ? 'yes' : 'no', fmt(r.part), fmt(r.allocation), fmt(r.demand),
+        fmtUsd(r.usdToday), fmtUsd(r.usdThisMonth)]
         .forEach(function (v) { tr.appendChild(el('td', v)); });
+      body.appendChild(tr);
+    });
+  }
+
+  function fmtUsd(n) {
+    if (n === null || n === undefined || !isFinite(n)) return '–';
+    return n >= 100 ? fmt(n) : n >= 0.01 || n === 0 ? n.toFixed(2) : n.toPrecision(2);
+  }
+
+  function renderCaps(c) {
+    var body = $('caps').tBodies[0];
+    body.textContent = '';
+    if (c.caps.length === 0) {
+      var td = el('td', 'No caps configured', 'empty');
+      td.colSpan = 6;
+      body.appendChild(el('tr')).appendChild(td);
+      return;
+    }
+    c.caps.forEach(function (r) {
+      var tr = el('tr');
+      tr.setAttribute('data-scope', r.scope);
+      tr.setAttribute('data-period', r.period);
+      var share = el('td');
+      var bar = el('span', undefined, 'bar' + (r.share >= 1 ? ' full' : ''));
+      var fill = el('span');
+      fill.style.width = Math.min(100, Math.max(0, r.share * 100)).toFixed(1) + '%';
+      bar.appendChild(fill);
+      share.appendChild(bar);
+      share.appendChild(document.createTextNode(Math.round(r.share * 100) + '%'));
+      var resets = r.resetsAt.slice(0, 16).replace('T', ' ') + ' UTC';
+      [r.scope, r.period, fmt(r.used) + ' / ' + fmt(r.limit)].forEach(function (v) { tr.appendChild(el('td', v)); });
+      tr.appendChild(share);
+      [r.action, resets].forEach(function (v) { tr.appendChild(el('td', v)); });
       body.appendChild(tr);
     });
   }
@@ -223,11 +267,13 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   function refresh() {
-    Promise.all([api('/v1/allocations'), api('/v1/history'), api('/v1/teams')]).then(function (r) {
+    Promise.all([api('/v1/allocations'), api('/v1/history'), api('/v1/teams'), api('/v1/caps')]).then(function (r) {
+      showUnit(r[0].unit);
       renderSummary(r[0]);
       renderTable(r[0]);
       renderCharts(r[1]);
       renderTeams(r[2]);
+      renderCaps(r[3]);
       setStatus('Live · updated ' + new Date().toLocaleTimeString(), 'ok');
     }).catch(function (err) {
       if (err.auth) { stop(); askToken('Admin token: ' + err.message + '.'); }

@@ -23,6 +23,9 @@ table{border-collapse:collapse;width:100%;background:var(--card);border:1px soli
 th,td{padding:.35rem .6rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child,th:last-child,td:last-child{text-align:left}
 td.empty{text-align:center;color:var(--muted)}
+.bar{display:inline-block;width:6rem;height:.6rem;margin-right:.5rem;border:1px solid var(--line);border-radius:3px;vertical-align:-1px;overflow:hidden}
+.bar span{display:block;height:100%;background:var(--ok)}
+.bar.full span{background:var(--err)}
 .swatch{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.4rem;vertical-align:-1px}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin-bottom:.5rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:1rem}
