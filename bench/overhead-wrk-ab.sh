@@ -4,6 +4,9 @@
 # drifting background load hits all three alike. One line per cell: round mode conns target RESULT-fields.
 #   BENCH_HARNESS_DIR=<harness folder> BENCH_DEPS=<its npm deps> BEFORE_DIST=<old dist> AFTER_DIST=dist \
 #     ROUNDS=5 DUR=4 MODES="json sse" CONNS=64 bash bench/overhead-wrk-ab.sh
+# AFTER_ENV adds variables to the after build's command only: one build with and without OpenTelemetry is
+#   BEFORE_DIST=dist AFTER_DIST=dist AFTER_ENV="OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318" (with
+#   `node bench/otlp-sink.mjs` running as the collector).
 set -u
 H=${BENCH_HARNESS_DIR:?folder of the wrk harness (run.sh, mock-upstream.mjs, load/chat.lua)}
 : "${BEFORE_DIST:?} ${AFTER_DIST:?}"
@@ -21,7 +24,7 @@ TN="TOKEN_NINJA_OPENAI_URL=http://127.0.0.1:9400 TOKEN_NINJA_STORE=memory TOKEN_
 start mock 9400 "PORT=9400 CHUNKS=${CHUNKS:-20} node $H/mock-upstream.mjs"
 start bare 9401 "PORT=9401 UPSTREAM=http://127.0.0.1:9400 BENCH_DEPS=${BENCH_DEPS:-/tmp/bench-deps} node $H/bare-undici-proxy.mjs"
 start before 9402 "TOKEN_NINJA_PORT=9402 TOKEN_NINJA_ADMIN_PORT=9412 $TN node $BEFORE_DIST/cli/main.js"
-start after 9403 "TOKEN_NINJA_PORT=9403 TOKEN_NINJA_ADMIN_PORT=9413 $TN node $AFTER_DIST/cli/main.js"
+start after 9403 "TOKEN_NINJA_PORT=9403 TOKEN_NINJA_ADMIN_PORT=9413 $TN ${AFTER_ENV:-} node $AFTER_DIST/cli/main.js"
 for r in $(seq "$R"); do for m in ${MODES:-json sse}; do for c in ${CONNS:-64}; do for t in bare:9401 before:9402 after:9403; do
   url=http://127.0.0.1:${t#*:}/v1/chat/completions
   MODE=$m MOCK_PORT=9400 wrk -t2 -c"$c" -d2s -s "$H/load/chat.lua" "$url" >/dev/null
