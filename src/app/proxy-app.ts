@@ -10,7 +10,7 @@ import { HistoryRecorder } from '../admin/history.js';
 import { adminBindHost, isLoopbackHost } from '../admin/bind-host.js';
 import { Admission } from '../budget/admission.js';
 import { StoreBurstPool } from '../budget/store-burst-pool.js';
-import { PeriodCaps, type CapUsageListener } from '../budget/period-caps.js';
+import { PeriodCaps } from '../budget/period-caps.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../accounting/charge-unit.js';
 import type { Config } from '../config/schema.js';
@@ -54,8 +54,6 @@ export interface ProxyAppOptions {
   onRecord?: ReconciliationListener;
   /** The config file and how to re-read it (with the start's flags and environment over it), for reloads. */
   reload?: ConfigReloaderDeps['load'];
-  /** Told after a settlement changed a period cap's usage (besides the alerts). */
-  onCapUsage?: CapUsageListener;
   /** OpenTelemetry, when configured: request and tick spans, GenAI metrics. The caller shuts it down. */
   tracing?: Tracing;
 }
@@ -200,10 +198,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
           counters: capCounters,
           teamOf,
           enforce: config.mode === 'enforce',
-          onUsage: (cap) => {
-            alerts?.observeCap({ scope: cap.scope, period: cap.period, periodId: cap.periodId, used: cap.used, limit: cap.limit, at: now() });
-            options.onCapUsage?.(cap);
-          },
+          onUsage: (cap) => alerts?.observeCap({ scope: cap.scope, period: cap.period, periodId: cap.periodId, used: cap.used, limit: cap.limit, at: now() }),
           onError: (err) => logger.warn({ err: { message: (err as Error).message } }, 'period caps: a settlement was not recorded, or its usage listener failed'),
         })
       : undefined;
