@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +10,7 @@ import { buildCli } from './cli-build.js';
 
 /**
  * Startup failures the operator fixes, through the built CLI: one line `token-ninja: <cause>; <fix>` on stderr,
- * a non-zero exit code (2 config, 3 store), and no stack unless the log level is debug (then on stdout, as a log).
+ * a non-zero exit code (2 config, 3 store, 4 a port that cannot be bound), and no stack unless the log level is debug (then on stdout, as a log).
  */
 
 let cli: string;
@@ -58,6 +60,18 @@ function expectOneLine(r: Run, exitCode: number, cause: RegExp, fix: string): vo
 }
 
 describe('operator errors at startup: one line, no stack', () => {
+  it('a port already in use → exit 4, naming the address and the settings to change', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const r = await run(['--port', String(port), '--store', 'memory']);
+      expectOneLine(r, 4, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(the port is in use\\)`), 'choose another port (TOKEN_NINJA_PORT, TOKEN_NINJA_ADMIN_PORT)');
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  });
+
   it('a corrupt SQLite file → exit 3, and the file is left alone', async () => {
     const path = join(dir, 'garbage.db');
     const garbage = 'this is not a database, just bytes '.repeat(200);
