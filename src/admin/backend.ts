@@ -115,6 +115,8 @@ export interface TeamView {
   /** As configured; null where not set. */
   share: number | null;
   tokensPerMinute: number | null;
+  /** A fixed part in dollars a minute (unit usd). */
+  usdPerMinute: number | null;
   strict: boolean;
   /** Its part of the pool this tick (what it leaves unused flows to other teams unless strict). */
   part: number;

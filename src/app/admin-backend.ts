@@ -104,6 +104,7 @@ export class ProxyAdminBackend implements AdminBackend {
           patterns: configured?.agents ?? [],
           share: configured?.share ?? null,
           tokensPerMinute: configured?.tokensPerMinute ?? null,
+          usdPerMinute: configured?.usdPerMinute ?? null,
           strict: line.strict,
           part: line.part,
           allocation: line.allocation,

@@ -170,6 +170,7 @@ export class FakeBackend implements AdminBackend {
           patterns: [],
           share: null,
           tokensPerMinute: null,
+          usdPerMinute: null,
           strict: false,
           part: allocation,
           allocation,

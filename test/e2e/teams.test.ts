@@ -24,7 +24,8 @@ describe('teams end to end', () => {
         tokensPerMinute: 60_000,
         reallocateSeconds: 1,
         adminToken: ADMIN_TOKEN,
-        calibration: { minTasks: 0, minTokens: 100, minSeconds: 0 },
+        // Scored from the first token consumed: an agent throttled to one request is still scored, not calibrating.
+        calibration: { minTasks: 0, minTokens: 1, minSeconds: 0 },
         queue: { maxWaitMs: 100, maxDepth: 1000 },
         teams: { research: { agents: ['res-*'], share: 0.3, strict: true }, product: { agents: ['prod-?'] } },
         logLevel: 'warn',
@@ -49,8 +50,10 @@ describe('teams end to end', () => {
         });
         expect(report.status).toBe(202);
       } catch (err) {
-        // Over budget: the SDK surfaces the proxy's 429; anything else is a failure.
+        // Over budget: the SDK surfaces the proxy's 429; anything else is a failure. Pace the next attempt a
+        // little, as a client backing off would, so refusals do not use up the loop before a tick funds it.
         if (!(err instanceof OpenAI.RateLimitError)) throw err;
+        await new Promise((r) => setTimeout(r, 50));
       }
     }
     return served;

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AllocationsView } from '../../src/admin/backend.js';
+import type { AllocationsView, TeamsView } from '../../src/admin/backend.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { nameAgents, startStack, type Stack } from './harness.js';
 import { json, raw } from './http.js';
@@ -42,8 +42,10 @@ async function hammer(s: Stack, agent: string, model: string, until: number): Pr
       served.limitTokens.push(Number(response.headers.get('x-ratelimit-limit-tokens')));
       served.allocationHeaders.push(response.headers.get('x-token-ninja-allocation') ?? '');
     } catch (err) {
-      // Over budget: the SDK surfaces the proxy's 429; anything else is a failure.
+      // Over budget: the SDK surfaces the proxy's 429; anything else is a failure. A short pause, as a client
+      // backing off would, so refusals do not use up the loop before the run ends.
       if (!(err instanceof OpenAI.RateLimitError)) throw err;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
   return served;
@@ -65,8 +67,14 @@ async function run(config: Partial<ConfigInput>): Promise<{ big: Served; small: 
 
 describe('budgets in dollars, end to end', () => {
   it('usd: equal dollars, so the agent on the cheaper model is served many times the tokens; headers in dollars and in its tokens', async () => {
-    const { big, small, view } = await run({ usdPerMinute: 0.25 });
+    // Both in one team with a fixed part in dollars (a team's rate is in the budget's unit).
+    const { big, small, view } = await run({ usdPerMinute: 0.25, teams: { pair: { agents: ['big', 'small'], usdPerMinute: 0.2 } } });
     expect(view.unit).toBe('usd');
+    expect(view.agents.filter((a) => a.agent === 'big' || a.agent === 'small').map((a) => a.team)).toEqual(['pair', 'pair']);
+    const teams = json(await raw(`${stack?.app.adminUrl ?? ''}/v1/teams`)) as TeamsView;
+    const pair = teams.teams.find((t) => t.team === 'pair');
+    expect(pair).toMatchObject({ usdPerMinute: 0.2, tokensPerMinute: null, share: null });
+    expect(pair?.part).toBeGreaterThan(0);
     expect(view.pool).toBeCloseTo(0.25 / 60, 9);
     const rows = view.agents.filter((a) => a.agent === 'big' || a.agent === 'small');
     expect(rows).toHaveLength(2);

@@ -122,7 +122,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`(function () {
       var tr = el('tr');
       tr.setAttribute('data-team', r.team);
       var configured = r.share !== null ? Math.round(r.share * 1000) / 10 + '% of the pool'
-        : r.tokensPerMinute !== null ? fmt(r.tokensPerMinute) + ' tokens/min' : 'split by the engine';
+        : r.tokensPerMinute !== null ? fmt(r.tokensPerMinute) + ' tokens/min'
+        : r.usdPerMinute !== null ? '$' + fmtUsd(r.usdPerMinute) + '/min' : 'split by the engine';
       [r.team, String(r.agentCount), configured, r.strict ? 'yes' : 'no', fmt(r.part), fmt(r.allocation), fmt(r.demand),
         fmtUsd(r.usdToday), fmtUsd(r.usdThisMonth)]
         .forEach(function (v) { tr.appendChild(el('td', v)); });
