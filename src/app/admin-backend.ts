@@ -25,6 +25,7 @@ import { unitAmounts, unitOf } from '../config/unit.js';
 import { floorAmount, type UnitName } from '../domain/unit.js';
 import type { PeriodCaps } from '../budget/period-caps.js';
 import type { AgentPolicy, Override, Store } from '../store/store.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import type { AgentPolicies } from './agent-policies.js';
 import type { TeamOf } from '../domain/team.js';
 import { packageVersion } from '../telemetry/package-version.js';
@@ -60,6 +61,9 @@ export interface ProxyAdminBackendDeps {
 
 /** The running proxy as the admin API sees it: views over the allocation table, the buckets and the store. */
 export class ProxyAdminBackend implements AdminBackend {
+  /** The overrides last read from the store: what the views show while it cannot be reached (fail-open). */
+  private lastOverrides: Override[] = [];
+
   constructor(private readonly deps: ProxyAdminBackendDeps) {}
 
   health(): HealthView {
@@ -78,7 +82,7 @@ export class ProxyAdminBackend implements AdminBackend {
   }
 
   async allocations(): Promise<AllocationsView> {
-    return this.view(this.deps.reallocator.current, await this.deps.store.overrides(this.deps.now()));
+    return this.view(this.deps.reallocator.current, await this.overrides());
   }
 
   async teams(): Promise<TeamsView> {
@@ -120,8 +124,9 @@ export class ProxyAdminBackend implements AdminBackend {
     const { deps } = this;
     const table = deps.reallocator.current;
     const row = table?.agents.find((a) => a.agent === id);
-    const seen = (await deps.store.agents()).find((a) => a.agent === id);
-    const overrides = await deps.store.overrides(deps.now());
+    // While the store is down the table in force still answers; only when the agent was first seen is unknown.
+    const seen = (await whileReachable(deps.store.agents(), [])).find((a) => a.agent === id);
+    const overrides = await this.overrides();
     const override = overrides.find((o) => o.agent === id);
     const runtimePolicy = deps.policies.runtime(id);
     if (row === undefined && seen === undefined && override === undefined && runtimePolicy === undefined) return undefined;
@@ -211,6 +216,14 @@ export class ProxyAdminBackend implements AdminBackend {
     return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
   }
 
+  /** Overrides in force: from the store, else (store unreachable) the last ones read that have not expired. */
+  private async overrides(): Promise<Override[]> {
+    const now = this.deps.now();
+    const read = await whileReachable(this.deps.store.overrides(now), undefined);
+    this.lastOverrides = read ?? this.lastOverrides.filter((o) => o.expiresAt === undefined || o.expiresAt > now);
+    return this.lastOverrides;
+  }
+
   private policyView(agent: string): AgentPolicyView {
     const { policies } = this.deps;
     const view: AgentPolicyView = { ...policies.effective(agent) };
@@ -221,7 +234,7 @@ export class ProxyAdminBackend implements AdminBackend {
 
   async reallocate(): Promise<AllocationsView> {
     const table = await this.deps.reallocator.reallocate();
-    return this.view(table, await this.deps.store.overrides(this.deps.now()));
+    return this.view(table, await this.overrides());
   }
 
   history(): HistoryView {
@@ -302,4 +315,14 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, 
     else if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[key] = v;
   }
   return out;
+}
+
+/** A store read, or `fallback` while the store cannot be reached; any other failure is thrown. */
+async function whileReachable<T, F>(read: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return fallback;
+    throw err;
+  }
 }

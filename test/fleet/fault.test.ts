@@ -212,7 +212,10 @@ describe('Redis stopped mid-traffic and restarted', () => {
       await redis.stop();
       expect(await eventually(async () => metricSum(await metrics(proxy), 'token_ninja_store_up') === 0, 5000, 50)).toBe(true);
       const downAt = Date.now();
+      // The admin API keeps answering from the table in force (and the overrides last read).
       const allocationsDuringOutage = (await admin(proxy, '/v1/allocations')).status;
+      expect(allocationsDuringOutage).toBe(200);
+      expect((await admin(proxy, '/v1/agents/vip')).status).toBe(200);
       const part = capacity / 2;
       // Served from the local part during the outage: wait for draws in at least three ticks.
       expect(await eventually(() => new Set(burstServed(downAt).map((a) => Math.floor(a.sentAt / TICK_MS))).size >= 3, 20_000, 50)).toBe(true);
