@@ -3,10 +3,8 @@ import type { UnitName } from '../domain/unit.js';
 import type { UsageReport } from '../domain/usage-report.js';
 import { chargedTokens, type CountingPolicy } from './charge.js';
 
-/** Dollar prices of usage, as the price book computes them. */
+/** Dollar prices of an admission estimate, as the price book computes them. */
 export interface UsdPricing {
-  /** USD for a request's reported usage, each token kind at its own price. */
-  costUsd(model: string, usage: UsageReport): number;
   /** USD for an admission estimate (uncached input, output). */
   estimateCostUsd(model: string, inputTokens: number, outputTokens: number): number;
 }
@@ -17,12 +15,10 @@ export interface UsdPricing {
  */
 export interface ChargeUnit {
   readonly name: UnitName;
-  /** The charge for a settled request. */
-  charge(model: string, usage: UsageReport): number;
+  /** The charge for a settled request, given its usage and what that usage cost (priced once, by the caller). */
+  charge(usage: UsageReport, costUsd: number): number;
   /** The reservation for a request about to be admitted. */
   reserve(estimate: Estimate): number;
-  /** Tokens of the estimate's model one unit buys at the estimate's input/output mix (for `x-ratelimit-*-tokens`). */
-  tokensPerUnit(estimate: Estimate): number;
   /** An amount as a header or log shows it: whole tokens, or dollars to the micro-dollar. */
   format(amount: number): string;
 }
@@ -31,29 +27,32 @@ export interface ChargeUnit {
 export function tokenUnit(counting: Partial<CountingPolicy>): ChargeUnit {
   return {
     name: 'tokens',
-    charge: (_model, usage) => chargedTokens(usage, counting),
+    charge: (usage) => chargedTokens(usage, counting),
     reserve: (e) => e.inputTokens + e.outputTokens,
-    tokensPerUnit: () => 1,
     format: (amount) => String(Math.floor(amount)),
   };
 }
 
-/** Below this a reservation is treated as free: a model priced at zero. */
+/** Below this a reservation is treated as free (a model priced at zero): it buys unbounded tokens. */
 const FREE_USD = 1e-12;
 
 /** Dollars: each request priced by its model; `counting` does not apply (the prices say what cached and reasoning tokens cost). */
 export function usdUnit(pricing: UsdPricing): ChargeUnit {
   return {
     name: 'usd',
-    charge: (model, usage) => Math.max(0, pricing.costUsd(model, usage)),
+    charge: (_usage, costUsd) => Math.max(0, costUsd),
     reserve: (e) => Math.max(0, pricing.estimateCostUsd(e.model, e.inputTokens, e.outputTokens)),
-    tokensPerUnit: (e) => {
-      const tokens = e.inputTokens + e.outputTokens;
-      const usd = pricing.estimateCostUsd(e.model, e.inputTokens, e.outputTokens);
-      return usd > FREE_USD && tokens > 0 ? tokens / usd : 1 / FREE_USD;
-    },
     format: (amount) => formatUsd(amount),
   };
+}
+
+/**
+ * Tokens of the estimate's model one unit buys at its input/output mix, from what admission reserved for it
+ * (for `x-ratelimit-*-tokens`): 1 in tokens; in dollars, the estimate's tokens over its price.
+ */
+export function tokensPerUnit(estimate: Estimate, reserved: number): number {
+  const tokens = estimate.inputTokens + estimate.outputTokens;
+  return reserved > FREE_USD && tokens > 0 ? tokens / reserved : 1 / FREE_USD;
 }
 
 /** Dollars with up to six decimals, trailing zeros dropped (`0.0125`, `3`). */

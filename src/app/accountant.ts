@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChargeUnit } from '../accounting/charge-unit.js';
+import { tokensPerUnit, type ChargeUnit } from '../accounting/charge-unit.js';
 import type { ReconciliationListener } from '../accounting/record.js';
 import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import { retryAfterHeaders } from '../budget/retry-after.js';
@@ -130,7 +130,7 @@ export class Accountant implements Metering {
     if (!result.admitted) {
       caps?.release();
       if (result.reason === 'aborted') throw new ProxyError('client_closed', 'the client went away while queued');
-      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), deps.unit.tokensPerUnit(estimate)) };
+      const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), tokensPerUnit(estimate, cost)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
       request.trace?.decided({ admitted: false, reason: result.reason, queuedMs: result.queuedMs, retryAfterMs: result.retryAfterMs });
       usage.throttled(agent);
@@ -150,15 +150,15 @@ export class Accountant implements Metering {
       const view = deps.admission.view(agent);
       const headers = admitted.headers;
       // The SDKs read x-ratelimit-*-tokens as tokens of this request's model, whatever the budget's unit.
-      const tokensPerUnit = deps.unit.tokensPerUnit(estimate);
-      Object.assign(headers, rateLimitHeaders(view, tokensPerUnit));
+      const perUnit = tokensPerUnit(estimate, cost);
+      Object.assign(headers, rateLimitHeaders(view, perUnit));
       headers['x-token-ninja-allocation'] = deps.unit.format(view.allocation);
       headers['x-token-ninja-source'] = result.source;
       if (result.queuedMs > 0) headers['x-token-ninja-queued-ms'] = String(Math.round(result.queuedMs));
       if (deps.config.clampMaxTokens) {
         const max = clampMaxTokens({
           enabled: true,
-          affordable: Math.max(0, view.balance + cost) * tokensPerUnit,
+          affordable: Math.max(0, view.balance + cost) * perUnit,
           inputTokens: estimate.inputTokens,
           requestedMaxTokens: estimate.outputSource === 'request' ? estimate.outputTokens : undefined,
         });

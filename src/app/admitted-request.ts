@@ -59,9 +59,9 @@ export class AdmittedRequest implements Admission {
       outputTokens: record.actualOutput,
       reasoningTokens: record.reasoningOutput,
     };
-    record.charged = deps.unit.charge(record.model, usage);
     const price = deps.prices.priceOf(record.model);
     record.costUsd = deps.prices.costUsd(record.model, usage);
+    record.charged = deps.unit.charge(usage, record.costUsd);
     deps.admission.settle(this.reservation, record.charged);
     const team = deps.teamOf(record.agent);
     deps.metrics.recordCost(record.agent, team, record.model, record.costUsd);

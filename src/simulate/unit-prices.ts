@@ -3,7 +3,7 @@ import type { ChargeUnit } from '../accounting/charge-unit.js';
 import type { AllocationPolicy } from '../allocation/types.js';
 import { unitOf } from '../config/unit.js';
 import type { UnitName } from '../domain/unit.js';
-import { createPriceBook } from '../pricing/price-book.js';
+import { createPriceBook, type PriceBook } from '../pricing/price-book.js';
 import type { Scenario, ScenarioAgent } from './scenario.js';
 
 /** What a scenario's budgets are kept in, and what each agent's tokens cost in it and in dollars. */
@@ -31,10 +31,11 @@ export function modelOf(scenario: Scenario, agent: ScenarioAgent): string {
  * The charge for one token of `agent`'s, as the proxy charges a request (`ChargeUnit.charge`) at the agent's
  * input/output mix; the simulator moves tokens in bulk, and a charge is linear in them.
  */
-function perToken(charge: ChargeUnit, model: string, agent: ScenarioAgent): number {
+function perToken(charge: ChargeUnit, book: PriceBook, model: string, agent: ScenarioAgent): number {
   // Whole tokens, as usage reports them.
   const outputTokens = Math.round(SAMPLE_TOKENS * agent.outputShare);
-  return charge.charge(model, { inputTokens: SAMPLE_TOKENS - outputTokens, outputTokens }) / SAMPLE_TOKENS;
+  const usage = { inputTokens: SAMPLE_TOKENS - outputTokens, outputTokens };
+  return charge.charge(usage, book.costUsd(model, usage)) / SAMPLE_TOKENS;
 }
 
 /** The scenario's unit and prices, through the proxy's price book and charge units. */
@@ -45,7 +46,7 @@ export function simUnit(scenario: Scenario): SimUnit {
   // Counting options do not apply: the simulator's tokens are plain input and output.
   const charge = unit === 'usd' ? usd : tokenUnit({});
   const models = scenario.agents.map((a) => modelOf(scenario, a));
-  const usdPerToken = scenario.agents.map((a, i) => perToken(usd, models[i] as string, a));
+  const usdPerToken = scenario.agents.map((a, i) => perToken(usd, book, models[i] as string, a));
   const demand = scenario.agents.reduce((s, a) => s + a.demandTokensPerMinute, 0);
   // Weighted by each agent's own demand; a fleet fed only through `feeds` weighs its agents alike.
   const meanUsdPerToken =
@@ -56,7 +57,7 @@ export function simUnit(scenario: Scenario): SimUnit {
     perMinute: unit === 'usd' ? usdPerMinute : scenario.tokensPerMinute,
     usdPerMinute,
     models,
-    unitPerToken: scenario.agents.map((a, i) => perToken(charge, models[i] as string, a)),
+    unitPerToken: scenario.agents.map((a, i) => perToken(charge, book, models[i] as string, a)),
     usdPerToken,
   };
 }
