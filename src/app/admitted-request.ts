@@ -4,6 +4,7 @@ import type { Admission as BudgetAdmission } from '../budget/admission.js';
 import type { Reservation } from '../budget/ledger.js';
 import type { TeamOf } from '../domain/team.js';
 import type { UsageReport } from '../domain/usage-report.js';
+import { costOf } from '../pricing/cost.js';
 import type { PriceBook } from '../pricing/price-book.js';
 import type { CapHold } from '../budget/period-caps.js';
 import { adapterFor } from '../providers/registry.js';
@@ -59,13 +60,13 @@ export class AdmittedRequest implements Admission {
       outputTokens: record.actualOutput,
       reasoningTokens: record.reasoningOutput,
     };
+    // Priced once: the dollars feed the cost metric and spend, and are the charge itself in unit usd.
     const price = deps.prices.priceOf(record.model);
-    record.costUsd = deps.prices.costUsd(record.model, usage);
+    record.costUsd = costOf(usage, price).total;
     record.charged = deps.unit.charge(usage, record.costUsd);
     deps.admission.settle(this.reservation, record.charged);
-    const team = deps.teamOf(record.agent);
-    deps.metrics.recordCost(record.agent, team, record.model, record.costUsd);
-    deps.dollars.record(record.agent, team, record.costUsd, deps.now());
+    deps.metrics.recordCost(record.agent, record.model, record.costUsd);
+    deps.dollars.record(record.agent, deps.teamOf(record.agent), record.costUsd, deps.now());
     // Counted where something was charged: an upstream error bills nothing, whatever its model.
     if (!price.priced && record.actualInput + record.actualOutput > 0) deps.metrics.recordUnpriced(record.model);
     this.caps?.settle(record.charged);

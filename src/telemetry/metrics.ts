@@ -447,10 +447,12 @@ export class Metrics {
   /** Tokens charged to an agent for one reconciled request. */
   recordTokens(agent: string, provider: ProviderName, model: string, kind: TokenKind, n: number): void {
     if (!(n > 0)) return;
-    const key = 't\u0000' + agent + '\u0000' + provider + '\u0000' + model + '\u0000' + kind;
+    // The team is part of the key: a reload may move the agent to another team.
+    const team = this.teamOf(agent);
+    const key = 't\u0000' + agent + '\u0000' + team + '\u0000' + provider + '\u0000' + model + '\u0000' + kind;
     let child = this.children.get(key);
     if (child === undefined) {
-      child = this.tokens.labels({ ...this.agentLabels(agent), provider: providerLabel(provider), model: this.models.label(model), kind });
+      child = this.tokens.labels({ ...this.agentLabels(agent, team), provider: providerLabel(provider), model: this.models.label(model), kind });
       this.cacheChild(key, child);
     }
     child.inc(n);
@@ -470,12 +472,13 @@ export class Metrics {
   }
 
   /** What one charged request cost, USD. */
-  recordCost(agent: string, team: string, model: string, usd: number): void {
+  recordCost(agent: string, model: string, usd: number): void {
     if (!(usd > 0)) return;
+    const team = this.teamOf(agent);
     const key = 'c\u0000' + agent + '\u0000' + team + '\u0000' + model;
     let child = this.children.get(key);
     if (child === undefined) {
-      child = this.cost.labels({ agent: this.agentLabel(agent), team, model: this.models.label(model) });
+      child = this.cost.labels({ ...this.agentLabels(agent, team), model: this.models.label(model) });
       this.cacheChild(key, child);
     }
     child.inc(usd);
@@ -488,10 +491,11 @@ export class Metrics {
 
   /** One request on a metered route and what became of it. */
   recordRequest(agent: string, route: string, outcome: RequestOutcome): void {
-    const key = 'r\u0000' + agent + '\u0000' + route + '\u0000' + outcome;
+    const team = this.teamOf(agent);
+    const key = 'r\u0000' + agent + '\u0000' + team + '\u0000' + route + '\u0000' + outcome;
     let child = this.children.get(key);
     if (child === undefined) {
-      child = this.requests.labels({ ...this.agentLabels(agent), route: routeLabel(route), outcome });
+      child = this.requests.labels({ ...this.agentLabels(agent, team), route: routeLabel(route), outcome });
       this.cacheChild(key, child);
     }
     child.inc();

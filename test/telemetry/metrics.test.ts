@@ -156,6 +156,33 @@ describe('Metrics', () => {
     expect(labelValues(await m.exposition(), 'token_ninja_allocation_tokens', 'team')).toEqual(new Set(['t0', 't1', 'other']));
   });
 
+  it('an agent moved to another team (a reload) counts under its new team from the next request on, cost included', async () => {
+    let team = 'search';
+    const m = new Metrics({ defaultMetrics: false, teamOf: () => team });
+    const once = () => {
+      m.recordTokens('web-1', 'openai', 'gpt-4o', 'input', 5);
+      m.recordRequest('web-1', '/v1/chat/completions', 'forwarded');
+      m.recordCost('web-1', 'gpt-4o', 0.5);
+    };
+    once();
+    team = 'research';
+    once();
+    const text = await m.exposition();
+    for (const t of ['search', 'research']) {
+      expect(sample(text, `token_ninja_tokens_total{agent="web-1",team="${t}",provider="openai",model="gpt-4o",kind="input"}`)).toBe(5);
+      expect(sample(text, `token_ninja_requests_total{agent="web-1",team="${t}",route="/v1/chat/completions",outcome="forwarded"}`)).toBe(1);
+      expect(sample(text, `token_ninja_cost_usd_total{agent="web-1",team="${t}",model="gpt-4o"}`)).toBe(0.5);
+    }
+  });
+
+  it('bounds the cost metric\'s agent and team labels like the others', async () => {
+    const m = new Metrics({ maxAgentLabels: 2, defaultMetrics: false, teamOf: (agent) => `t${agent}` });
+    for (let i = 0; i < 50; i++) m.recordCost(String(i), 'gpt-4o', 0.01);
+    const text = await m.exposition();
+    expect(labelValues(text, 'token_ninja_cost_usd_total', 'agent')).toEqual(new Set(['0', '1', 'other']));
+    expect(labelValues(text, 'token_ninja_cost_usd_total', 'team')).toEqual(new Set(['t0', 't1', 'other']));
+  });
+
   it('bounds the agent label: 10,000 distinct agents give at most maxAgentLabels + 1 values', async () => {
     const maxAgentLabels = 1000;
     const m = new Metrics({ maxAgentLabels, defaultMetrics: false });

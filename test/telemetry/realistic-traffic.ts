@@ -17,7 +17,7 @@ export function recordRealisticTraffic(metrics: Metrics): void {
     metrics.recordTaskCompleted(agent);
     metrics.recordBurstDraw(agent);
     metrics.recordWouldBe(agent, 'rejected');
-    metrics.recordCost(agent, 'default', 'gpt-4o-mini', 0.00036 + i / 1e6);
+    metrics.recordCost(agent, 'gpt-4o-mini', 0.00036 + i / 1e6);
   });
   metrics.setAllocationTable([
     { agent: 'planner', allocation: 250_000, score: 1.4, priorityWeight: 2, forecast: 200_000 },
