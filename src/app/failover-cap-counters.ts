@@ -27,6 +27,8 @@ export class FailoverCapCounters implements CapCounters {
   private unsent: Array<{ opId: string; deltas: readonly CapDelta[] }> = [];
   /** Local reservations and settlements never sent, merged per counter. */
   private pending = new Map<string, CapDelta>();
+  /** The replay under way, if any. */
+  private reconciling: Promise<void> | undefined;
 
   constructor(
     private readonly shared: CapCounters,
@@ -94,9 +96,15 @@ export class FailoverCapCounters implements CapCounters {
 
   /**
    * Add what could not be written to the store, oldest first; on failure the rest stays (and the error is
-   * thrown). Safe to run concurrently: a batch sent twice is applied once (its op id).
+   * thrown). One replay at a time: callers arriving meanwhile wait for it instead of sending the backlog again
+   * (a batch sent twice would still be applied once, by its op id, but every request would wait for all of it).
    */
-  async reconcile(): Promise<void> {
+  reconcile(): Promise<void> {
+    this.reconciling ??= this.replay().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  private async replay(): Promise<void> {
     if (this.pending.size > 0) {
       this.unsent.push({ opId: capOpId(), deltas: [...this.pending.values()] });
       this.pending = new Map();

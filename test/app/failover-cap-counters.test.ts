@@ -54,6 +54,20 @@ describe('FailoverCapCounters', () => {
     expect(await s.store.capCounters([fleetDay()])).toEqual([{ scope: 'fleet', periodId: 'day:2026-12-06', used: 48, reserved: 15 }]);
   });
 
+  it('the store back, concurrent requests wait for one replay of the backlog instead of each sending it', async () => {
+    const s = switchable();
+    let adds = 0;
+    const counting: CapCounters = { ...s.counters, capAdd: (deltas, opId) => ((adds += 1), s.counters.capAdd(deltas, opId)) };
+    const counters = new FailoverCapCounters(counting, { isUp: s.isUp, failOpen: true, fleetSize: () => 1 });
+    s.setDown(true);
+    for (let i = 0; i < 3; i++) await counters.capAdd([{ ...fleetDay(), used: 1, reserved: 0 }], `down-${i}`);
+    s.setDown(false);
+    await Promise.all(Array.from({ length: 10 }, () => counters.capReserve([fleetDay(100)], 1)));
+    // The three settlements kept while down went out as one batch, once.
+    expect(adds).toBe(1);
+    expect(await s.store.capCounters([fleetDay()])).toEqual([{ scope: 'fleet', periodId: 'day:2026-12-06', used: 3, reserved: 10 }]);
+  });
+
   it('fail-closed: a reservation fails with the store; a settlement is still kept and reconciled', async () => {
     const s = switchable();
     const counters = new FailoverCapCounters(s.counters, { isUp: s.isUp, failOpen: false, fleetSize: () => 1 });
