@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { canonicalJson } from '../domain/canonical-json.js';
 import type { Config } from './schema.js';
 import { unitOf } from './unit.js';
 
@@ -74,16 +75,5 @@ export function withReloaded(running: Config, next: Config): Config {
 export function configHash(config: Config): string {
   const reloadable: Record<string, unknown> = {};
   for (const key of RELOADABLE_KEYS) reloadable[key] = config[key];
-  return createHash('sha256').update(canonicalJson(reloadable)).digest('hex').slice(0, 16);
-}
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  return hash('sha256', canonicalJson(reloadable), 'hex').slice(0, 16);
 }

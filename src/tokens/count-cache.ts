@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { canonicalJson, hashText } from './hash.js';
+import { canonicalJson } from '../domain/canonical-json.js';
+import { hashText } from './hash.js';
 import type { CountPiece, MissCounter, PieceCounter } from './piece-counter.js';
 
 /** Bounds of a {@link CountCache}. */

@@ -41,6 +41,7 @@ beforeAll(() => {
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
   transpileDir('src/tokens');
   transpileDir('src/errors');
+  transpileDir('src/domain');
   transpileDir('src/providers', ['adapter.ts']);
   pool = new TokenCountPool({ size: 1, workerUrl: pathToFileURL(join(out, 'src/tokens/count-worker.js')) });
 });
