@@ -59,7 +59,7 @@ export class ConfigReloader {
     }
     const running = live.current;
     const changes = configChanges(running, next);
-    if (changes.applied.length > 0) live.replace(withReloaded(running, next));
+    if (changes.applied.length > 0) live.replace(withReloaded(running, next), changes.applied);
     const result: ConfigReloadResult = { ...changes, configHash: live.hash };
     if (changes.applied.length > 0) await deps.reallocate();
     deps.metrics.recordConfigReload('ok');

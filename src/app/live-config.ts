@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
 import { configHash } from '../config/reloadable.js';
 
-/** Told when a reload put a new config in force (`previous` is the one it replaced). */
-export type ConfigListener = (next: Config, previous: Config) => void;
+/** Told when a reload put a new config in force, with the reloadable keys whose value changed. */
+export type ConfigListener = (next: Config, changed: ReadonlySet<string>) => void;
 
 /** Read access to the config in force, for components that read it per tick or per request. */
 export interface ConfigSource {
@@ -36,11 +36,11 @@ export class LiveConfig implements ConfigSource {
     this.#listeners.push(listener);
   }
 
-  /** Puts `next` in force and tells every listener. */
-  replace(next: Config): void {
-    const previous = this.#current;
+  /** Puts `next` in force and tells every listener which keys changed (as the reload worked them out). */
+  replace(next: Config, changed: readonly string[]): void {
     this.#current = next;
     this.#hash = configHash(next);
-    for (const listener of this.#listeners) listener(next, previous);
+    const keys = new Set(changed);
+    for (const listener of this.#listeners) listener(next, keys);
   }
 }

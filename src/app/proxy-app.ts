@@ -16,7 +16,6 @@ import { tokenUnit, usdUnit, type ChargeUnit, type UsdPricing } from '../account
 import type { Config } from '../config/schema.js';
 import { unitAmounts, unitOf } from '../config/unit.js';
 import { teamResolver } from '../config/team-resolver.js';
-import { configChanges } from '../config/reloadable.js';
 import type { TeamOf } from '../domain/team.js';
 import { createAgentHandler } from '../proxy/agent-handler.js';
 import { ProxyError } from '../proxy/errors.js';
@@ -261,8 +260,7 @@ export async function startProxyApp(config: Config, options: ProxyAppOptions = {
     admission.configure({ maxWaitMs: next.queue.maxWaitMs, maxQueueDepth: next.queue.maxDepth, burstMinPriority: next.burst.minPriority });
     agentPolicies.reconfigure(next);
   });
-  live.onChange((next, previous) => {
-    const changed = new Set(configChanges(previous, next).applied);
+  live.onChange((next, changed) => {
     if (changed.has('teams')) resolveTeam = teamResolver(next.teams);
     if (changed.has('prices')) prices.adopt(createPriceBook(next.prices));
     if (changed.has('caps')) caps = startCaps(next.caps);
