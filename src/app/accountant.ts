@@ -133,8 +133,7 @@ export class Accountant implements Metering {
       const headers = { ...retryAfterHeaders(result.retryAfterMs), ...rateLimitHeaders(deps.admission.view(agent), tokensPerUnit(estimate, cost)) };
       if (result.reason === 'shutdown') throw new ProxyError('shutting_down', 'the proxy is shutting down', { headers });
       request.trace?.decided({ admitted: false, reason: result.reason, queuedMs: result.queuedMs, retryAfterMs: result.retryAfterMs });
-      usage.throttled(agent);
-      deps.onThrottled?.(agent, deps.now());
+      this.throttled(agent);
       this.refused.refused(agent, fingerprint, deps.now());
       throw new ProxyError('token_budget_exceeded', `${deps.unit.name === 'usd' ? 'dollar' : 'token'} budget exceeded for agent ${agent} (${result.reason}); retry in ${Math.ceil(result.retryAfterMs / 1000)}s`, { headers });
     }
@@ -142,10 +141,7 @@ export class Accountant implements Metering {
     // From here the reservation is the caller's to end; until it is handed over, a throw must release it.
     try {
       this.refused.admitted(agent, fingerprint);
-      if (result.queuedMs > 0) {
-        usage.throttled(agent);
-        deps.onThrottled?.(agent, deps.now());
-      }
+      if (result.queuedMs > 0) this.throttled(agent);
       if (result.source === 'burst') deps.metrics.recordBurstDraw(agent);
       const view = deps.admission.view(agent);
       const headers = admitted.headers;
@@ -173,12 +169,19 @@ export class Accountant implements Metering {
   }
 
   /** Reserve `cost` on every period cap the agent falls in, or refuse with `budget_cap_reached` until the cap's reset. */
+  /** Refused or made to wait for lack of budget: the forecast marks it, the throttle alert watches it. */
+  private throttled(agent: string): void {
+    this.usage.throttled(agent);
+    this.deps.onThrottled?.(agent, this.deps.now());
+  }
+
   private async holdCaps(caps: PeriodCaps, agent: string, cost: number, now: number): Promise<CapHold> {
     const { deps } = this;
     const result = await caps.reserve(agent, cost, now);
     if (!result.admitted) {
       const { cap } = result;
       deps.metrics.recordCapBlock(cap.scope);
+      // Marked throttled for the forecast, but no throttle alert: a blocked cap raises its own (threshold 1.0).
       this.usage.throttled(agent);
       const resets = new Date(cap.resetsAt).toISOString();
       throw new ProxyError('budget_cap_reached', `the ${cap.period} cap of ${cap.scope} is reached (${Math.ceil(cap.used + cap.reserved)} of ${cap.limit}); it resets at ${resets}`, {
