@@ -1,6 +1,6 @@
 import { CAP_PERIODS } from '../domain/cap-rule.js';
-import { periodId, periodResetAt } from '../budget/cap-period.js';
-import { KEEP_AFTER_RESET_MS, type CapCounters } from '../budget/period-caps.js';
+import { periodCounter, periodId } from '../budget/cap-period.js';
+import type { CapCounters } from '../budget/period-caps.js';
 import { capKey, capOpId } from '../store/cap-counter.js';
 import type { CapCounterKey, CapDelta } from '../store/store.js';
 import type { DollarsView } from '../admin/backend.js';
@@ -40,8 +40,7 @@ export class DollarSpend {
   record(agent: string, team: string, usd: number, now: number): void {
     if (!(usd > 0) || !Number.isFinite(usd)) return;
     for (const period of CAP_PERIODS) {
-      const id = periodId(period, now);
-      const expiresAt = periodResetAt(period, now) + KEEP_AFTER_RESET_MS;
+      const { periodId: id, expiresAt } = periodCounter(period, now);
       this.add(agentDollars(agent), id, expiresAt, usd);
       this.add(teamDollars(team), id, expiresAt, usd);
     }

@@ -21,6 +21,15 @@ export function periodResetAt(period: CapPeriod, now: number): number {
   return period === 'day' ? Date.UTC(y, m, d.getUTCDate() + 1) : Date.UTC(y, m + 1, 1);
 }
 
+/** How long past its period a counter is kept (so yesterday's figures can still be read for a while). */
+const KEEP_AFTER_RESET_MS = 24 * 3_600_000;
+
+/** The counter of `period` holding `now`: its id, when it resets, and how long the store keeps it. */
+export function periodCounter(period: CapPeriod, now: number): { periodId: string; resetsAt: number; expiresAt: number } {
+  const resetsAt = periodResetAt(period, now);
+  return { periodId: periodId(period, now), resetsAt, expiresAt: resetsAt + KEEP_AFTER_RESET_MS };
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }

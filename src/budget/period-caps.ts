@@ -2,7 +2,7 @@ import { agentScope, CAP_PERIODS, FLEET_SCOPE, teamScope, type CapAction, type C
 import type { TeamOf } from '../domain/team.js';
 import { capOpId } from '../store/cap-counter.js';
 import type { CapCounterRef, CapCounterState, Store } from '../store/store.js';
-import { periodId, periodResetAt } from './cap-period.js';
+import { periodCounter, periodId } from './cap-period.js';
 
 /** The Store members period caps need (a failover wrapper implements them too). */
 export type CapCounters = Pick<Store, 'capReserve' | 'capAdd' | 'capCounters'>;
@@ -57,8 +57,6 @@ export interface PeriodCapsOptions {
   onError?: (err: unknown) => void;
 }
 
-/** How long past its period a counter is kept (so yesterday's figures can still be read for a while). */
-export const KEEP_AFTER_RESET_MS = 24 * 3_600_000;
 
 /** One counter a request touches: a rule's, or the agent's own spend tracking (no rule, no limit). */
 interface Touch {
@@ -190,8 +188,8 @@ export class CapHold {
 }
 
 function touch(scope: string, period: CapPeriod, now: number, rule?: CapRule, limited = false): Touch {
-  const resetsAt = periodResetAt(period, now);
-  const ref: CapCounterRef = { scope, periodId: periodId(period, now), expiresAt: resetsAt + KEEP_AFTER_RESET_MS };
+  const { periodId, resetsAt, expiresAt } = periodCounter(period, now);
+  const ref: CapCounterRef = { scope, periodId, expiresAt };
   if (limited && rule !== undefined) ref.limit = rule.limit;
   return rule === undefined ? { ref, period, resetsAt } : { ref, period, resetsAt, rule };
 }
