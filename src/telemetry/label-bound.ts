@@ -3,6 +3,9 @@ import { AGENT_ID_PATTERN } from '../domain/agent-id.js';
 /** The label value every value beyond a bound (or failing validation) folds into. */
 export const OTHER_LABEL = 'other';
 
+/** Distinct model names a metric keeps as labels by default (Prometheus and OTLP alike). */
+export const DEFAULT_MAX_MODEL_LABELS = 200;
+
 /**
  * Caps the distinct values a label may take: the first `max` distinct accepted values keep their own
  * label, later ones fold into `other`. Prometheus keeps a series per label value forever, so an

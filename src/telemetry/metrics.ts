@@ -5,7 +5,7 @@ import type { PriorityClass } from '../domain/priority.js';
 import type { MeteredRoute } from '../domain/metered-route.js';
 import type { ProviderName } from '../domain/provider-name.js';
 import { everyoneInDefaultTeam, type TeamOf } from '../domain/team.js';
-import { LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
+import { DEFAULT_MAX_MODEL_LABELS, LabelBound, OTHER_LABEL, sanitiseAgent, sanitiseModel } from './label-bound.js';
 import { packageVersion } from './package-version.js';
 
 /** Prefix of every metric Token Ninja exports (DESIGN §5). */
@@ -149,7 +149,6 @@ const MISNAMED_DEFAULT_METRICS = [
 ];
 
 const DEFAULT_MAX_AGENT_LABELS = 1000;
-const DEFAULT_MAX_MODEL_LABELS = 200;
 
 /**
  * Every metric of DESIGN §5 (and a few operators expect) in a registry of its own, behind a small typed

@@ -3,6 +3,7 @@ import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, Spa
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { BudgetDecision, RequestTrace, RequestTracer, TracedOutcome, TracedRequest } from '../../domain/request-trace.js';
 import type { TeamOf } from '../../domain/team.js';
+import { DEFAULT_MAX_MODEL_LABELS, LabelBound, sanitiseModel } from '../label-bound.js';
 import * as A from './gen-ai-attributes.js';
 
 /** The GenAI client instruments every request records into. */
@@ -15,6 +16,9 @@ const propagator = new W3CTraceContextPropagator();
 
 /** A span per metered request, continuing the client's W3C trace context, plus the GenAI client metrics. */
 export class OtelRequestTracer implements RequestTracer {
+  /** The model names the metrics may carry (the rest are `other`). */
+  private readonly models = new LabelBound(DEFAULT_MAX_MODEL_LABELS, sanitiseModel);
+
   constructor(
     private readonly tracer: Tracer,
     private readonly instruments: GenAiInstruments | undefined,
@@ -46,7 +50,7 @@ export class OtelRequestTracer implements RequestTracer {
       },
       parent,
     );
-    return new OtelRequestTrace(span, common, request.startedAt, this.instruments);
+    return new OtelRequestTrace(span, common, request.startedAt, this.instruments, this.models);
   }
 }
 
@@ -59,6 +63,7 @@ class OtelRequestTrace implements RequestTrace {
     private readonly common: Attributes,
     private readonly startedAt: number,
     private readonly instruments: GenAiInstruments | undefined,
+    private readonly models: LabelBound,
   ) {
     const out: Record<string, string> = {};
     propagator.inject(trace.setSpan(ROOT_CONTEXT, span), out, defaultTextMapSetter);
@@ -105,10 +110,13 @@ class OtelRequestTrace implements RequestTrace {
     span.end(outcome.endedAt);
     const instruments = this.instruments;
     if (instruments === undefined) return;
-    instruments.operationDuration.record(Math.max(0, outcome.endedAt - this.startedAt) / 1000, attributes);
+    // Model names come from clients: on metrics (series, unlike spans) they are bounded like the Prometheus labels.
+    const series: Attributes = { ...attributes, [A.GEN_AI_REQUEST_MODEL]: this.models.label(String(attributes[A.GEN_AI_REQUEST_MODEL] ?? '')) };
+    if (outcome.responseModel !== undefined) series[A.GEN_AI_RESPONSE_MODEL] = this.models.label(outcome.responseModel);
+    instruments.operationDuration.record(Math.max(0, outcome.endedAt - this.startedAt) / 1000, series);
     if (usage === undefined) return;
-    instruments.tokenUsage.record(usage.input, { ...attributes, [A.GEN_AI_TOKEN_TYPE]: 'input', [A.TN_USAGE_SOURCE]: usage.source });
-    instruments.tokenUsage.record(usage.output, { ...attributes, [A.GEN_AI_TOKEN_TYPE]: 'output', [A.TN_USAGE_SOURCE]: usage.source });
+    instruments.tokenUsage.record(usage.input, { ...series, [A.GEN_AI_TOKEN_TYPE]: 'input', [A.TN_USAGE_SOURCE]: usage.source });
+    instruments.tokenUsage.record(usage.output, { ...series, [A.GEN_AI_TOKEN_TYPE]: 'output', [A.TN_USAGE_SOURCE]: usage.source });
   }
 }
 

@@ -116,4 +116,17 @@ describe('OtelRequestTracer', () => {
     const duration = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!;
     expect(duration.dataPoints[0]?.value.sum).toBeCloseTo(0.25, 5);
   });
+
+  it('bounds the model names on the metrics (clients choose them), not on the spans', async () => {
+    const { tracer, reader, metrics, spans } = setup();
+    for (let i = 0; i < 250; i++) tracer.start(request({ model: `model-${i}` })).end(ok({ responseModel: `model-${i}` }));
+    await reader.forceFlush();
+    const all = metrics.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics)) as HistogramMetricData[];
+    const duration = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!;
+    const models = new Set(duration.dataPoints.map((p) => p.attributes['gen_ai.request.model']));
+    expect(models.size).toBe(201);
+    expect(models.has('other')).toBe(true);
+    expect(duration.dataPoints.find((p) => p.attributes['gen_ai.request.model'] === 'other')?.value.count).toBe(50);
+    expect(spans.getFinishedSpans().map((sp) => sp.attributes['gen_ai.request.model'])).toContain('model-249');
+  });
 });
