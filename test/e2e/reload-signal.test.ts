@@ -119,6 +119,8 @@ describe('SIGHUP reloads the config file of the running CLI', () => {
       write(['tokensPerMinute: 1200000', 'queue:', '  maxWaitMs: -5'].join('\n'));
       child.kill('SIGHUP');
       await until('the failed reload is counted', async () => (await reloads('error')) === 1);
+      // The log line leaves the child's stdout on its own schedule: wait for it rather than read it at once.
+      await until('the failed reload is logged with its field', () => out.includes('"field":"queue.maxWaitMs"'));
       expect(out).toContain('"field":"queue.maxWaitMs"');
       const tickAfterError = (await allocations()).tick;
       await until('a later tick', async () => (await allocations()).tick > tickAfterError);
