@@ -113,6 +113,7 @@ describe('SIGHUP reloads the config file of the running CLI', () => {
       const reloaded = await allocations();
       expect(reloaded.configHash).not.toBe(before.configHash);
       expect(await reloads('ok')).toBe(1);
+      await until('the reload is logged', () => out.includes('"applied":["priority","tokensPerMinute"]'));
       expect(out).toContain('"applied":["priority","tokensPerMinute"]');
 
       // An invalid file changes nothing, and says which field.
